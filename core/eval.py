@@ -1,0 +1,171 @@
+"""Evaluate the face-emotion path on a labelled folder: `python -m core.eval faces DIR`.
+
+DIR holds images and a `labels.csv` (file,label). Labels outside the 7 face labels are skipped and
+counted. Reports what the seed papers report: n, accuracy, macro-F1, per-class precision / recall /
+F1 and the confusion matrix (rows = truth, columns = prediction). Without `--face-crops` each image
+goes through face detection first; images where no face is found count as wrong and are reported
+as `no_face`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Optional, Sequence
+
+import numpy as np
+
+from core.emotions import FACE_LABELS, UnknownLabel, normalize_label
+from core.images import ImageError, decode_image
+
+NO_FACE = "no_face"
+
+
+@dataclass
+class ClassReport:
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass
+class EvalReport:
+    n: int
+    skipped: int
+    unreadable: int
+    no_face: int
+    accuracy: float
+    macro_f1: float
+    per_class: dict[str, ClassReport]
+    confusion: dict[str, dict[str, int]]
+
+
+def score(truth: Sequence[str], predicted: Sequence[Optional[str]], skipped: int = 0, unreadable: int = 0) -> EvalReport:
+    """Metrics over paired labels; a None prediction (no face found) counts as wrong."""
+    labels = list(FACE_LABELS)
+    idx = {lab: i for i, lab in enumerate(labels)}
+    matrix = np.zeros((len(labels), len(labels) + 1), dtype=int)  # last column: no face
+    for t, p in zip(truth, predicted):
+        matrix[idx[t], idx[p] if p is not None else len(labels)] += 1
+    n = int(matrix.sum())
+    correct = int(np.trace(matrix[:, : len(labels)]))
+    per_class: dict[str, ClassReport] = {}
+    for i, lab in enumerate(labels):
+        tp = matrix[i, i]
+        predicted_as = matrix[:, i].sum()
+        support = matrix[i].sum()
+        precision = tp / predicted_as if predicted_as else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[lab] = ClassReport(round(float(precision), 4), round(float(recall), 4), round(float(f1), 4), int(support))
+    present = [c for c in per_class.values() if c.support > 0]
+    confusion = {
+        t: {p: int(matrix[i, j]) for j, p in enumerate(labels + [NO_FACE]) if p != NO_FACE or matrix[:, -1].any()}
+        for i, t in enumerate(labels)
+    }
+    return EvalReport(
+        n=n,
+        skipped=skipped,
+        unreadable=unreadable,
+        no_face=int(matrix[:, -1].sum()),
+        accuracy=round(correct / n, 4) if n else 0.0,
+        macro_f1=round(float(np.mean([c.f1 for c in present])), 4) if present else 0.0,
+        per_class=per_class,
+        confusion=confusion,
+    )
+
+
+def read_labels(folder: Path) -> tuple[list[tuple[Path, str]], int]:
+    """(image path, face label) rows of DIR/labels.csv and the count of rows skipped."""
+    rows, skipped = [], 0
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                label = normalize_label(row["label"])
+            except UnknownLabel:
+                skipped += 1
+                continue
+            if label not in FACE_LABELS:
+                skipped += 1
+                continue
+            rows.append((folder / "images" / row["file"] if (folder / "images").is_dir() else folder / row["file"], label))
+    return rows, skipped
+
+
+def predict_faces(paths: Iterable[Path], face_crops: bool, analyzer) -> tuple[list[Optional[str]], list[bool]]:
+    """One predicted label per image (None when no face) and whether each image could be read."""
+    predictions: list[Optional[str]] = []
+    readable: list[bool] = []
+    for path in paths:
+        try:
+            image = decode_image(path.read_bytes())
+        except (ImageError, OSError):
+            predictions.append(None)
+            readable.append(False)
+            continue
+        readable.append(True)
+        if face_crops:
+            probs = analyzer.classify([image.rgb])[0]
+            predictions.append(FACE_LABELS[int(np.argmax(probs))])
+        else:
+            faces = analyzer.analyze(image.rgb)
+            predictions.append(faces[0].label if faces else None)
+    return predictions, readable
+
+
+def format_report(report: EvalReport) -> str:
+    lines = [
+        f"n={report.n}  skipped={report.skipped}  unreadable={report.unreadable}  no_face={report.no_face}",
+        f"accuracy={report.accuracy:.3f}  macro_f1={report.macro_f1:.3f}",
+        "",
+        f"{'class':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}",
+    ]
+    for lab, c in report.per_class.items():
+        lines.append(f"{lab:<10}{c.precision:>10.3f}{c.recall:>8.3f}{c.f1:>8.3f}{c.support:>9}")
+    cols = list(next(iter(report.confusion.values())).keys())
+    lines += ["", "confusion (rows: truth, columns: predicted)", " " * 10 + "".join(f"{c[:7]:>8}" for c in cols)]
+    for t, row in report.confusion.items():
+        lines.append(f"{t:<10}" + "".join(f"{row[c]:>8}" for c in cols))
+    return "\n".join(lines)
+
+
+def evaluate_faces(folder: Path, face_crops: bool, analyzer_factory: Callable[[], object]) -> EvalReport:
+    rows, skipped = read_labels(folder)
+    predictions, readable = predict_faces((p for p, _ in rows), face_crops, analyzer_factory())
+    kept = [(t, p) for (_, t), p, ok in zip(rows, predictions, readable) if ok]
+    return score([t for t, _ in kept], [p for _, p in kept], skipped=skipped, unreadable=readable.count(False))
+
+
+def _default_analyzer():
+    from core.settings import get_settings
+    from models.faces import build_face_analyzer
+
+    return build_face_analyzer(get_settings())[0]
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.eval", description="Evaluate Moodtune's models on labelled data.")
+    sub = parser.add_subparsers(dest="task", required=True)
+    faces = sub.add_parser("faces", help="face-emotion accuracy on DIR with labels.csv (file,label)")
+    faces.add_argument("dir", type=Path)
+    faces.add_argument("--face-crops", action="store_true", help="images are already-cropped faces: skip detection")
+    faces.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+
+    if not (args.dir / "labels.csv").is_file():
+        parser.error(f"{args.dir / 'labels.csv'} not found")
+    report = evaluate_faces(args.dir, args.face_crops, _default_analyzer)
+    if args.json:
+        print(json.dumps(asdict(report)))
+    else:
+        print(format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

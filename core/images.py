@@ -1,0 +1,206 @@
+"""Photo bytes in, a validated RGB array out — or a typed error a chat user understands.
+
+Everything a person can send passes through `decode_image`: the limits are checked on the bytes and
+on the header's pixel count *before* any pixel is decoded (so a decompression bomb costs nothing),
+EXIF orientation is applied, transparency is flattened onto white, and grey / palette / CMYK /
+16-bit images become 8-bit RGB. Photos stay in memory; nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+log = logging.getLogger(__name__)
+
+try:  # HEIC/HEIF (iPhone photos sent as files); optional so a broken wheel never blocks start-up
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    _HEIF = ("HEIF",)
+except ImportError:  # pragma: no cover - depends on the platform wheel
+    _HEIF = ()
+
+# Formats we decode. MPO is what many phones write for JPEGs; Pillow names it separately.
+FORMATS: tuple[str, ...] = ("JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF") + _HEIF
+MIN_SIDE = 16
+
+# Magic numbers of files people send by mistake, so the refusal can name what they sent.
+_KNOWN_NON_IMAGES: tuple[tuple[bytes, int, str], ...] = (
+    (b"%PDF", 0, "PDF"),
+    (b"PK\x03\x04", 0, "ZIP archive or Office document"),
+    (b"Rar!", 0, "RAR archive"),
+    (b"7z\xbc\xaf", 0, "7-Zip archive"),
+    (b"\x1f\x8b", 0, "gzip archive"),
+    (b"ID3", 0, "MP3 audio"),
+    (b"OggS", 0, "Ogg audio/video"),
+    (b"\x1aE\xdf\xa3", 0, "video (WebM/MKV)"),
+    (b"ftypqt", 4, "video (QuickTime)"),
+    (b"ftypisom", 4, "video (MP4)"),
+    (b"ftypmp4", 4, "video (MP4)"),
+    (b"ftypM4A", 4, "audio (M4A)"),
+    (b"RIFF", 0, "RIFF file (WAV/AVI)"),
+    (b"\x7fELF", 0, "program"),
+    (b"MZ", 0, "Windows program"),
+    (b"<svg", 0, "SVG drawing"),
+    (b"<?xml", 0, "XML document"),
+)
+
+
+class ImageError(ValueError):
+    """A photo we refuse; `user_message` is one sentence for the person who sent it."""
+
+    reason = "bad_image"
+
+    def __init__(self, user_message: str, detail: str = ""):
+        super().__init__(f"{user_message} {detail}".strip())
+        self.user_message = user_message
+
+
+class EmptyFile(ImageError):
+    reason = "empty"
+
+
+class NotAnImage(ImageError):
+    reason = "not_an_image"
+
+
+class UnsupportedFormat(ImageError):
+    reason = "unsupported_format"
+
+
+class FileTooLarge(ImageError):
+    reason = "too_many_bytes"
+
+
+class TooManyPixels(ImageError):
+    reason = "too_many_pixels"
+
+
+class ImageTooSmall(ImageError):
+    reason = "too_small"
+
+
+class DamagedImage(ImageError):
+    reason = "damaged"
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """An RGB photo ready for the models.
+
+    `rgb` is uint8 HxWx3, downscaled so its longest side is at most the working size;
+    `scale` = original / working pixels, to report face boxes in the sender's coordinates.
+    """
+
+    rgb: np.ndarray
+    format: str
+    original_size: tuple[int, int]  # (width, height) after EXIF rotation
+    scale: float
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def sniff_non_image(data: bytes) -> str | None:
+    """Name the kind of a file that is certainly not a photo (PDF, ZIP, MP3...), or None."""
+    head = data[:64].lstrip() if data[:1].isspace() else data[:64]
+    for magic, offset, name in _KNOWN_NON_IMAGES:
+        if head[offset : offset + len(magic)] == magic:
+            return name
+    try:
+        data[:512].decode("utf-8")
+        return "text file"
+    except UnicodeDecodeError:
+        return None
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    """Any Pillow mode to 8-bit RGB; transparency is composited onto white."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        lo, hi = float(arr.min()), float(arr.max())
+        span = hi - lo if hi > lo else 1.0
+        img = Image.fromarray(((arr - lo) / span * 255.0).round().astype(np.uint8), mode="L")
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, rgba)
+    return img.convert("RGB")
+
+
+def decode_image(
+    data: bytes,
+    *,
+    max_bytes: int = 20 * 1024 * 1024,
+    max_pixels: int = 40_000_000,
+    working_side: int = 1024,
+) -> DecodedImage:
+    """Decode and validate photo bytes; raise a subclass of ImageError when we can't use them."""
+    if not data:
+        raise EmptyFile("That file is empty — nothing to look at.")
+    if len(data) > max_bytes:
+        raise FileTooLarge(
+            f"That file is {_mb(len(data))}; I can read photos up to {_mb(max_bytes)}.",
+            f"({len(data)} bytes)",
+        )
+    try:
+        img = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        kind = sniff_non_image(data)
+        if kind:
+            raise NotAnImage(f"That file isn't an image I can read ({kind}).") from None
+        raise NotAnImage("That file isn't an image I can read.") from None
+    except Image.DecompressionBombError as exc:
+        raise TooManyPixels("That image is far too large to read.", str(exc)) from None
+
+    if img.format not in FORMATS:
+        raise UnsupportedFormat(
+            f"I can't read {img.format} images; please send a JPEG, PNG, WebP, HEIC, BMP, TIFF or GIF.",
+        )
+    width, height = img.size
+    if width * height > max_pixels:
+        raise TooManyPixels(
+            f"That image is {width}×{height} pixels ({width * height / 1e6:.0f} MP); "
+            f"I can read up to {max_pixels / 1e6:.0f} MP.",
+        )
+    if min(width, height) < MIN_SIDE:
+        raise ImageTooSmall(
+            f"That image is only {width}×{height} pixels — too small to read a mood from.",
+        )
+
+    fmt = img.format
+    try:
+        with warnings.catch_warnings():
+            # we enforce our own pixel limit above; Pillow's own warning would only add noise
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            if getattr(img, "is_animated", False):
+                img.seek(0)  # GIF / animated WebP: the first frame
+            img.load()
+            img = ImageOps.exif_transpose(img) or img
+            img = _to_rgb(img)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        log.info("damaged image (%s): %s", fmt, exc)
+        raise DamagedImage(
+            "That image looks damaged or cut off — could you send it again?", str(exc)
+        ) from None
+
+    original_size = img.size
+    scale = max(img.size) / working_side
+    if scale > 1:
+        img = img.resize(
+            (max(1, round(img.width / scale)), max(1, round(img.height / scale))),
+            Image.Resampling.BILINEAR,
+            reducing_gap=2.0,
+        )
+    else:
+        scale = 1.0
+    return DecodedImage(rgb=np.asarray(img, dtype=np.uint8), format=fmt, original_size=original_size, scale=scale)

@@ -1,0 +1,68 @@
+"""Every setting, read from the environment or `.env` (see `.env.example` for each one).
+
+pydantic-settings does the parsing and validation, so a wrong value fails at start with the name of
+the setting, never later in a handler.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from platformdirs import user_cache_dir, user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_CACHE = Path(user_cache_dir("moodtune"))
+
+
+class Settings(BaseSettings):
+    """Moodtune's settings; environment variables are MOODTUNE_<NAME> unless an alias says so."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MOODTUNE_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # images
+    max_image_bytes: int = Field(20 * 1024 * 1024, gt=0, description="largest photo accepted")
+    max_image_pixels: int = Field(40_000_000, gt=0, description="largest width*height accepted")
+    working_side: int = Field(1024, ge=224, description="photos are downscaled to this longest side")
+
+    # faces
+    face_detector: str = Field("opencv", description="DeepFace detector backend")
+    face_model: Optional[Path] = Field(None, description="ONNX face-emotion model; default: bundled")
+    face_tta: bool = Field(True, description="average the face model over a mirrored copy")
+    deepface_emotion: bool = Field(True, description="ensemble DeepFace's emotion model when available")
+    max_faces: int = Field(8, ge=1, description="largest faces analysed per photo")
+    face_detect_side: int = Field(480, ge=160, description="longest side faces are searched at")
+
+    # scene (OpenCLIP)
+    clip_model: str = Field("ViT-B-32", description="OpenCLIP architecture name")
+    clip_pretrained: str = Field(
+        "laion2b_s34b_b79k", description="OpenCLIP pretrained tag, a local weights file, or 'none'"
+    )
+    clip_enabled: bool = Field(True, description="set false to skip scene analysis entirely")
+
+    # downloads and caches
+    cache_dir: Path = Field(_CACHE, description="model weights and text-embedding cache")
+    allow_downloads: bool = Field(True, description="download missing weights on first use")
+    download_connect_timeout: float = Field(4.0, gt=0, description="seconds to reach a model host")
+
+    # concurrency
+    analysis_threads: int = Field(2, ge=1, description="photos analysed at the same time")
+    analysis_queue: int = Field(16, ge=1, description="photos waiting before 'busy' is answered")
+    torch_threads: int = Field(2, ge=1, description="threads one OpenCLIP forward pass may use")
+
+    # storage
+    db_path: Path = Field(Path(user_data_dir("moodtune")) / "moodtune.sqlite3", alias="MOODTUNE_DB")
+
+    @property
+    def clip_cache_dir(self) -> Path:
+        return self.cache_dir / "clip"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,274 @@
+"""Scene and mood from OpenCLIP zero-shot prompts.
+
+Each mood and scene is described by several synonyms, each put into several templates (a prompt
+ensemble, as in the CLIP paper); their normalised text embeddings are averaged into one vector per
+class. Text embeddings depend only on the model and the prompt set, so they are computed once and
+cached on disk (`<cache>/clip/text-<hash>.npy`); a photo then costs one image forward pass.
+
+Weights: `pretrained` is an OpenCLIP tag (downloaded on first use into the cache dir, through
+OpenCLIP's own download code) or a local file. When neither works, `load_clip` raises
+WeightsUnavailable with one sentence saying what to do, after one quick connection attempt rather
+than the hub client's minute of retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+from PIL import Image
+
+from core.emotions import LABELS
+from models.download import WeightsUnavailable, unreachable_reason
+
+log = logging.getLogger(__name__)
+
+TEMPLATES: tuple[str, ...] = (
+    "a photo that feels {}.",
+    "a {} photo.",
+    "an image with a {} mood.",
+    "a picture with a {} atmosphere.",
+    "a {} moment.",
+)
+
+# Mood label -> words that describe a photo with that mood. Face-only labels (disgust) are left out:
+# a scene rarely looks "disgusted", and the face path covers them.
+MOOD_PROMPTS: Mapping[str, tuple[str, ...]] = {
+    "happy": ("happy", "joyful", "cheerful", "fun"),
+    "sad": ("sad", "gloomy", "lonely", "melancholic"),
+    "angry": ("angry", "aggressive", "furious", "tense"),
+    "fear": ("scary", "eerie", "frightening", "creepy"),
+    "surprise": ("surprising", "astonishing", "unexpected"),
+    "neutral": ("ordinary", "plain", "everyday", "unremarkable"),
+    "calm": ("calm", "peaceful", "serene", "relaxing"),
+    "romantic": ("romantic", "loving", "tender", "intimate"),
+    "energetic": ("energetic", "exciting", "lively", "dynamic"),
+    "nostalgic": ("nostalgic", "vintage", "retro", "old-fashioned"),
+}
+
+SCENE_TEMPLATES: tuple[str, ...] = ("a photo of {}.", "a picture of {}.", "{}.")
+
+# Scene -> (descriptions, mood it usually carries). The scene explains the reading ("beach at
+# sunset") and adds its mood to the scene signal.
+SCENES: Mapping[str, tuple[tuple[str, ...], Mapping[str, float]]] = {
+    "beach": (("a beach", "the sea and sand", "a sunny coast"), {"happy": 0.5, "calm": 0.5}),
+    "sunset": (("a sunset", "the evening sky at dusk"), {"calm": 0.5, "romantic": 0.3, "nostalgic": 0.2}),
+    "party": (("a party", "people celebrating", "a crowded dance floor"), {"happy": 0.5, "energetic": 0.5}),
+    "concert": (("a concert", "a live music show", "a stage with lights"), {"energetic": 0.8, "happy": 0.2}),
+    "sports": (("people doing sports", "a gym workout", "a running race"), {"energetic": 1.0}),
+    "wedding": (("a wedding", "a bride and groom"), {"romantic": 0.6, "happy": 0.4}),
+    "couple": (("a couple holding hands", "two people kissing"), {"romantic": 1.0}),
+    "forest": (("a forest", "trees and a trail in nature"), {"calm": 1.0}),
+    "mountains": (("mountains", "a mountain landscape"), {"calm": 0.7, "energetic": 0.3}),
+    "city night": (("a city at night", "neon lights in a street at night"), {"energetic": 0.6, "nostalgic": 0.4}),
+    "rain": (("a rainy day", "rain on a window", "a grey rainy street"), {"sad": 0.6, "nostalgic": 0.4}),
+    "snow": (("snow", "a snowy winter landscape"), {"calm": 0.7, "nostalgic": 0.3}),
+    "old photo": (("an old photograph", "a faded vintage photo"), {"nostalgic": 1.0}),
+    "food": (("a plate of food", "a meal on a table"), {"happy": 0.6, "calm": 0.4}),
+    "pets": (("a dog", "a cat", "a pet"), {"happy": 0.7, "calm": 0.3}),
+    "storm": (("a storm", "dark thunder clouds"), {"fear": 0.5, "angry": 0.5}),
+    "cemetery": (("a cemetery", "a funeral"), {"sad": 1.0}),
+    "protest": (("a protest", "an angry crowd"), {"angry": 0.8, "energetic": 0.2}),
+    "abandoned": (("an abandoned building", "a dark empty corridor"), {"fear": 0.6, "sad": 0.4}),
+    "selfie": (("a selfie", "a portrait of a person"), {"neutral": 1.0}),
+}
+
+
+@dataclass(frozen=True)
+class SceneResult:
+    """Mood probabilities over the labels CLIP scores, the most likely scenes, and the margin."""
+
+    moods: dict[str, float]
+    scenes: list[tuple[str, float]]
+    margin: float  # top-1 minus top-2 mood probability: CLIP's own certainty
+
+
+def prompt_set() -> dict[str, list[str]]:
+    """Every class name ('mood:calm', 'scene:beach') with its list of prompts."""
+    classes = {f"mood:{m}": [t.format(w) for w in words for t in TEMPLATES] for m, words in MOOD_PROMPTS.items()}
+    classes.update({f"scene:{s}": [t.format(d) for d in descs for t in SCENE_TEMPLATES] for s, (descs, _) in SCENES.items()})
+    return classes
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+class ClipScorer:
+    """An OpenCLIP model with cached class embeddings; `score(rgb)` is one image forward pass."""
+
+    def __init__(self, model, preprocess, tokenizer, *, weights_id: str, cache_dir: Optional[Path], logit_scale: float = 100.0):
+        import torch
+
+        self.model = model.eval()
+        self.preprocess = preprocess
+        self.tokenizer = tokenizer
+        self.logit_scale = logit_scale
+        self._torch = torch
+        classes = prompt_set()
+        self.class_names = list(classes)
+        self.text_embeddings = self._class_embeddings(classes, weights_id, cache_dir)
+        self._mood_idx = [i for i, c in enumerate(self.class_names) if c.startswith("mood:")]
+        self._scene_idx = [i for i, c in enumerate(self.class_names) if c.startswith("scene:")]
+
+    def _class_embeddings(self, classes: Mapping[str, Sequence[str]], weights_id: str, cache_dir: Optional[Path]) -> np.ndarray:
+        key = hashlib.sha256(json.dumps([weights_id, classes], sort_keys=True).encode()).hexdigest()[:16]
+        path = cache_dir / f"text-{key}.npy" if cache_dir else None
+        if path is not None and path.is_file():
+            try:
+                cached = np.load(path)
+                if cached.shape[0] == len(classes):
+                    return cached
+            except (OSError, ValueError) as exc:
+                log.warning("ignoring unreadable text-embedding cache %s: %s", path, exc)
+        embeddings = self.encode_text_classes(classes)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                np.save(fh, embeddings)
+            os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+        return embeddings
+
+    def encode_text_classes(self, classes: Mapping[str, Sequence[str]]) -> np.ndarray:
+        """One unit vector per class: the normalised mean of its normalised prompt embeddings."""
+        torch = self._torch
+        out = []
+        with torch.inference_mode():
+            for prompts in classes.values():
+                emb = self.model.encode_text(self.tokenizer(list(prompts))).float()
+                emb = emb / emb.norm(dim=-1, keepdim=True)
+                mean = emb.mean(dim=0)
+                out.append((mean / mean.norm()).numpy())
+        return np.stack(out).astype(np.float32)
+
+    def embed_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """Unit image embeddings for RGB uint8 arrays (a batch is one forward pass)."""
+        torch = self._torch
+        batch = torch.stack([self.preprocess(Image.fromarray(im)) for im in images])
+        with torch.inference_mode():
+            emb = self.model.encode_image(batch).float()
+        emb = emb / emb.norm(dim=-1, keepdim=True)
+        return emb.numpy()
+
+    def score(self, rgb: np.ndarray) -> SceneResult:
+        return self.score_embedding(self.embed_images([rgb])[0])
+
+    def score_embedding(self, image_embedding: np.ndarray) -> SceneResult:
+        sims = self.text_embeddings @ image_embedding * self.logit_scale
+        mood_p = _softmax(sims[self._mood_idx])
+        scene_p = _softmax(sims[self._scene_idx])
+        moods = {self.class_names[i].split(":", 1)[1]: float(p) for i, p in zip(self._mood_idx, mood_p)}
+        # scenes carry moods too: blend the scene's mood prior into what the mood prompts say
+        for i, p in zip(self._scene_idx, scene_p):
+            for mood, share in SCENES[self.class_names[i].split(":", 1)[1]][1].items():
+                moods[mood] = moods.get(mood, 0.0) + float(p) * share
+        total = sum(moods.values())
+        moods = {m: p / total for m, p in moods.items()}
+        top = sorted(moods.values(), reverse=True)
+        scenes = sorted(
+            ((self.class_names[i].split(":", 1)[1], float(p)) for i, p in zip(self._scene_idx, scene_p)),
+            key=lambda kv: -kv[1],
+        )[:3]
+        return SceneResult(moods=moods, scenes=scenes, margin=top[0] - (top[1] if len(top) > 1 else 0.0))
+
+
+def _hub_cached_file(cfg: Mapping, cache_dir: Path) -> Optional[str]:
+    """The weights file of a pretrained config if a previous download left it in the cache."""
+    if cfg.get("hf_hub"):
+        from huggingface_hub import try_to_load_from_cache
+
+        repo, filename = os.path.split(cfg["hf_hub"])
+        for name in ([filename] if filename else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]):
+            found = try_to_load_from_cache(repo.rstrip("/"), name, cache_dir=str(cache_dir))
+            if isinstance(found, str):
+                return found
+    if cfg.get("url"):
+        candidate = cache_dir / os.path.basename(cfg["url"])
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def resolve_weights(model_name: str, pretrained: str, cache_dir: Path, *, allow_download: bool, connect_timeout: float) -> tuple[str, Mapping]:
+    """A local weights path for `pretrained` (tag or file) and the tag's config ({} for files)."""
+    import open_clip
+
+    if os.path.isfile(pretrained):
+        return pretrained, {}
+    cfg = open_clip.get_pretrained_cfg(model_name, pretrained)
+    if not cfg:
+        tags = open_clip.list_pretrained_tags_by_model(model_name)
+        if not tags and model_name not in open_clip.list_models():
+            raise WeightsUnavailable(f"Unknown OpenCLIP model '{model_name}'. Known models include: {', '.join(open_clip.list_models()[:12])}, ...")
+        raise WeightsUnavailable(
+            f"'{pretrained}' is neither a file nor a pretrained tag of {model_name}; its tags are: {', '.join(tags)}."
+        )
+    cached = _hub_cached_file(cfg, cache_dir)
+    if cached:
+        return cached, cfg
+    source = f"https://huggingface.co/{cfg['hf_hub']}" if cfg.get("hf_hub") else cfg.get("url", "")
+    if not allow_download:
+        raise WeightsUnavailable(f"OpenCLIP weights {model_name}/{pretrained} are not in {cache_dir} and downloads are off.")
+    reason = unreachable_reason(source, connect_timeout)
+    if reason:
+        raise WeightsUnavailable(
+            f"OpenCLIP weights {model_name}/{pretrained} are not in {cache_dir} and cannot be downloaded: {reason}. "
+            f"Connect once to download them, or set MOODTUNE_CLIP_PRETRAINED to a local weights file."
+        )
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        path = open_clip.download_pretrained(dict(cfg), cache_dir=str(cache_dir))
+    except Exception as exc:  # hub client errors are many; each means "no weights"
+        raise WeightsUnavailable(f"Downloading OpenCLIP weights {model_name}/{pretrained} failed: {exc}") from exc
+    if not path:
+        raise WeightsUnavailable(f"OpenCLIP has no download source for {model_name}/{pretrained}.")
+    return path, cfg
+
+
+def load_clip(
+    model_name: str,
+    pretrained: Optional[str],
+    cache_dir: Path,
+    *,
+    allow_download: bool = True,
+    connect_timeout: float = 4.0,
+    threads: Optional[int] = None,
+) -> ClipScorer:
+    """Build a ClipScorer. `pretrained=None` gives random weights: for tests and timing only."""
+    import open_clip
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    kwargs: dict = {}
+    weights_id = f"{model_name}/random"
+    if pretrained is not None:
+        path, cfg = resolve_weights(model_name, pretrained, cache_dir, allow_download=allow_download, connect_timeout=connect_timeout)
+        kwargs["pretrained"] = path
+        if cfg.get("quick_gelu"):
+            kwargs["force_quick_gelu"] = True
+        if cfg.get("mean"):
+            kwargs.update(image_mean=cfg["mean"], image_std=cfg["std"])
+        stat = os.stat(path)
+        weights_id = f"{model_name}/{pretrained}/{stat.st_size}/{int(stat.st_mtime)}"
+    try:
+        model, _, preprocess = open_clip.create_model_and_transforms(model_name, cache_dir=str(cache_dir), **kwargs)
+    except RuntimeError as exc:
+        raise WeightsUnavailable(f"OpenCLIP could not load {model_name} from {kwargs.get('pretrained')}: {exc}") from exc
+    tokenizer = open_clip.get_tokenizer(model_name)
+    scale = float(model.logit_scale.exp().item()) if pretrained is not None else 100.0
+    scorer = ClipScorer(model, preprocess, tokenizer, weights_id=weights_id, cache_dir=cache_dir, logit_scale=min(scale, 100.0))
+    assert set(scorer_labels(scorer)) <= set(LABELS)
+    return scorer
+
+
+def scorer_labels(scorer: ClipScorer) -> list[str]:
+    return [c.split(":", 1)[1] for c in scorer.class_names if c.startswith("mood:")]
