@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -159,8 +160,10 @@ def decode_image(
         if kind:
             raise NotAnImage(f"That file isn't an image I can read ({kind}).") from None
         raise NotAnImage("That file isn't an image I can read.") from None
-    except Image.DecompressionBombError as exc:
-        raise TooManyPixels("That image is far too large to read.", str(exc)) from None
+    except Image.DecompressionBombError as exc:  # Pillow's own guard fires first for giant headers
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)) / 1e6:.0f} MP" if found else "far too large"
+        raise TooManyPixels(f"That image is {size}; I can read up to {max_pixels / 1e6:.0f} MP.", str(exc)) from None
 
     if img.format not in FORMATS:
         raise UnsupportedFormat(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 from platformdirs import user_cache_dir, user_data_dir
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _CACHE = Path(user_cache_dir("moodtune"))
@@ -31,7 +31,9 @@ class Settings(BaseSettings):
 
     # faces
     face_detector: str = Field("opencv", description="DeepFace detector backend")
-    face_model: Optional[Path] = Field(None, description="ONNX face-emotion model; default: bundled")
+    face_models: list[Path] = Field(
+        default_factory=list, description="ONNX FER2013-style face-emotion models; default: the two bundled"
+    )
     face_tta: bool = Field(True, description="average the face model over a mirrored copy")
     deepface_emotion: bool = Field(True, description="ensemble DeepFace's emotion model when available")
     max_faces: int = Field(8, ge=1, description="largest faces analysed per photo")
@@ -53,6 +55,10 @@ class Settings(BaseSettings):
     analysis_threads: int = Field(2, ge=1, description="photos analysed at the same time")
     analysis_queue: int = Field(16, ge=1, description="photos waiting before 'busy' is answered")
     torch_threads: int = Field(2, ge=1, description="threads one OpenCLIP forward pass may use")
+
+    # chat platforms (names as their docs use them, without the MOODTUNE_ prefix)
+    telegram_token: Optional[SecretStr] = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    discord_token: Optional[SecretStr] = Field(None, alias="DISCORD_BOT_TOKEN")
 
     # storage
     db_path: Path = Field(Path(user_data_dir("moodtune")) / "moodtune.sqlite3", alias="MOODTUNE_DB")

@@ -216,12 +216,16 @@ def resolve_weights(model_name: str, pretrained: str, cache_dir: Path, *, allow_
         return cached, cfg
     source = f"https://huggingface.co/{cfg['hf_hub']}" if cfg.get("hf_hub") else cfg.get("url", "")
     if not allow_download:
-        raise WeightsUnavailable(f"OpenCLIP weights {model_name}/{pretrained} are not in {cache_dir} and downloads are off.")
+        raise WeightsUnavailable(
+            f"OpenCLIP weights {model_name}/{pretrained} are not in {cache_dir} and downloads are off.",
+            short="OpenCLIP weights not downloaded (downloads are off)",
+        )
     reason = unreachable_reason(source, connect_timeout)
     if reason:
         raise WeightsUnavailable(
             f"OpenCLIP weights {model_name}/{pretrained} are not in {cache_dir} and cannot be downloaded: {reason}. "
-            f"Connect once to download them, or set MOODTUNE_CLIP_PRETRAINED to a local weights file."
+            f"Connect once to download them, or set MOODTUNE_CLIP_PRETRAINED to a local weights file.",
+            short=f"OpenCLIP weights not downloaded ({reason})",
         )
     cache_dir.mkdir(parents=True, exist_ok=True)
     try:

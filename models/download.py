@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 
 
 class WeightsUnavailable(RuntimeError):
-    """Weights are neither on disk nor downloadable; the message says where to put them."""
+    """Weights are neither on disk nor downloadable; the message says where to put them.
+
+    `short` is a few words for a chat reply ("weights not downloaded: cannot connect to ...").
+    """
+
+    def __init__(self, message: str, short: str = ""):
+        super().__init__(message)
+        self.short = short or message
 
 
 def unreachable_reason(url: str, timeout: float) -> str | None:

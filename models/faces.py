@@ -1,8 +1,8 @@
 """Faces: DeepFace finds and aligns them; emotion models give each face 7 probabilities.
 
 The emotion models:
-- the bundled mini-Xception (FER2013, MIT, `weights/fer2013_mini_xception.onnx`, converted by
-  `scripts/convert_face_model.py`) on onnxruntime — always there, works offline;
+- the bundled mini- and big-Xception (FER2013, MIT, `weights/*.onnx`, converted by
+  `scripts/convert_face_model.py`) on onnxruntime — always there, work offline;
 - DeepFace's own emotion model, ensembled in when its weights are on disk or can be downloaded.
 
 DeepFace runs on onnxruntime too: torch is installed for OpenCLIP, and without a choice DeepFace would
@@ -29,7 +29,9 @@ os.environ.setdefault("DEEPFACE_LOG_LEVEL", "30")  # DeepFace prints INFO lines 
 
 log = logging.getLogger(__name__)
 
-BUNDLED_MODEL = Path(__file__).resolve().parent / "weights" / "fer2013_mini_xception.onnx"
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+# Both MIT-licensed FER2013 Xceptions; together they beat either alone on faces-dev (EVALUATION.md).
+BUNDLED_MODELS = (WEIGHTS / "fer2013_mini_xception.onnx", WEIGHTS / "fer2013_big_xception.onnx")
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,14 @@ def _session(path: Path, threads: int):
 
 
 class XceptionEmotion:
-    """The bundled mini-Xception: 64x64 grey faces scaled to [-1, 1], 7 FER2013 classes."""
+    """A FER2013 Xception on onnxruntime: 64x64 grey faces scaled to [-1, 1], 7 classes."""
 
     size = 64
 
-    def __init__(self, path: Path = BUNDLED_MODEL, *, tta: bool = True, threads: int = 1):
+    def __init__(self, path: Path, *, tta: bool = True, threads: int = 1):
         if not path.is_file():
             raise FileNotFoundError(f"face-emotion model not found: {path}")
-        self.name = "mini_xception" + ("+flip" if tta else "")
+        self.name = path.stem + ("+flip" if tta else "")
         self.tta = tta
         self._session = _session(path, threads)
         self._input = self._session.get_inputs()[0].name
@@ -219,8 +221,8 @@ class FaceAnalyzer:
 def build_face_analyzer(settings) -> tuple[FaceAnalyzer, list[str]]:
     """The analyzer the settings ask for, and notes on models that could not be used."""
     notes: list[str] = []
-    path = settings.face_model or BUNDLED_MODEL
-    models: list[EmotionModel] = [XceptionEmotion(Path(path), tta=settings.face_tta)]
+    paths = settings.face_models or BUNDLED_MODELS
+    models: list[EmotionModel] = [XceptionEmotion(Path(p), tta=settings.face_tta) for p in paths]
     if settings.deepface_emotion:
         extra, reason = DeepFaceEmotion.load(
             allow_download=settings.allow_downloads, connect_timeout=settings.download_connect_timeout

@@ -1,0 +1,172 @@
+"""One photo in, one MoodReading out: the models are loaded once per process and shared.
+
+`Pipeline.analyze(bytes)` is thread-safe and synchronous (CLI, tests, worker threads);
+`Pipeline.analyze_async(bytes)` runs it in a bounded thread pool so an event loop never blocks, and
+refuses new work with `PipelineBusy` when the queue is full instead of letting it pile up.
+Each stage's time is recorded in `reading.timings_ms`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Optional, Protocol
+
+import numpy as np
+
+from core.fusion import FaceReading, MoodReading, color_signal, face_signal, fuse, scene_signal
+from core.images import decode_image
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class PipelineBusy(RuntimeError):
+    """Too many photos are waiting; the caller should ask the person to try again shortly."""
+
+    user_message = "I'm busy with other photos right now — please try again in a moment."
+
+
+class FaceModel(Protocol):
+    def analyze(self, rgb: np.ndarray) -> list: ...
+
+
+class SceneModel(Protocol):
+    def score(self, rgb: np.ndarray): ...
+
+
+class ColorModel(Protocol):
+    def __call__(self, rgb: np.ndarray): ...
+
+
+@dataclass
+class Models:
+    """What the pipeline runs; any part may be None with the reason it is missing."""
+
+    faces: Optional[FaceModel]
+    scene: Optional[SceneModel]
+    color: ColorModel
+    faces_reason: str = ""
+    scene_reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def load_models(settings: Settings) -> Models:
+    """Load every model the settings ask for. Missing weights degrade the reading, never stop it."""
+    from models.color import color_features
+    from models.faces import build_face_analyzer
+
+    faces, notes = build_face_analyzer(settings)
+    scene, scene_reason = None, ""
+    if not settings.clip_enabled:
+        scene_reason = "scene analysis is turned off (MOODTUNE_CLIP_ENABLED=false)"
+    elif settings.clip_pretrained.lower() in ("", "none"):
+        scene_reason = "no OpenCLIP weights configured (MOODTUNE_CLIP_PRETRAINED=none)"
+    else:
+        from models.clip import load_clip
+        from models.download import WeightsUnavailable
+
+        try:
+            scene = load_clip(
+                settings.clip_model,
+                settings.clip_pretrained,
+                settings.clip_cache_dir,
+                allow_download=settings.allow_downloads,
+                connect_timeout=settings.download_connect_timeout,
+                threads=settings.torch_threads,
+            )
+        except WeightsUnavailable as exc:
+            scene_reason = exc.short
+            log.warning("Scene analysis unavailable: %s Readings will rest on faces and colour.", exc)
+    return Models(faces=faces, scene=scene, color=color_features, scene_reason=scene_reason, notes=notes)
+
+
+class Pipeline:
+    """Decode → faces → scene → colour → fusion, with per-stage timings."""
+
+    def __init__(self, models: Models, settings: Optional[Settings] = None):
+        self.models = models
+        self.settings = settings or Settings()
+        self._executor = ThreadPoolExecutor(max_workers=self.settings.analysis_threads, thread_name_prefix="analyze")
+        self._slots = threading.BoundedSemaphore(self.settings.analysis_threads + self.settings.analysis_queue)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, warm: bool = True) -> "Pipeline":
+        pipeline = cls(load_models(settings), settings)
+        if warm:
+            pipeline.warm()
+        return pipeline
+
+    def warm(self) -> None:
+        """Run one synthetic photo through every model so the first person does not pay for it."""
+        rng = np.random.default_rng(0)
+        self.analyze_image(rng.integers(0, 255, size=(240, 320, 3), dtype=np.uint8))
+        if self.models.faces is not None and hasattr(self.models.faces, "classify"):
+            self.models.faces.classify([rng.integers(0, 255, size=(64, 64, 3), dtype=np.uint8)])
+
+    def analyze(self, data: bytes) -> MoodReading:
+        """Bytes of a photo → reading. Raises core.images.ImageError for photos we can't use."""
+        start = time.perf_counter()
+        s = self.settings
+        image = decode_image(data, max_bytes=s.max_image_bytes, max_pixels=s.max_image_pixels, working_side=s.working_side)
+        decode_ms = (time.perf_counter() - start) * 1000
+        reading = self.analyze_image(image.rgb, scale=image.scale)
+        reading.timings_ms = {"decode": round(decode_ms, 2), **reading.timings_ms}
+        reading.timings_ms["total"] = round((time.perf_counter() - start) * 1000, 2)
+        return reading
+
+    def analyze_image(self, rgb: np.ndarray, scale: float = 1.0) -> MoodReading:
+        """An RGB uint8 array → reading; `scale` maps boxes back to the original photo."""
+        timings: dict[str, float] = {}
+        m = self.models
+        h, w = rgb.shape[:2]
+
+        t = time.perf_counter()
+        faces: list[FaceReading] = []
+        if m.faces is not None:
+            for f in m.faces.analyze(rgb):
+                box = tuple(int(round(v * scale)) for v in f.box)
+                faces.append(FaceReading(box=box, label=f.label, probs=f.probs, detector_confidence=f.confidence))
+        faces_sig = face_signal(faces, image_area=float(w * h) * scale * scale)
+        timings["faces"] = (time.perf_counter() - t) * 1000
+
+        t = time.perf_counter()
+        if m.scene is not None:
+            res = m.scene.score(rgb)
+            scene_sig = scene_signal(res.moods, res.margin, res.scenes)
+        else:
+            scene_sig = scene_signal(None, reason=m.scene_reason)
+        timings["scene"] = (time.perf_counter() - t) * 1000
+
+        t = time.perf_counter()
+        cf = m.color(rgb)
+        color_sig = color_signal(
+            cf.valence,
+            cf.arousal,
+            {k: getattr(cf, k) for k in ("brightness", "contrast", "saturation", "colorfulness", "warmth", "dominant")},
+        )
+        timings["color"] = (time.perf_counter() - t) * 1000
+
+        t = time.perf_counter()
+        reading = fuse([faces_sig, scene_sig, color_sig], faces)
+        timings["fusion"] = (time.perf_counter() - t) * 1000
+        reading.timings_ms = {k: round(v, 2) for k, v in timings.items()}
+        return reading
+
+    async def analyze_async(self, data: bytes) -> MoodReading:
+        """`analyze` in the bounded pool; raises PipelineBusy at once when the queue is full."""
+        if not self._slots.acquire(blocking=False):
+            raise PipelineBusy("analysis queue is full")
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self.analyze, data)
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        """Let in-flight photos finish, then stop the workers."""
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,67 @@
+"""Shared fixtures. Tests never touch the network or the user's caches."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FACES = ROOT / "tests" / "fixtures" / "faces"
+DEMO = ROOT / "bot" / "demo"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _offline_env(tmp_path_factory):
+    """No downloads, caches and DeepFace's home in a temporary folder, for this process and children."""
+    home = tmp_path_factory.mktemp("home")
+    env = {
+        "MOODTUNE_ALLOW_DOWNLOADS": "false",
+        "MOODTUNE_CACHE_DIR": str(home / "cache"),
+        "MOODTUNE_DB": str(home / "moodtune.sqlite3"),
+        "DEEPFACE_HOME": str(home / "deepface"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    yield
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def image_bytes(img, fmt: str, **save) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def face_files() -> dict[str, Path]:
+    """label -> path of one real face photo with that unambiguous expression."""
+    rows = (FACES / "labels.csv").read_text().split()[1:]
+    return {label: FACES / name for name, label in (r.split(",") for r in rows)}
+
+
+@pytest.fixture(scope="session")
+def settings():
+    from core.settings import Settings
+
+    return Settings(allow_downloads=False, clip_enabled=False)
+
+
+@pytest.fixture(scope="session")
+def face_analyzer(settings):
+    from models.faces import build_face_analyzer
+
+    return build_face_analyzer(settings.model_copy(update={"deepface_emotion": False}))[0]
+
+
+@pytest.fixture(scope="session")
+def python() -> str:
+    return sys.executable
