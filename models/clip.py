@@ -268,7 +268,7 @@ def load_clip(
     except RuntimeError as exc:
         raise WeightsUnavailable(f"OpenCLIP could not load {model_name} from {kwargs.get('pretrained')}: {exc}") from exc
     tokenizer = open_clip.get_tokenizer(model_name)
-    scale = float(model.logit_scale.exp().item()) if pretrained is not None else 100.0
+    scale = float(model.logit_scale.exp().item())  # CLIP's learned temperature (≤ 100 by training)
     scorer = ClipScorer(model, preprocess, tokenizer, weights_id=weights_id, cache_dir=cache_dir, logit_scale=min(scale, 100.0))
     assert set(scorer_labels(scorer)) <= set(LABELS)
     return scorer

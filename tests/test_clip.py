@@ -1,0 +1,116 @@
+"""OpenCLIP's real code on a tiny random-initialised config: shapes, caching, batching, loading.
+
+Random weights say nothing about accuracy; these tests check the plumbing only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core.emotions import LABELS
+from models import clip as C
+from models.download import WeightsUnavailable
+from tests.conftest import DEMO, ROOT
+
+TINY = "moodtune-tiny-clip"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tiny_config():
+    import open_clip
+
+    open_clip.add_model_config(ROOT / "tests" / "fixtures" / "clip" / f"{TINY}.json")
+
+
+@pytest.fixture(scope="module")
+def scorer(tmp_path_factory):
+    torch.manual_seed(0)
+    return C.load_clip(TINY, None, tmp_path_factory.mktemp("clip"), threads=1)
+
+
+def photo(name="coffee.jpg"):
+    from core.images import decode_image
+
+    return decode_image((DEMO / name).read_bytes()).rgb
+
+
+def test_class_embeddings_are_unit_vectors_one_per_class(scorer):
+    n = len(C.MOOD_PROMPTS) + len(C.SCENES)
+    assert scorer.text_embeddings.shape == (n, 32)
+    assert np.allclose(np.linalg.norm(scorer.text_embeddings, axis=1), 1, atol=1e-5)
+
+
+def test_score_gives_a_distribution_over_known_labels(scorer):
+    res = scorer.score(photo())
+    assert set(res.moods) <= set(LABELS)
+    assert sum(res.moods.values()) == pytest.approx(1, abs=1e-5)
+    assert len(res.scenes) == 3 and res.scenes[0][1] >= res.scenes[1][1]
+    assert 0 <= res.margin <= 1
+
+
+def test_batch_equals_one_by_one(scorer):
+    images = [photo("coffee.jpg"), photo("cat.jpg"), photo("rocket.jpg")]
+    batch = scorer.embed_images(images)
+    single = np.stack([scorer.embed_images([im])[0] for im in images])
+    assert batch.shape == (3, 32) and np.allclose(batch, single, atol=1e-5)
+
+
+def test_text_embeddings_are_cached_on_disk_and_reused(tmp_path, monkeypatch):
+    torch.manual_seed(1)
+    first = C.load_clip(TINY, None, tmp_path)
+    files = list(tmp_path.glob("text-*.npy"))
+    assert len(files) == 1
+    monkeypatch.setattr(C.ClipScorer, "encode_text_classes", lambda *a: pytest.fail("cache not used"))
+    second = C.load_clip(TINY, None, tmp_path)
+    assert np.array_equal(first.text_embeddings, second.text_embeddings)
+
+
+def test_prompt_change_invalidates_the_cache(tmp_path, monkeypatch):
+    C.load_clip(TINY, None, tmp_path)
+    monkeypatch.setitem(C.MOOD_PROMPTS, "calm", ("calm", "quiet"))
+    C.load_clip(TINY, None, tmp_path)
+    assert len(list(tmp_path.glob("text-*.npy"))) == 2
+
+
+def test_local_weights_file_is_loaded(tmp_path, scorer):
+    path = tmp_path / "tiny.pt"
+    torch.save(scorer.model.state_dict(), path)
+    loaded = C.load_clip(TINY, str(path), tmp_path)
+    a = dict(scorer.model.named_parameters())["visual.conv1.weight"]
+    b = dict(loaded.model.named_parameters())["visual.conv1.weight"]
+    assert torch.equal(a, b)
+    assert np.allclose(loaded.score(photo()).moods["calm"], scorer.score(photo()).moods["calm"], atol=1e-5)
+
+
+def test_unknown_tag_lists_the_valid_ones(tmp_path):
+    with pytest.raises(WeightsUnavailable) as err:
+        C.resolve_weights("ViT-B-32", "no-such-tag", tmp_path, allow_download=True, connect_timeout=1)
+    assert "laion2b_s34b_b79k" in str(err.value) and "no-such-tag" in str(err.value)
+
+
+def test_downloads_off_fails_without_connecting(tmp_path, monkeypatch):
+    monkeypatch.setattr(C, "unreachable_reason", lambda *a: pytest.fail("must not connect"))
+    with pytest.raises(WeightsUnavailable, match="downloads are off"):
+        C.resolve_weights("ViT-B-32", "laion2b_s34b_b79k", tmp_path, allow_download=False, connect_timeout=1)
+
+
+def test_unreachable_host_fails_after_one_attempt(tmp_path, monkeypatch):
+    import open_clip
+
+    monkeypatch.setattr(open_clip, "get_pretrained_cfg", lambda m, t: {"url": "https://weights.invalid/clip.pt"})
+    monkeypatch.setattr(open_clip, "download_pretrained", lambda *a, **k: pytest.fail("must not start the client"))
+    with pytest.raises(WeightsUnavailable) as err:
+        C.resolve_weights("ViT-B-32", "some-tag", tmp_path, allow_download=True, connect_timeout=2)
+    assert "cannot connect to weights.invalid" in str(err.value)
+    assert "MOODTUNE_CLIP_PRETRAINED" in str(err.value) and err.value.short.startswith("OpenCLIP weights not downloaded")
+
+
+def test_previously_downloaded_url_weights_are_found_in_the_cache(tmp_path, monkeypatch):
+    import open_clip
+
+    (tmp_path / "clip.pt").write_bytes(b"x")
+    monkeypatch.setattr(open_clip, "get_pretrained_cfg", lambda m, t: {"url": "https://weights.invalid/clip.pt"})
+    path, cfg = C.resolve_weights("ViT-B-32", "some-tag", tmp_path, allow_download=True, connect_timeout=1)
+    assert path == str(tmp_path / "clip.pt") and cfg["url"].endswith("clip.pt")
