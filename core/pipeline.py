@@ -77,7 +77,7 @@ def load_models(settings: Settings) -> Models:
                 settings.clip_cache_dir,
                 allow_download=settings.allow_downloads,
                 connect_timeout=settings.download_connect_timeout,
-                threads=settings.torch_threads,
+                threads=settings.scene_threads,
             )
         except WeightsUnavailable as exc:
             scene_reason = exc.short

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     deepface_emotion: bool = Field(True, description="ensemble DeepFace's emotion model when available")
     max_faces: int = Field(8, ge=1, description="largest faces analysed per photo")
     face_detect_side: int = Field(480, ge=160, description="longest side faces are searched at")
+    face_align: bool = Field(True, description="rotate faces upright by their eyes (DeepFace)")
 
     # scene (OpenCLIP)
     clip_model: str = Field("ViT-B-32", description="OpenCLIP architecture name")
@@ -54,7 +55,7 @@ class Settings(BaseSettings):
     # concurrency
     analysis_threads: int = Field(2, ge=1, description="photos analysed at the same time")
     analysis_queue: int = Field(16, ge=1, description="photos waiting before 'busy' is answered")
-    torch_threads: int = Field(2, ge=1, description="threads one OpenCLIP forward pass may use")
+    scene_threads: int = Field(2, ge=1, description="threads one OpenCLIP image forward pass may use")
 
     # chat platforms (names as their docs use them, without the MOODTUNE_ prefix)
     telegram_token: Optional[SecretStr] = Field(None, alias="TELEGRAM_BOT_TOKEN")

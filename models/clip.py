@@ -14,9 +14,11 @@ than the hub client's minute of retries.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
@@ -104,10 +106,21 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 class ClipScorer:
     """An OpenCLIP model with cached class embeddings; `score(rgb)` is one image forward pass."""
 
-    def __init__(self, model, preprocess, tokenizer, *, weights_id: str, cache_dir: Optional[Path], logit_scale: float = 100.0):
+    def __init__(
+        self,
+        model,
+        preprocess,
+        tokenizer,
+        *,
+        cache_dir: Optional[Path],
+        logit_scale: float = 100.0,
+        image_session=None,
+    ):
         import torch
 
         self.model = model.eval()
+        self.image_session = image_session  # onnxruntime session of the image tower, or None: eager torch
+        weights_id = fingerprint(model)
         self.preprocess = preprocess
         self.tokenizer = tokenizer
         self.logit_scale = logit_scale
@@ -117,6 +130,10 @@ class ClipScorer:
         self.text_embeddings = self._class_embeddings(classes, weights_id, cache_dir)
         self._mood_idx = [i for i, c in enumerate(self.class_names) if c.startswith("mood:")]
         self._scene_idx = [i for i, c in enumerate(self.class_names) if c.startswith("scene:")]
+        if image_session is not None:
+            # text embeddings are cached and images go through onnxruntime: the PyTorch copy of
+            # the model (~600 MB for ViT-B-32) is no longer needed
+            self.model = None
 
     def _class_embeddings(self, classes: Mapping[str, Sequence[str]], weights_id: str, cache_dir: Optional[Path]) -> np.ndarray:
         key = hashlib.sha256(json.dumps([weights_id, classes], sort_keys=True).encode()).hexdigest()[:16]
@@ -153,10 +170,12 @@ class ClipScorer:
         """Unit image embeddings for RGB uint8 arrays (a batch is one forward pass)."""
         torch = self._torch
         batch = torch.stack([self.preprocess(Image.fromarray(im)) for im in images])
-        with torch.inference_mode():
-            emb = self.model.encode_image(batch).float()
-        emb = emb / emb.norm(dim=-1, keepdim=True)
-        return emb.numpy()
+        if self.image_session is not None:
+            emb = self.image_session.run(None, {"image": batch.numpy()})[0]
+        else:
+            with torch.inference_mode():
+                emb = self.model.encode_image(batch).float().numpy()
+        return emb / np.linalg.norm(emb, axis=-1, keepdims=True)
 
     def score(self, rgb: np.ndarray) -> SceneResult:
         return self.score_embedding(self.embed_images([rgb])[0])
@@ -178,6 +197,66 @@ class ClipScorer:
             key=lambda kv: -kv[1],
         )[:3]
         return SceneResult(moods=moods, scenes=scenes, margin=top[0] - (top[1] if len(top) > 1 else 0.0))
+
+
+def fingerprint(model) -> str:
+    """A short id of a model's weights: the hash of the first values of every parameter.
+
+    Keys the on-disk caches, so changed weights (another tag, another file, another random init)
+    never reuse embeddings or graphs computed for different ones.
+    """
+    import torch
+
+    with torch.no_grad():
+        head = torch.cat([p.detach().flatten()[:64].float().cpu() for p in model.parameters()])
+    return hashlib.sha256(head.numpy().tobytes()).hexdigest()[:16]
+
+
+def image_session(model, cache_dir: Optional[Path], threads: int):
+    """The image tower as an onnxruntime session (about 1.8x faster than eager PyTorch on 2 cores).
+
+    The graph is exported once per weights and cached as `<cache>/visual-<fingerprint>.onnx`.
+    Returns None (eager PyTorch is used) if the export fails — slower, never wrong.
+    """
+    import onnxruntime as ort
+    import torch
+
+    size = model.visual.image_size
+    size = size if isinstance(size, (tuple, list)) else (size, size)
+    path = cache_dir / f"visual-{fingerprint(model)}-{torch.__version__}.onnx" if cache_dir else None
+    try:
+        if path is None or not path.is_file():
+            buf = io.BytesIO()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices
+                torch.onnx.export(
+                    model.visual.eval(),
+                    (torch.zeros(1, 3, *size),),
+                    buf,
+                    input_names=["image"],
+                    output_names=["embedding"],
+                    dynamic_axes={"image": {0: "n"}, "embedding": {0: "n"}},
+                    opset_version=17,
+                    dynamo=False,
+                )
+            graph = buf.getvalue()
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(graph)
+                os.replace(tmp, path)
+        else:
+            graph = path.read_bytes()
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        # idle pool threads must not spin: the face models need those cores right after
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(graph, sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # exporter and runtime raise many types; all mean "use torch"
+        log.warning("running the OpenCLIP image tower on PyTorch (ONNX export failed: %s)", exc)
+        return None
 
 
 def _hub_cached_file(cfg: Mapping, cache_dir: Path) -> Optional[str]:
@@ -245,15 +324,19 @@ def load_clip(
     allow_download: bool = True,
     connect_timeout: float = 4.0,
     threads: Optional[int] = None,
+    onnx: bool = True,
 ) -> ClipScorer:
-    """Build a ClipScorer. `pretrained=None` gives random weights: for tests and timing only."""
+    """Build a ClipScorer. `pretrained=None` gives random weights: for tests and timing only.
+
+    With `onnx`, images go through an onnxruntime copy of the image tower (text stays on torch:
+    it runs once per prompt set).
+    """
     import open_clip
     import torch
 
     if threads:
         torch.set_num_threads(threads)
     kwargs: dict = {}
-    weights_id = f"{model_name}/random"
     if pretrained is not None:
         path, cfg = resolve_weights(model_name, pretrained, cache_dir, allow_download=allow_download, connect_timeout=connect_timeout)
         kwargs["pretrained"] = path
@@ -261,15 +344,14 @@ def load_clip(
             kwargs["force_quick_gelu"] = True
         if cfg.get("mean"):
             kwargs.update(image_mean=cfg["mean"], image_std=cfg["std"])
-        stat = os.stat(path)
-        weights_id = f"{model_name}/{pretrained}/{stat.st_size}/{int(stat.st_mtime)}"
     try:
         model, _, preprocess = open_clip.create_model_and_transforms(model_name, cache_dir=str(cache_dir), **kwargs)
     except RuntimeError as exc:
         raise WeightsUnavailable(f"OpenCLIP could not load {model_name} from {kwargs.get('pretrained')}: {exc}") from exc
     tokenizer = open_clip.get_tokenizer(model_name)
     scale = float(model.logit_scale.exp().item())  # CLIP's learned temperature (≤ 100 by training)
-    scorer = ClipScorer(model, preprocess, tokenizer, weights_id=weights_id, cache_dir=cache_dir, logit_scale=min(scale, 100.0))
+    session = image_session(model, cache_dir, threads or torch.get_num_threads()) if onnx else None
+    scorer = ClipScorer(model, preprocess, tokenizer, cache_dir=cache_dir, logit_scale=min(scale, 100.0), image_session=session)
     assert set(scorer_labels(scorer)) <= set(LABELS)
     return scorer
 

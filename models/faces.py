@@ -156,6 +156,7 @@ class FaceAnalyzer:
         *,
         detector: str = "opencv",
         detect_side: int = 480,
+        align: bool = True,
         max_faces: int = 8,
         models: Sequence[EmotionModel],
     ):
@@ -163,6 +164,7 @@ class FaceAnalyzer:
             raise ValueError("FaceAnalyzer needs at least one emotion model")
         self.detector = detector
         self.detect_side = detect_side
+        self.align = align
         self.max_faces = max_faces
         self.models = list(models)
         self._lock = threading.Lock()  # OpenCV's cascade classifier object is not thread-safe
@@ -179,7 +181,7 @@ class FaceAnalyzer:
                 img_path=np.ascontiguousarray(small[:, :, ::-1]),
                 detector_backend=self.detector,
                 enforce_detection=False,
-                align=True,
+                align=self.align,
                 color_face="rgb",
                 normalize_face=False,
             )
@@ -235,6 +237,7 @@ def build_face_analyzer(settings) -> tuple[FaceAnalyzer, list[str]]:
     analyzer = FaceAnalyzer(
         detector=settings.face_detector,
         detect_side=settings.face_detect_side,
+        align=settings.face_align,
         max_faces=settings.max_faces,
         models=models,
     )

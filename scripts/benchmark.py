@@ -36,9 +36,12 @@ def main() -> None:
     settings = Settings()
     models = load_models(settings)
     if models.scene is None and args.random_clip:
+        import torch
+
         from models.clip import load_clip
 
-        models.scene = load_clip(settings.clip_model, None, settings.clip_cache_dir, threads=settings.torch_threads)
+        torch.manual_seed(0)  # the same random weights every run, so the on-disk caches apply
+        models.scene = load_clip(settings.clip_model, None, settings.clip_cache_dir, threads=settings.scene_threads)
         print(f"scene: {settings.clip_model} with RANDOM weights (timing only)")
     elif models.scene is None:
         print(f"scene: unavailable ({models.scene_reason})")
@@ -64,6 +67,18 @@ def main() -> None:
         print(f"{stage:<8}{np.percentile(values, 50):>9.1f}{np.percentile(values, 95):>9.1f}")
     print(f"cold start to first answer: {cold:.1f} s")
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"memory while serving (RSS after the runs): {current_rss_mb():.0f} MB")
+
+
+def current_rss_mb() -> float:
+    """Resident memory now (Linux /proc; 0 where it is not available)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 if __name__ == "__main__":

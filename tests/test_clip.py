@@ -63,25 +63,31 @@ def test_text_embeddings_are_cached_on_disk_and_reused(tmp_path, monkeypatch):
     files = list(tmp_path.glob("text-*.npy"))
     assert len(files) == 1
     monkeypatch.setattr(C.ClipScorer, "encode_text_classes", lambda *a: pytest.fail("cache not used"))
+    torch.manual_seed(1)  # the same weights again
     second = C.load_clip(TINY, None, tmp_path)
     assert np.array_equal(first.text_embeddings, second.text_embeddings)
 
 
 def test_prompt_change_invalidates_the_cache(tmp_path, monkeypatch):
+    torch.manual_seed(5)
     C.load_clip(TINY, None, tmp_path)
     monkeypatch.setitem(C.MOOD_PROMPTS, "calm", ("calm", "quiet"))
+    torch.manual_seed(5)
     C.load_clip(TINY, None, tmp_path)
     assert len(list(tmp_path.glob("text-*.npy"))) == 2
 
 
 def test_local_weights_file_is_loaded(tmp_path, scorer):
+    import open_clip
+
+    torch.manual_seed(7)
+    model = open_clip.create_model(TINY)
     path = tmp_path / "tiny.pt"
-    torch.save(scorer.model.state_dict(), path)
-    loaded = C.load_clip(TINY, str(path), tmp_path)
-    a = dict(scorer.model.named_parameters())["visual.conv1.weight"]
-    b = dict(loaded.model.named_parameters())["visual.conv1.weight"]
-    assert torch.equal(a, b)
-    assert np.allclose(loaded.score(photo()).moods["calm"], scorer.score(photo()).moods["calm"], atol=1e-5)
+    torch.save(model.state_dict(), path)
+    loaded = C.load_clip(TINY, str(path), tmp_path, onnx=False)
+    assert C.fingerprint(loaded.model) == C.fingerprint(model)
+    fast = C.load_clip(TINY, str(path), tmp_path)
+    assert np.allclose(fast.score(photo()).moods["calm"], loaded.score(photo()).moods["calm"], atol=1e-5)
 
 
 def test_unknown_tag_lists_the_valid_ones(tmp_path):
@@ -114,3 +120,24 @@ def test_previously_downloaded_url_weights_are_found_in_the_cache(tmp_path, monk
     monkeypatch.setattr(open_clip, "get_pretrained_cfg", lambda m, t: {"url": "https://weights.invalid/clip.pt"})
     path, cfg = C.resolve_weights("ViT-B-32", "some-tag", tmp_path, allow_download=True, connect_timeout=1)
     assert path == str(tmp_path / "clip.pt") and cfg["url"].endswith("clip.pt")
+
+
+def test_onnx_image_tower_matches_pytorch_and_is_cached(tmp_path):
+    torch.manual_seed(2)
+    fast = C.load_clip(TINY, None, tmp_path, onnx=True)
+    assert fast.image_session is not None and fast.model is None  # the torch copy is released
+    assert len(list(tmp_path.glob("visual-*.onnx"))) == 1
+    torch.manual_seed(2)
+    eager = C.load_clip(TINY, None, tmp_path, onnx=False)
+    assert eager.image_session is None
+    images = [photo("coffee.jpg"), photo("cat.jpg")]
+    assert np.allclose(fast.embed_images(images), eager.embed_images(images), atol=1e-5)
+
+
+def test_different_weights_never_share_caches(tmp_path):
+    torch.manual_seed(3)
+    a = C.load_clip(TINY, None, tmp_path)
+    torch.manual_seed(4)
+    b = C.load_clip(TINY, None, tmp_path)
+    assert not np.allclose(a.text_embeddings, b.text_embeddings)
+    assert len(list(tmp_path.glob("text-*.npy"))) == 2 and len(list(tmp_path.glob("visual-*.onnx"))) == 2

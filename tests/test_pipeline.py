@@ -129,3 +129,18 @@ def test_scene_signal_joins_when_a_clip_model_is_loaded(settings, tmp_path):
     sig = {s.name: s for s in reading.signals}["scene"]
     assert sig.available and sig.weight > 0 and sig.detail["scenes"]
     assert sum(reading.distribution.values()) == pytest.approx(1, abs=1e-3)
+
+
+def test_missing_clip_weights_degrade_the_reading_and_warn_once(settings, caplog):
+    s = settings.model_copy(update={"clip_enabled": True, "allow_downloads": False, "deepface_emotion": False})
+    with caplog.at_level("WARNING"):
+        models = load_models(s)
+    assert models.scene is None and "downloads are off" in models.scene_reason
+    assert sum("Scene analysis unavailable" in r.message for r in caplog.records) == 1
+    p = Pipeline(models, s)
+    reading = p.analyze((DEMO / "smile.jpg").read_bytes())
+    scene = {sig.name: sig for sig in reading.signals}["scene"]
+    assert not scene.available and scene.weight == 0
+    assert "OpenCLIP weights not downloaded" in reading.explanation
+    assert reading.label == "happy"
+    p.close()
