@@ -1,23 +1,30 @@
-"""Moodtune's command line: `python -m bot [run|analyze|demo]`.
+"""Moodtune's command line: `python -m bot [COMMAND]`.
 
 - `run` (the default): start the chat bots configured in `.env`; with no token, explain how to set
   one up and run the offline demo instead.
-- `analyze PHOTO [PHOTO ...] [--json]`: read each photo's mood. A bad file is reported on its own
-  line and never stops the others.
+- `analyze PHOTO [PHOTO ...] [--json]`: read each photo's mood and suggest songs. A bad file is
+  reported on its own line and never stops the others.
+- `recommend --emotion LABEL | --va V A`: songs for a mood without a photo.
+- `rate`, `forget`: store a rating; delete everything about a person.
+- `catalog import CSV [--replace]`, `catalog stats`: manage the track catalog.
 - `demo`: analyse the photos shipped with Moodtune.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Optional
 
-from bot.replies import reading_to_dict, reading_to_text
+from bot.replies import reading_to_dict, reading_to_text, recommendation_to_dict, songs_to_text
+from core.catalog import CatalogError, import_csv
+from core.emotions import LABELS, VA, UnknownLabel
 from core.images import ImageError
+from core.recommender import MAX_SONGS
 from core.settings import Settings
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -31,72 +38,195 @@ The README's "Create the bots" section walks through both.
 """
 
 
-def _pipeline(settings: Settings):
-    from core.pipeline import Pipeline
-
-    return Pipeline.from_settings(settings)
+class UsageError(Exception):
+    """A mistake in what the person asked for; printed as one line, exit code 2."""
 
 
-def analyze_files(paths: Iterable[Path], settings: Settings, as_json: bool, out=sys.stdout) -> int:
-    """Analyse each file and print its reading; returns how many files could not be read."""
-    pipeline = _pipeline(settings)
+async def _open(settings: Settings, with_pipeline: bool):
+    from core.app import Moodtune
+
+    return await Moodtune.open(settings, with_pipeline=with_pipeline)
+
+
+async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.stdout) -> int:
+    """Analyse each file, suggest songs, print; returns how many files could not be read."""
+    app = await _open(settings, with_pipeline=True)
     failures = 0
     try:
         for path in paths:
+            reading = rec = error = None
             try:
-                reading = pipeline.analyze(path.read_bytes())
-                error = None
+                reading = await asyncio.to_thread(app.pipeline.analyze, path.read_bytes())
+                rec = await app.songs_for_reading(reading, user=args.user, chat=args.chat, mode=args.mode, target=args.target, n=args.n)
             except ImageError as exc:
-                reading, error = None, exc.user_message
+                error = exc.user_message
                 log.info("refused %s: %s", path, exc)
             except OSError as exc:
-                reading, error = None, f"Can't open that file ({exc.strerror or exc})."
+                error = f"Can't open that file ({exc.strerror or exc})."
                 log.info("cannot read %s: %s", path, exc)
             failures += error is not None
-            if as_json:
-                print(json.dumps(reading_to_dict(reading, file=str(path), error=error)), file=out, flush=True)
+            if args.json:
+                line = reading_to_dict(reading, file=str(path), error=error)
+                line.update(recommendation_to_dict(rec) if rec else {"recommendation_id": None, "songs": []})
+                print(json.dumps(line), file=out, flush=True)
             else:
-                print(reading_to_text(reading, file=str(path), error=error), file=out, flush=True)
+                text = reading_to_text(reading, file=str(path), error=error)
+                print(text + ("\n" + songs_to_text(rec) if rec else ""), file=out, flush=True)
     finally:
-        pipeline.close()
+        await app.close()
     return failures
+
+
+async def cmd_recommend(settings: Settings, args) -> int:
+    app = await _open(settings, with_pipeline=False)
+    try:
+        va = VA(*args.va) if args.va else None
+        if va and not (-1 <= va.valence <= 1 and -1 <= va.arousal <= 1):
+            raise UsageError("--va takes valence and arousal between -1 and 1.")
+        rec = await app.songs_for_mood(label=args.emotion, va=va, user=args.user, chat=args.chat, mode=args.mode, target=args.target, n=args.n)
+    finally:
+        await app.close()
+    if args.json:
+        print(json.dumps(recommendation_to_dict(rec)))
+    else:
+        print(songs_to_text(rec).lstrip())
+    return 0
+
+
+async def cmd_rate(settings: Settings, args) -> int:
+    app = await _open(settings, with_pipeline=False)
+    try:
+        if app.catalog.get(args.track) is None:
+            raise UsageError(f"No track with id {args.track} in the catalog.")
+        if args.recommendation is not None and args.track not in await app.store.recommendation_tracks(args.recommendation):
+            raise UsageError(f"List #{args.recommendation} does not hold track {args.track}.")
+        await app.store.rate(args.user, args.track, args.score, args.recommendation)
+        track = app.catalog.get(args.track)
+    finally:
+        await app.close()
+    print(f"{'👍' if args.score > 0 else '👎'} saved: {track.artist} — {track.title} for {args.user}")
+    return 0
+
+
+async def cmd_forget(settings: Settings, args) -> int:
+    from core.store import Store
+
+    async with Store(settings.db_path) as store:
+        counts = await store.forget(args.user)
+    print(f"Forgot {args.user}: {counts['ratings']} ratings, {counts['recommendations']} lists, {counts['settings']} settings deleted.")
+    return 0
+
+
+async def cmd_catalog(settings: Settings, args) -> int:
+    from core.catalog import Catalog
+    from core.store import Store
+
+    async with Store(settings.db_path) as store:
+        if args.action == "import":
+            report = await import_csv(store, args.csv, replace=args.replace)
+            print(f"Imported {report.imported} tracks from {args.csv} ({report.skipped} rows skipped"
+                  + (f": {', '.join(f'{k} {v}' for k, v in report.skipped_reasons.items())}" if report.skipped else "")
+                  + f"). The catalog now holds {report.total} tracks.")
+            if report.missing_optional:
+                print(f"Missing optional columns, filled with neutral values: {', '.join(report.missing_optional)}.")
+            return 0
+        stats = (await Catalog.load(store)).stats()
+    if args.json:
+        print(json.dumps(stats))
+    else:
+        print(f"{stats['tracks']} tracks by {stats['artists']} artists; {stats['hits_or_popular']} hits or popular")
+        print("by decade: " + ", ".join(f"{d}s {n}" for d, n in stats["by_decade"].items()))
+        print("mean features: " + ", ".join(f"{k} {v}" for k, v in stats["mean"].items()))
+    return 0
 
 
 def demo_photos() -> list[Path]:
     return sorted(p for p in DEMO_DIR.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def _count(value: str) -> int:
+    n = int(value)
+    if not 1 <= n <= MAX_SONGS:
+        raise argparse.ArgumentTypeError(f"choose between 1 and {MAX_SONGS} songs")
+    return n
+
+
+def _listing_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mode", choices=("match", "shift"), help="match the mood (default) or shift it step by step")
+    p.add_argument("--target", help=f"shift toward this mood (one of: {', '.join(LABELS)})")
+    p.add_argument("--n", type=_count, help=f"how many songs (default 5, up to {MAX_SONGS})")
+    p.add_argument("--user", help="whose taste to use and remember")
+    p.add_argument("--chat", help="a chat whose members' ratings to blend in")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Moodtune: songs for the mood of a photo.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bots from .env (default); the offline demo without tokens")
-    an = sub.add_parser("analyze", help="read the mood of photos")
+    an = sub.add_parser("analyze", help="read the mood of photos and suggest songs")
     an.add_argument("photos", nargs="+", type=Path)
-    an.add_argument("--json", action="store_true", help="one JSON object per photo per line")
+    _listing_options(an)
+    rec = sub.add_parser("recommend", help="songs for a mood, without a photo")
+    mood = rec.add_mutually_exclusive_group(required=True)
+    mood.add_argument("--emotion", help=f"one of: {', '.join(LABELS)}")
+    mood.add_argument("--va", nargs=2, type=float, metavar=("VALENCE", "AROUSAL"), help="a point, each -1..1")
+    _listing_options(rec)
+    rate = sub.add_parser("rate", help="rate a song for a person (re-rating replaces)")
+    rate.add_argument("--user", required=True)
+    rate.add_argument("--track", required=True, help="Spotify track id")
+    rate.add_argument("--score", required=True, type=int, choices=(1, -1))
+    rate.add_argument("--recommendation", type=int, help="the list the song was on")
+    forget = sub.add_parser("forget", help="delete everything stored about a person")
+    forget.add_argument("--user", required=True)
+    cat = sub.add_parser("catalog", help="the track catalog")
+    cat_sub = cat.add_subparsers(dest="action", required=True)
+    imp = cat_sub.add_parser("import", help="import a Spotify-style CSV (idempotent)")
+    imp.add_argument("csv", type=Path)
+    imp.add_argument("--replace", action="store_true", help="make this file the whole catalog")
+    stats = cat_sub.add_parser("stats", help="summarise the loaded catalog")
+    stats.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="analyse the photos shipped with Moodtune")
-    demo.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
+    _listing_options(demo)
+    return parser
 
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     settings = Settings()
-    if args.command == "analyze":
-        failures = analyze_files(args.photos, settings, args.json)
-        return 1 if failures == len(args.photos) else 0
-    if args.command == "demo":
-        analyze_files(demo_photos(), settings, args.json)
-        return 0
-    # run
-    if not (settings.telegram_token or settings.discord_token):
-        print(NO_TOKEN, file=sys.stderr)
-        analyze_files(demo_photos(), settings, as_json=False)
-        return 0
-    print("The Telegram and Discord adapters are not built yet (see the open issues).", file=sys.stderr)
-    return 2
+    try:
+        if args.command == "analyze":
+            failures = asyncio.run(analyze_files(args.photos, settings, args))
+            return 1 if failures == len(args.photos) else 0
+        if args.command == "recommend":
+            return asyncio.run(cmd_recommend(settings, args))
+        if args.command == "rate":
+            return asyncio.run(cmd_rate(settings, args))
+        if args.command == "forget":
+            return asyncio.run(cmd_forget(settings, args))
+        if args.command == "catalog":
+            return asyncio.run(cmd_catalog(settings, args))
+        if args.command == "demo":
+            asyncio.run(analyze_files(demo_photos(), settings, args))
+            return 0
+        # run (the default)
+        if not (settings.telegram_token or settings.discord_token):
+            print(NO_TOKEN, file=sys.stderr)
+            args = parser.parse_args(["demo"])
+            asyncio.run(analyze_files(demo_photos(), settings, args))
+            return 0
+        print("The Telegram and Discord adapters are not built yet (see the open issues).", file=sys.stderr)
+        return 2
+    except (UsageError, UnknownLabel, CatalogError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

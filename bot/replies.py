@@ -65,3 +65,42 @@ def reading_to_text(reading: Optional[MoodReading], *, file: Optional[str] = Non
     if reading.timings_ms:
         lines.append(f"  took {reading.timings_ms.get('total', sum(reading.timings_ms.values())):.0f} ms")
     return "\n".join(lines)
+
+
+def song_to_dict(song) -> dict[str, Any]:
+    t = song.track
+    return {
+        "id": t.id,
+        "title": t.title,
+        "artist": t.artist,
+        "year": t.year,
+        "decade": t.era,
+        "spotify_url": t.spotify_url,
+        "youtube_url": t.youtube_url,
+        "reason": song.reason,
+        "features": {k: (_r(v, 3) if isinstance(v, float) else v) for k, v in song.features().items()},
+    }
+
+
+def recommendation_to_dict(rec) -> dict[str, Any]:
+    """`songs` and `recommendation_id` (plus the mood and mode they were ranked for)."""
+    return {
+        "recommendation_id": rec.id,
+        "mood": rec.mood,
+        "mode": rec.mode,
+        "target": rec.target,
+        "songs": [song_to_dict(s) for s in rec.songs],
+    }
+
+
+def songs_to_text(rec) -> str:
+    if not rec.songs:
+        return "  No songs to suggest — the catalog is empty or you have disliked everything that fits."
+    head = f"  Songs ({'shifting toward ' + rec.target if rec.mode == 'shift' else 'matching ' + rec.mood}), list #{rec.id}:"
+    lines = [head]
+    for i, s in enumerate(rec.songs, 1):
+        t = s.track
+        era = f" ({t.year or str(t.era) + 's'})" if (t.year or t.era) else ""
+        lines.append(f"  {i}. {t.artist} — {t.title}{era} · {s.reason}")
+        lines.append(f"     {t.spotify_url}  ·  {t.youtube_url}")
+    return "\n".join(lines)

@@ -1,0 +1,309 @@
+"""Rank the catalog for a mood and a person, in two modes: match and shift.
+
+score(track) = match to the target sound (exp of a weighted squared distance of audio features,
+               times an era factor when the mood prefers an era)
+             + popularity bonus
+             + the person's taste: the artists, eras and audio-feature leanings of what they (and,
+               in a group, its members) rated, and their own rating of the track
+             + collaborative: what other people liked or disliked on lists for a similar mood
+             - repetition: tracks already suggested to this person or chat recently
+Disliked tracks are never suggested again. Lists are diverse: no artist twice.
+
+Everything is vectorised over the whole catalog (~39k tracks), so one ranking takes a few ms.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+
+from core.catalog import FEATURES, Catalog, Track
+from core.emotions import VA, VA_POINTS, normalize_label
+from core.music import MusicTarget, default_shift_target, describe, nearest_label, shift_path, target_for_va
+from core.store import MoodRating, Rating, Store
+
+MAX_SONGS = 10
+DEFAULT_SONGS = 5
+
+
+@dataclass(frozen=True)
+class RankWeights:
+    """How much each part of the score counts (tuned with scripts/simulate_personalisation.py)."""
+
+    feature: tuple[float, ...] = (3.0, 3.0, 1.0, 0.4, 1.0, 0.6, 0.0)  # FEATURES order
+    match_scale: float = 0.12
+    popularity: float = 0.08
+    artist: float = 0.45
+    era: float = 0.20
+    taste: float = 1.2
+    liked_track: float = 0.10
+    collaborative: float = 0.20
+    collaborative_radius: float = 0.35
+    repetition: float = 0.35
+    instrumental_penalty: float = 0.3
+
+
+@dataclass
+class Taste:
+    """A person's (or group's) leanings, learnt from their ratings."""
+
+    n: int = 0
+    track: dict[str, int] = field(default_factory=dict)
+    artist: dict[str, float] = field(default_factory=dict)  # -1..1, shrunk toward 0
+    era: dict[int, float] = field(default_factory=dict)
+    features: Optional[np.ndarray] = None  # direction in feature space they lean to
+
+
+def build_taste(ratings: Iterable[Rating], catalog: Catalog) -> Taste:
+    """Aggregate ratings: shrunk mean score per artist and era, and a feature direction."""
+    ratings = [r for r in ratings if r.track in catalog.index]
+    taste = Taste(n=len(ratings))
+    if not ratings:
+        return taste
+    by_artist: dict[str, list[int]] = defaultdict(list)
+    by_era: dict[int, list[int]] = defaultdict(list)
+    rows, scores = [], []
+    for r in ratings:
+        i = catalog.index[r.track]
+        taste.track[r.track] = r.score
+        by_artist[catalog.artists[i]].append(r.score)
+        if catalog.era[i]:
+            by_era[int(catalog.era[i])].append(r.score)
+        rows.append(i)
+        scores.append(r.score)
+    # shrinkage: one rating moves an artist half-way, more ratings more (sum / (count + 1))
+    taste.artist = {a: sum(s) / (len(s) + 1) for a, s in by_artist.items()}
+    taste.era = {e: sum(s) / (len(s) + 2) for e, s in by_era.items()}
+    centred = catalog.matrix[rows] - catalog.matrix.mean(axis=0)
+    taste.features = (centred * np.array(scores, dtype=np.float32)[:, None]).sum(axis=0) / (len(rows) + 3)
+    return taste
+
+
+def merge_tastes(primary: Taste, group: Taste, group_weight: float = 0.5) -> Taste:
+    """A person's taste with their group's blended in (the person's own ratings win on conflicts)."""
+    if group.n == 0:
+        return primary
+    merged = Taste(n=primary.n + group.n)
+    merged.track = {**{k: v for k, v in group.track.items()}, **primary.track}
+    for attr in ("artist", "era"):
+        a, b = getattr(primary, attr), getattr(group, attr)
+        setattr(merged, attr, {k: a.get(k, 0.0) + group_weight * b.get(k, 0.0) for k in set(a) | set(b)})
+    parts = [f for f in (primary.features, None if group.features is None else group.features * group_weight) if f is not None]
+    merged.features = np.sum(parts, axis=0) if parts else None
+    return merged
+
+
+@dataclass
+class Song:
+    track: Track
+    score: float
+    reason: str
+    target_va: VA
+
+    def features(self) -> dict[str, float]:
+        t = self.track
+        return {"valence": t.valence, "energy": t.energy, "tempo": t.tempo, "mode": t.mode, "acousticness": t.acousticness,
+                "danceability": t.danceability, "instrumentalness": t.instrumentalness}
+
+
+@dataclass
+class Recommendation:
+    id: Optional[int]
+    mood: str
+    mode: str  # "match" or "shift"
+    valence: float
+    arousal: float
+    songs: list[Song]
+    target: Optional[str] = None  # shift target label
+
+
+class Recommender:
+    """Pure ranking over an in-memory Catalog; no I/O."""
+
+    def __init__(self, catalog: Catalog, weights: RankWeights = RankWeights()):
+        self.catalog = catalog
+        self.w = weights
+        self._feature_w = np.array(weights.feature, dtype=np.float32)
+        self._mean = catalog.matrix.mean(axis=0) if len(catalog) else np.zeros(len(FEATURES), np.float32)
+        self._artist_codes, artist_names = self._codes(catalog.artists)
+        self._artist_index = {a: i for i, a in enumerate(artist_names)}
+        self._era_values = catalog.era
+        self._era_list = sorted(set(int(e) for e in catalog.era))
+        self._era_codes = np.searchsorted(self._era_list, catalog.era) if len(catalog) else np.zeros(0, np.int64)
+
+    @staticmethod
+    def _codes(values: np.ndarray) -> tuple[np.ndarray, list]:
+        if len(values) == 0:
+            return np.zeros(0, np.int64), []
+        uniq, inverse = np.unique(values.astype(str), return_inverse=True)
+        return inverse, list(uniq)
+
+    def match_scores(self, target: MusicTarget) -> np.ndarray:
+        """0..1 closeness of every track's sound to the target."""
+        t = np.array([target.valence, target.energy, min(target.tempo, 200.0) / 200.0, target.major,
+                      target.acousticness, target.danceability, 0.0], dtype=np.float32)
+        diff = self.catalog.matrix - t
+        if self.catalog.matrix.shape[1]:
+            diff[:, 3] = np.abs(self.catalog.matrix[:, 3] - target.major)  # mode vs P(major)
+        dist2 = (diff * diff) @ self._feature_w
+        match = np.exp(-dist2 / self.w.match_scale)
+        if not target.instrumental_ok:
+            match *= 1.0 - self.w.instrumental_penalty * self.catalog.matrix[:, 6]
+        if target.era and target.era_weight:
+            in_era = np.isin(self._era_values, target.era)
+            match *= np.where(in_era, 1.0, 1.0 - target.era_weight)
+        return match
+
+    def scores(
+        self,
+        target: MusicTarget,
+        taste: Optional[Taste] = None,
+        collaborative: Optional[np.ndarray] = None,
+        recent: Optional[dict[str, int]] = None,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Total score per track and its parts (for reasons and tests)."""
+        parts: dict[str, np.ndarray] = {"match": self.match_scores(target)}
+        parts["popularity"] = self.w.popularity * self.catalog.popularity
+        n = len(self.catalog)
+        personal = np.zeros(n, np.float32)
+        banned = np.zeros(n, bool)
+        if taste is not None and taste.n:
+            if taste.artist:
+                aff = np.zeros(len(self._artist_index) + 1, np.float32)
+                for a, v in taste.artist.items():
+                    if a in self._artist_index:
+                        aff[self._artist_index[a]] = v
+                personal += self.w.artist * aff[self._artist_codes]
+            if taste.era:
+                by_era = np.array([taste.era.get(e, 0.0) for e in self._era_list], dtype=np.float32)
+                personal += self.w.era * by_era[self._era_codes]
+            if taste.features is not None:
+                personal += self.w.taste * ((self.catalog.matrix - self._mean) @ taste.features)
+            for track_id, score in taste.track.items():
+                i = self.catalog.index.get(track_id)
+                if i is None:
+                    continue
+                if score < 0:
+                    banned[i] = True
+                else:
+                    personal[i] += self.w.liked_track
+        parts["personal"] = personal
+        parts["collaborative"] = self.w.collaborative * collaborative if collaborative is not None else np.zeros(n, np.float32)
+        repetition = np.zeros(n, np.float32)
+        for track_id, count in (recent or {}).items():
+            i = self.catalog.index.get(track_id)
+            if i is not None:
+                repetition[i] = self.w.repetition * count
+        parts["repetition"] = -repetition
+        total = parts["match"] + parts["popularity"] + parts["personal"] + parts["collaborative"] + parts["repetition"]
+        total = np.where(banned, -np.inf, total)
+        return total, parts
+
+    def collaborative_scores(self, ratings: Sequence[MoodRating], point: VA) -> np.ndarray:
+        """tanh of others' ratings for each track, weighted by how close their list's mood was."""
+        out = np.zeros(len(self.catalog), np.float32)
+        r2 = self.w.collaborative_radius ** 2
+        for r in ratings:
+            i = self.catalog.index.get(r.track)
+            if i is None:
+                continue
+            d2 = (r.valence - point.valence) ** 2 + (r.arousal - point.arousal) ** 2
+            if d2 <= 4 * r2:
+                out[i] += r.score * float(np.exp(-d2 / r2))
+        return np.tanh(out)
+
+    def _pick(self, total: np.ndarray, n: int, taken: set[int], artists: set[str]) -> list[int]:
+        """The n best tracks, no artist twice (including artists already in `artists`)."""
+        picked: list[int] = []
+        if not len(total):
+            return picked
+        for i in np.argsort(-total, kind="stable").tolist():
+            if len(picked) == n or not np.isfinite(total[i]):
+                break
+            a = self.catalog.artists[i]
+            if i in taken or a in artists:
+                continue
+            picked.append(i)
+            taken.add(i)
+            artists.add(a)
+        return picked
+
+    def reason(self, i: int, target: MusicTarget, parts: dict[str, np.ndarray], taste: Optional[Taste]) -> str:
+        t = self.catalog.tracks[i]
+        text = f"{describe(t.valence, t.energy, t.tempo, t.mode, t.acousticness)} — matches {target.label or nearest_label(target.va)}"
+        extras = []
+        if taste and taste.artist.get(self.catalog.artists[i], 0) > 0:
+            extras.append(f"you liked {t.artist.split(',')[0]}")
+        if parts["collaborative"][i] > 0.05:
+            extras.append("others liked it for this mood")
+        if target.era and self.catalog.era[i] in target.era:
+            extras.append(f"from the {int(self.catalog.era[i]) % 100:02d}s")
+        return text + ("; " + ", ".join(extras) if extras else "")
+
+    def match(self, target: MusicTarget, n: int, **context) -> list[Song]:
+        total, parts = self.scores(target, **context)
+        picked = self._pick(total, n, set(), set())
+        return [Song(self.catalog.tracks[i], float(total[i]), self.reason(i, target, parts, context.get("taste")), target.va) for i in picked]
+
+    def shift(self, start: VA, target_label: str, n: int, collaborative_ratings: Sequence[MoodRating] = (), **context) -> list[Song]:
+        """One song per step of the shift path, each the best fit for its step's VA point."""
+        path = shift_path(start, VA_POINTS[target_label], n)
+        songs: list[Song] = []
+        taken: set[int] = set()
+        artists: set[str] = set()
+        for k, point in enumerate(path):
+            target = target_for_va(point, nearest_label(point))
+            collab = self.collaborative_scores(collaborative_ratings, point) if collaborative_ratings else None
+            total, parts = self.scores(target, collaborative=collab, **context)
+            for i in self._pick(total, 1, taken, artists):
+                reason = self.reason(i, target, parts, context.get("taste"))
+                reason += f" (step {k + 1} of {len(path)} toward {target_label})"
+                songs.append(Song(self.catalog.tracks[i], float(total[i]), reason, point))
+        return songs
+
+
+def clamp_length(n: Optional[int]) -> int:
+    return max(1, min(MAX_SONGS, n or DEFAULT_SONGS))
+
+
+async def recommend(
+    store: Store,
+    recommender: Recommender,
+    *,
+    point: VA,
+    label: str,
+    user: Optional[str] = None,
+    chat: Optional[str] = None,
+    mode: str = "match",
+    target: Optional[str] = None,
+    n: Optional[int] = None,
+    save: bool = True,
+) -> Recommendation:
+    """Rank for a mood and a person (and chat), store what was shown, and return it."""
+    catalog = recommender.catalog
+    n = clamp_length(n)
+    taste = build_taste(await store.ratings_of(user), catalog) if user else Taste()
+    if chat:
+        taste = merge_tastes(taste, build_taste(await store.ratings_of_chat(chat), catalog))
+    recent = await store.recently_suggested(user=user, chat=chat)
+    others = await store.mood_ratings(exclude_user=user)
+    label = normalize_label(label)
+    if mode == "shift":
+        target = normalize_label(target) if target else default_shift_target(point)
+        songs = recommender.shift(point, target, n, collaborative_ratings=others, taste=taste, recent=recent)
+    elif mode == "match":
+        target = None
+        mt = target_for_va(point, label)
+        songs = recommender.match(mt, n, taste=taste, recent=recent, collaborative=recommender.collaborative_scores(others, point))
+    else:
+        raise ValueError(f"Unknown mode '{mode}'. Modes: match, shift.")
+    rec = Recommendation(None, label, mode, point.valence, point.arousal, songs, target)
+    if save and songs:
+        rec.id = await store.add_recommendation(
+            user=user, chat=chat, mood=label, valence=point.valence, arousal=point.arousal, mode=mode, tracks=[s.track.id for s in songs]
+        )
+    return rec
+

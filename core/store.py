@@ -1,0 +1,321 @@
+"""Every read and write of Moodtune's data, in one SQLite file (aiosqlite).
+
+Why it is built this way:
+- WAL journal and `synchronous=FULL`: readers never block the writer, and a write that returned
+  has reached the disk — an acknowledged rating survives the process being killed, and a power cut.
+- One transaction per acknowledged write: `rate()` returns only after its COMMIT.
+- The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[n]` takes version n-1 to n, so
+  an old database is upgraded in place at open.
+- Photos are never stored: only ids, readings and ratings. `forget(user)` deletes every row about
+  that person.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+import aiosqlite
+
+TRACK_FIELDS = (
+    "id", "title", "artist", "valence", "energy", "tempo", "mode", "acousticness", "danceability",
+    "instrumentalness", "popularity", "year", "decade",
+)
+
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE tracks (
+        id TEXT PRIMARY KEY, title TEXT NOT NULL, artist TEXT NOT NULL,
+        valence REAL NOT NULL, energy REAL NOT NULL, tempo REAL NOT NULL, mode INTEGER,
+        acousticness REAL NOT NULL, danceability REAL NOT NULL, instrumentalness REAL NOT NULL,
+        popularity REAL NOT NULL, year INTEGER, decade INTEGER, source TEXT NOT NULL
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE recommendations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, chat TEXT, user TEXT, mood TEXT NOT NULL,
+        valence REAL NOT NULL, arousal REAL NOT NULL, mode TEXT NOT NULL, created_at REAL NOT NULL
+    );
+    CREATE INDEX recommendations_user ON recommendations(user, created_at);
+    CREATE INDEX recommendations_chat ON recommendations(chat, created_at);
+    CREATE TABLE recommendation_tracks (
+        recommendation INTEGER NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL, track TEXT NOT NULL, PRIMARY KEY (recommendation, position)
+    );
+    CREATE TABLE ratings (
+        user TEXT NOT NULL, track TEXT NOT NULL, recommendation INTEGER,
+        score INTEGER NOT NULL CHECK (score IN (-1, 1)), created_at REAL NOT NULL,
+        PRIMARY KEY (user, track)
+    );
+    CREATE INDEX ratings_recommendation ON ratings(recommendation);
+    CREATE TABLE settings (
+        scope TEXT NOT NULL CHECK (scope IN ('user', 'chat')), id TEXT NOT NULL,
+        mode TEXT, target TEXT, list_length INTEGER, PRIMARY KEY (scope, id)
+    );
+    CREATE TABLE spotify_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, fetched_at REAL NOT NULL);
+    """,
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Rating:
+    user: str
+    track: str
+    score: int
+    recommendation: Optional[int]
+    created_at: float
+
+
+@dataclass(frozen=True)
+class MoodRating:
+    """A rating together with the mood of the list it was given on (for collaborative ranking)."""
+
+    user: str
+    track: str
+    score: int
+    valence: float
+    arousal: float
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    mode: Optional[str] = None
+    target: Optional[str] = None
+    list_length: Optional[int] = None
+
+
+class Store:
+    """The database. Use as `async with Store(path) as store:` or `await store.open()`."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._db: Optional[aiosqlite.Connection] = None
+
+    async def open(self) -> "Store":
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path)
+        self._db.row_factory = aiosqlite.Row
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=FULL")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._migrate()
+        return self
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def __aenter__(self) -> "Store":
+        return await self.open()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("Store is not open")
+        return self._db
+
+    async def _migrate(self) -> None:
+        (version,) = await (await self.db.execute("PRAGMA user_version")).fetchone()
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} has schema version {version}, newer than this Moodtune ({SCHEMA_VERSION}); upgrade Moodtune."
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            # executescript commits first; the version bump is in the same script, so a crash
+            # mid-way leaves the old version and the migration runs again
+            await self.db.executescript(f"BEGIN;\n{MIGRATIONS[target]}\nPRAGMA user_version={target};\nCOMMIT;")
+
+    async def schema_version(self) -> int:
+        (version,) = await (await self.db.execute("PRAGMA user_version")).fetchone()
+        return int(version)
+
+    # --- meta -----------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> Optional[str]:
+        row = await (await self.db.execute("SELECT value FROM meta WHERE key = ?", (key,))).fetchone()
+        return row[0] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        await self.db.commit()
+
+    # --- tracks ---------------------------------------------------------------------------
+
+    async def upsert_tracks(self, rows: Iterable[Sequence[Any]], source: str, replace: bool = False) -> int:
+        """Insert or replace tracks (TRACK_FIELDS order) in one transaction; `replace` empties first."""
+        placeholders = ", ".join("?" * (len(TRACK_FIELDS) + 1))
+        rows = [tuple(r) + (source,) for r in rows]
+        async with self._transaction():
+            if replace:
+                await self.db.execute("DELETE FROM tracks")
+            await self.db.executemany(
+                f"INSERT OR REPLACE INTO tracks({', '.join(TRACK_FIELDS)}, source) VALUES ({placeholders})", rows
+            )
+        return len(rows)
+
+    async def fetch_tracks(self) -> list[aiosqlite.Row]:
+        cur = await self.db.execute(f"SELECT {', '.join(TRACK_FIELDS)}, source FROM tracks ORDER BY rowid")
+        return list(await cur.fetchall())
+
+    async def count_tracks(self) -> int:
+        (n,) = await (await self.db.execute("SELECT COUNT(*) FROM tracks")).fetchone()
+        return int(n)
+
+    # --- recommendations ------------------------------------------------------------------
+
+    async def add_recommendation(
+        self, *, user: Optional[str], chat: Optional[str], mood: str, valence: float, arousal: float, mode: str, tracks: Sequence[str]
+    ) -> int:
+        async with self._transaction():
+            cur = await self.db.execute(
+                "INSERT INTO recommendations(chat, user, mood, valence, arousal, mode, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (chat, user, mood, valence, arousal, mode, time.time()),
+            )
+            rec_id = int(cur.lastrowid)
+            await self.db.executemany(
+                "INSERT INTO recommendation_tracks(recommendation, position, track) VALUES (?, ?, ?)",
+                [(rec_id, i, t) for i, t in enumerate(tracks)],
+            )
+        return rec_id
+
+    async def recommendation_tracks(self, rec_id: int) -> list[str]:
+        cur = await self.db.execute("SELECT track FROM recommendation_tracks WHERE recommendation = ? ORDER BY position", (rec_id,))
+        return [r[0] for r in await cur.fetchall()]
+
+    async def recently_suggested(self, *, user: Optional[str], chat: Optional[str], limit: int = 20) -> dict[str, int]:
+        """Track id -> how many of the last `limit` lists for this person or chat held it."""
+        cur = await self.db.execute(
+            """SELECT rt.track, COUNT(*) FROM recommendation_tracks rt
+               JOIN (SELECT id FROM recommendations WHERE (user = ? AND ? IS NOT NULL) OR (chat = ? AND ? IS NOT NULL)
+                     ORDER BY created_at DESC, id DESC LIMIT ?) r ON r.id = rt.recommendation
+               GROUP BY rt.track""",
+            (user, user, chat, chat, limit),
+        )
+        return {r[0]: int(r[1]) for r in await cur.fetchall()}
+
+    # --- ratings --------------------------------------------------------------------------
+
+    async def rate(self, user: str, track: str, score: int, recommendation: Optional[int] = None) -> None:
+        """Store a rating (+1 / -1); rating the same track again replaces the earlier one.
+
+        Returns after the COMMIT has reached the disk.
+        """
+        if score not in (1, -1):
+            raise ValueError("score must be 1 or -1")
+        async with self._transaction():
+            await self.db.execute(
+                "INSERT OR REPLACE INTO ratings(user, track, recommendation, score, created_at) VALUES (?, ?, ?, ?, ?)",
+                (user, track, recommendation, score, time.time()),
+            )
+
+    async def ratings_of(self, user: str) -> list[Rating]:
+        cur = await self.db.execute(
+            "SELECT user, track, score, recommendation, created_at FROM ratings WHERE user = ? ORDER BY created_at", (user,)
+        )
+        return [Rating(*r) for r in await cur.fetchall()]
+
+    async def ratings_of_chat(self, chat: str) -> list[Rating]:
+        """Ratings members gave on lists shown in a chat (a group's shared taste)."""
+        cur = await self.db.execute(
+            """SELECT ra.user, ra.track, ra.score, ra.recommendation, ra.created_at FROM ratings ra
+               JOIN recommendations r ON r.id = ra.recommendation WHERE r.chat = ?""",
+            (chat,),
+        )
+        return [Rating(*r) for r in await cur.fetchall()]
+
+    async def mood_ratings(self, *, exclude_user: Optional[str] = None) -> list[MoodRating]:
+        """Every rating given on a list, with that list's mood point."""
+        cur = await self.db.execute(
+            """SELECT ra.user, ra.track, ra.score, r.valence, r.arousal FROM ratings ra
+               JOIN recommendations r ON r.id = ra.recommendation
+               WHERE ? IS NULL OR ra.user != ?""",
+            (exclude_user, exclude_user),
+        )
+        return [MoodRating(*r) for r in await cur.fetchall()]
+
+    # --- settings -------------------------------------------------------------------------
+
+    async def get_settings(self, scope: str, id: str) -> ChatSettings:
+        row = await (await self.db.execute("SELECT mode, target, list_length FROM settings WHERE scope = ? AND id = ?", (scope, id))).fetchone()
+        return ChatSettings(*row) if row else ChatSettings()
+
+    async def set_settings(self, scope: str, id: str, **values: Any) -> ChatSettings:
+        current = await self.get_settings(scope, id)
+        merged = {**current.__dict__, **{k: v for k, v in values.items() if k in ChatSettings.__dataclass_fields__}}
+        async with self._transaction():
+            await self.db.execute(
+                "INSERT OR REPLACE INTO settings(scope, id, mode, target, list_length) VALUES (?, ?, ?, ?, ?)",
+                (scope, id, merged["mode"], merged["target"], merged["list_length"]),
+            )
+        return ChatSettings(**merged)
+
+    # --- forget ---------------------------------------------------------------------------
+
+    async def forget(self, user: str) -> dict[str, int]:
+        """Delete every row about `user`; returns how many rows of each kind went."""
+        counts = {}
+        async with self._transaction():
+            for table, sql in (
+                ("ratings", "DELETE FROM ratings WHERE user = ?"),
+                ("recommendations", "DELETE FROM recommendations WHERE user = ?"),
+                ("settings", "DELETE FROM settings WHERE scope = 'user' AND id = ?"),
+            ):
+                cur = await self.db.execute(sql, (user,))
+                counts[table] = cur.rowcount
+        return counts
+
+    async def user_row_count(self, user: str) -> int:
+        """Rows that mention `user` anywhere (0 after forget)."""
+        total = 0
+        for sql in (
+            "SELECT COUNT(*) FROM ratings WHERE user = ?",
+            "SELECT COUNT(*) FROM recommendations WHERE user = ?",
+            "SELECT COUNT(*) FROM settings WHERE scope = 'user' AND id = ?",
+        ):
+            (n,) = await (await self.db.execute(sql, (user,))).fetchone()
+            total += n
+        return total
+
+    # --- spotify cache --------------------------------------------------------------------
+
+    async def cache_get(self, key: str, max_age: float) -> Optional[Any]:
+        row = await (await self.db.execute("SELECT value, fetched_at FROM spotify_cache WHERE key = ?", (key,))).fetchone()
+        if row is None or time.time() - row[1] > max_age:
+            return None
+        return json.loads(row[0])
+
+    async def cache_put(self, key: str, value: Any) -> None:
+        await self.db.execute(
+            "INSERT OR REPLACE INTO spotify_cache(key, value, fetched_at) VALUES (?, ?, ?)", (key, json.dumps(value), time.time())
+        )
+        await self.db.commit()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _transaction(self):
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
+
+    def __init__(self, db: aiosqlite.Connection):
+        self.db = db
+
+    async def __aenter__(self):
+        await self.db.execute("BEGIN IMMEDIATE")
+
+    async def __aexit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            await self.db.commit()
+        else:
+            await self.db.rollback()
