@@ -1,0 +1,154 @@
+"""Mood → music mapping, shift paths, and the recommender on the real bundled catalog."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.catalog import Catalog, Track
+from core.emotions import LABELS, VA, VA_POINTS, UnknownLabel
+from core.music import MAX_STEP, default_shift_target, shift_path, target_for_label, target_for_va
+from core.recommender import Recommender, Taste, build_taste, recommend
+from core.store import Rating, Store
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    import asyncio
+
+    async def load():
+        async with Store(tmp_path_factory.mktemp("cat") / "db.sqlite3") as s:
+            return await Catalog.load(s)
+
+    return asyncio.run(load())
+
+
+@pytest.fixture(scope="module")
+def recommender(catalog):
+    return Recommender(catalog)
+
+
+@pytest.fixture
+async def store(tmp_path):
+    async with Store(tmp_path / "db.sqlite3") as s:
+        yield s
+
+
+def test_every_label_has_a_target_with_sane_features():
+    for label in LABELS:
+        t = target_for_label(label)
+        assert 0 <= t.valence <= 1 and 0 <= t.energy <= 1 and 60 <= t.tempo <= 160
+
+
+def test_mapping_orders_moods_as_expected():
+    happy, sad, calm, energetic = (target_for_label(x) for x in ("happy", "sad", "calm", "energetic"))
+    assert happy.valence > sad.valence and happy.major > sad.major
+    assert energetic.energy > calm.energy and energetic.tempo > calm.tempo
+    assert calm.acousticness > energetic.acousticness
+    assert target_for_label("nostalgic").era == (1960, 1970, 1980)
+    assert target_for_label("romantic").acousticness > target_for_va(VA_POINTS["romantic"]).acousticness
+
+
+def test_unknown_label_is_refused_with_the_list():
+    with pytest.raises(UnknownLabel, match="calm"):
+        target_for_label("hangry")
+
+
+@pytest.mark.parametrize("start, target, n", [("sad", "happy", 8), ("angry", "calm", 5), ("happy", "calm", 12), ("calm", "calm", 4)])
+def test_shift_path_starts_at_the_mood_and_steps_at_most_015(start, target, n):
+    path = shift_path(VA_POINTS[start], VA_POINTS[target], n)
+    assert len(path) == n and path[0] == VA_POINTS[start]
+    steps = [a.distance(b) for a, b in zip(path, path[1:])]
+    assert all(s <= MAX_STEP + 1e-9 for s in steps)
+    remaining = [p.distance(VA_POINTS[target]) for p in path]
+    assert all(b <= a + 1e-9 for a, b in zip(remaining, remaining[1:]))  # always toward the target
+
+
+def test_short_distance_lands_on_the_target():
+    path = shift_path(VA(0.0, 0.0), VA(0.3, 0.0), 4)
+    assert path[-1].distance(VA(0.3, 0.0)) < 1e-9
+
+
+@pytest.mark.parametrize("mood, target", [("sad", "happy"), ("angry", "calm"), ("fear", "calm"), ("energetic", "calm"), ("neutral", "happy")])
+def test_default_shift_target(mood, target):
+    assert default_shift_target(VA_POINTS[mood]) == target
+
+
+def test_match_lists_fit_the_mood_and_never_repeat_an_artist(recommender):
+    happy = recommender.match(target_for_label("happy"), 10)
+    sad = recommender.match(target_for_label("sad"), 10)
+    assert len(happy) == 10 and len({s.track.artist for s in happy}) == 10
+    assert np.mean([s.track.valence for s in happy]) > 0.75 > 0.35 > np.mean([s.track.valence for s in sad])
+    assert all("matches happy" in s.reason and "BPM" in s.reason for s in happy)
+
+
+def test_nostalgic_prefers_older_decades(recommender):
+    songs = recommender.match(target_for_label("nostalgic"), 10)
+    assert sum(s.track.era <= 1980 for s in songs) >= 8
+
+
+def test_disliked_tracks_are_never_suggested_and_liked_artists_rise(recommender, catalog):
+    base = recommender.match(target_for_label("happy"), 5)
+    disliked = base[0].track
+    liked_artist = next(t for t in catalog.tracks if t.valence > 0.7 and t.energy > 0.6 and t.artist not in {s.track.artist for s in base})
+    taste = build_taste(
+        [Rating("u", disliked.id, -1, None, 0), Rating("u", liked_artist.id, 1, None, 0)], catalog
+    )
+    songs = recommender.match(target_for_label("happy"), 5, taste=taste)
+    assert disliked.id not in {s.track.id for s in songs}
+    _, parts = recommender.scores(target_for_label("happy"), taste=taste)
+    others_by_artist = [i for i, t in enumerate(catalog.tracks) if t.artist == liked_artist.artist and t.id != liked_artist.id]
+    if others_by_artist:
+        assert all(parts["personal"][i] > 0 for i in others_by_artist)
+
+
+def test_someone_who_disliked_everything_gets_an_empty_list_not_a_crash(catalog):
+    tiny = Catalog.from_tracks(catalog.tracks[:30])
+    rec = Recommender(tiny)
+    taste = build_taste([Rating("u", t.id, -1, None, 0) for t in tiny.tracks], tiny)
+    assert rec.match(target_for_label("happy"), 5, taste=taste) == []
+
+
+def test_empty_catalog_gives_no_songs():
+    rec = Recommender(Catalog.from_tracks([]))
+    assert rec.match(target_for_label("calm"), 5) == []
+    assert rec.shift(VA_POINTS["sad"], "happy", 5) == []
+
+
+def test_recent_suggestions_are_pushed_down(recommender):
+    first = recommender.match(target_for_label("calm"), 5)
+    again = recommender.match(target_for_label("calm"), 5, recent={s.track.id: 1 for s in first})
+    assert len({s.track.id for s in first} & {s.track.id for s in again}) <= 1
+
+
+def test_shift_list_walks_from_the_photo_toward_the_target(recommender):
+    songs = recommender.shift(VA_POINTS["sad"], "happy", 8)
+    assert len(songs) == 8 and len({s.track.artist for s in songs}) == 8
+    valences = [s.track.valence for s in songs]
+    assert valences[0] < 0.35 and np.mean(valences[-3:]) > np.mean(valences[:3]) + 0.15
+    assert "step 1 of 8 toward happy" in songs[0].reason
+
+
+async def test_recommend_stores_the_list_and_collaborative_ratings_help(store, recommender):
+    first = await recommend(store, recommender, point=VA_POINTS["calm"], label="calm", user="ann")
+    assert first.id is not None and await store.recommendation_tracks(first.id) == [s.track.id for s in first.songs]
+    # another person liked a calm song that is not in ann's list
+    candidate = recommender.match(target_for_label("calm"), 30)[-1].track
+    rec = await store.add_recommendation(user="bo", chat=None, mood="calm", valence=0.55, arousal=-0.6, mode="match", tracks=[candidate.id])
+    await store.rate("bo", candidate.id, 1, rec)
+    nxt = await recommend(store, recommender, point=VA_POINTS["calm"], label="calm", user="cy", save=False)
+    assert candidate.id in {s.track.id for s in nxt.songs}
+    assert any("others liked it" in s.reason for s in nxt.songs if s.track.id == candidate.id)
+
+
+async def test_recommend_rejects_unknown_modes_and_labels(store, recommender):
+    with pytest.raises(ValueError, match="Unknown mode"):
+        await recommend(store, recommender, point=VA(0, 0), label="calm", mode="random")
+    with pytest.raises(UnknownLabel):
+        await recommend(store, recommender, point=VA(0, 0), label="hangry")
+
+
+def test_ranking_the_whole_catalog_returns_scores_for_every_track(recommender, catalog):
+    total, parts = recommender.scores(target_for_label("energetic"), taste=Taste())
+    assert total.shape == (len(catalog),) and set(parts) == {"match", "popularity", "personal", "collaborative", "repetition"}
+    assert np.isfinite(total).all()

@@ -1,0 +1,110 @@
+"""The store: schema, ratings that replace, settings, forget, and ratings that survive a kill."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from core.store import SCHEMA_VERSION, Store
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+async def store(tmp_path):
+    async with Store(tmp_path / "db.sqlite3") as s:
+        yield s
+
+
+async def test_new_database_is_wal_and_versioned(store):
+    assert await store.schema_version() == SCHEMA_VERSION
+    (mode,) = await (await store.db.execute("PRAGMA journal_mode")).fetchone()
+    assert mode == "wal"
+
+
+async def test_newer_schema_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "future.sqlite3"
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    con.close()
+    with pytest.raises(RuntimeError, match="newer than this Moodtune"):
+        await Store(path).open()
+
+
+async def test_rerating_replaces_the_earlier_rating(store):
+    await store.rate("alice", "t1", 1)
+    await store.rate("alice", "t1", -1)
+    ratings = await store.ratings_of("alice")
+    assert [(r.track, r.score) for r in ratings] == [("t1", -1)]
+
+
+async def test_score_must_be_plus_or_minus_one(store):
+    with pytest.raises(ValueError):
+        await store.rate("alice", "t1", 5)
+
+
+async def test_recently_suggested_counts_per_person_and_chat(store):
+    for _ in range(2):
+        await store.add_recommendation(user="alice", chat="g", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a", "b"])
+    await store.add_recommendation(user="bob", chat=None, mood="sad", valence=-0.7, arousal=-0.4, mode="match", tracks=["c"])
+    assert await store.recently_suggested(user="alice", chat=None) == {"a": 2, "b": 2}
+    assert await store.recently_suggested(user=None, chat="g") == {"a": 2, "b": 2}
+    assert await store.recently_suggested(user="bob", chat=None) == {"c": 1}
+
+
+async def test_settings_merge(store):
+    await store.set_settings("user", "alice", mode="shift", target="calm")
+    s = await store.set_settings("user", "alice", list_length=7)
+    assert (s.mode, s.target, s.list_length) == ("shift", "calm", 7)
+    assert (await store.get_settings("chat", "nobody")).mode is None
+
+
+async def test_forget_deletes_every_row_about_the_person_and_only_them(store):
+    rec = await store.add_recommendation(user="alice", chat="g", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a"])
+    await store.rate("alice", "a", 1, rec)
+    await store.set_settings("user", "alice", mode="shift")
+    await store.rate("bob", "a", -1)
+    counts = await store.forget("alice")
+    assert counts == {"ratings": 1, "recommendations": 1, "settings": 1}
+    assert await store.user_row_count("alice") == 0
+    assert await store.recommendation_tracks(rec) == []  # the list's rows went with it
+    assert [r.user for r in await store.ratings_of("bob")] == ["bob"]
+
+
+WRITER = """
+import asyncio, sys
+sys.path.insert(0, {root!r})
+from core.store import Store
+
+async def main():
+    async with Store({path!r}) as store:
+        i = 0
+        while True:
+            await store.rate("user-%d" % (i % 7), "track-%d" % i, 1 if i % 2 else -1)
+            print("ack", i, flush=True)   # acknowledged only after rate() returned
+            i += 1
+
+asyncio.run(main())
+"""
+
+
+def test_acknowledged_ratings_survive_a_killed_process(tmp_path):
+    path = str(tmp_path / "crash.sqlite3")
+    proc = subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), path=path)], stdout=subprocess.PIPE, text=True)
+    acked = []
+    for line in proc.stdout:
+        acked.append(int(line.split()[1]))
+        if len(acked) >= 150:
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    con = sqlite3.connect(path)
+    stored = {row[0] for row in con.execute("SELECT track FROM ratings")}
+    con.close()
+    missing = [i for i in acked if f"track-{i}" not in stored]
+    assert not missing, f"acknowledged but lost: {missing[:5]}"
