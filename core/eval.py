@@ -1,4 +1,8 @@
-"""Evaluate the face-emotion path on a labelled folder: `python -m core.eval faces DIR`.
+"""Evaluate Moodtune on labelled data: `python -m core.eval faces DIR` and `... music DIR`.
+
+`music DIR` checks the emotion → music mapping against deezer_mood's listener valence/arousal
+labels (see `evaluate_music`). `faces DIR` is described below.
+
 
 DIR holds images and a `labels.csv` (file,label). Labels outside the 7 face labels are skipped and
 counted. Reports what the seed papers report: n, accuracy, macro-F1, per-class precision / recall /
@@ -141,6 +145,80 @@ def evaluate_faces(folder: Path, face_crops: bool, analyzer_factory: Callable[[]
     return score([t for t, _ in kept], [p for _, p in kept], skipped=skipped, unreadable=readable.count(False))
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    return np.argsort(np.argsort(x)).astype(float)
+
+
+def correlations(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """Pearson and Spearman correlation of two equally long arrays."""
+    return {
+        "pearson": round(float(np.corrcoef(a, b)[0, 1]), 3),
+        "spearman": round(float(np.corrcoef(_ranks(a), _ranks(b))[0, 1]), 3),
+    }
+
+
+def evaluate_music(deezer_dir: Path, catalog, top: int = 50) -> dict:
+    """How catalog features agree with listeners' valence/arousal labels (deezer_mood).
+
+    Songs are matched on normalised (title, artist). Reports the correlations of catalog valence
+    with Deezer valence and of energy/tempo/etc. with Deezer arousal, and, for each label, the
+    mean Deezer valence/arousal of the `top` matched songs our mapping ranks best for it.
+    """
+    from core.catalog import Catalog, dedupe_key
+    from core.emotions import VA_POINTS
+    from core.music import target_for_label
+    from core.recommender import Recommender
+
+    labels: dict[tuple[str, str], tuple[float, float]] = {}
+    for name in ("train", "validation", "test"):
+        path = deezer_dir / f"{name}.csv"
+        if not path.is_file():
+            continue
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                labels[dedupe_key(row["track_name"], row["artist_name"])] = (float(row["valence"]), float(row["arousal"]))
+    matched = [(t, labels[dedupe_key(t.title, t.artist)]) for t in catalog.tracks if dedupe_key(t.title, t.artist) in labels]
+    if len(matched) < 10:
+        raise SystemExit(f"only {len(matched)} songs matched between the catalog and {deezer_dir}")
+    sub = Catalog.from_tracks(t for t, _ in matched)
+    dz = np.array([va for _, va in matched])
+    feats = {f: np.array([getattr(t, f) for t, _ in matched], dtype=float) for f in ("valence", "energy", "tempo", "danceability", "acousticness")}
+    out = {
+        "deezer_songs": len(labels),
+        "matched": len(matched),
+        "valence_vs_valence": correlations(feats["valence"], dz[:, 0]),
+        "arousal": {f: correlations(feats[f], dz[:, 1]) for f in ("energy", "tempo", "danceability", "acousticness")},
+        "valence_vs_arousal": correlations(feats["valence"], dz[:, 1]),
+        "energy_vs_valence": correlations(feats["energy"], dz[:, 0]),
+    }
+    ranker = Recommender(sub)
+    per_label = {}
+    for label in VA_POINTS:
+        best = np.argsort(-ranker.match_scores(target_for_label(label)))[:top]
+        per_label[label] = {"target": [VA_POINTS[label].valence, VA_POINTS[label].arousal],
+                            "deezer_mean": [round(float(dz[best, 0].mean()), 3), round(float(dz[best, 1].mean()), 3)]}
+    out["per_label"] = per_label
+    targets = np.array([v["target"] for v in per_label.values()])
+    means = np.array([v["deezer_mean"] for v in per_label.values()])
+    out["label_agreement"] = {"valence": correlations(targets[:, 0], means[:, 0]), "arousal": correlations(targets[:, 1], means[:, 1])}
+    return out
+
+
+def _load_catalog():
+    import asyncio
+    import tempfile
+
+    from core.catalog import Catalog
+    from core.store import Store
+
+    async def load():
+        with tempfile.TemporaryDirectory() as tmp:
+            async with Store(Path(tmp) / "eval.sqlite3") as store:
+                return await Catalog.load(store)
+
+    return asyncio.run(load())
+
+
 def _default_analyzer():
     from core.settings import get_settings
     from models.faces import build_face_analyzer
@@ -155,8 +233,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     faces.add_argument("dir", type=Path)
     faces.add_argument("--face-crops", action="store_true", help="images are already-cropped faces: skip detection")
     faces.add_argument("--json", action="store_true", help="print one JSON object")
+    music = sub.add_parser("music", help="bundled catalog features vs deezer_mood valence/arousal labels")
+    music.add_argument("dir", type=Path, help="folder with deezer_mood train/validation/test.csv")
+    music.add_argument("--top", type=int, default=50, help="songs per label in the mapping check")
     args = parser.parse_args(argv)
 
+    if args.task == "music":
+        print(json.dumps(evaluate_music(args.dir, _load_catalog(), args.top), indent=1))
+        return 0
     if not (args.dir / "labels.csv").is_file():
         parser.error(f"{args.dir / 'labels.csv'} not found")
     report = evaluate_faces(args.dir, args.face_crops, _default_analyzer)
