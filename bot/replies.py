@@ -75,8 +75,9 @@ def song_to_dict(song) -> dict[str, Any]:
         "artist": t.artist,
         "year": t.year,
         "decade": t.era,
-        "spotify_url": t.spotify_url,
+        "spotify_url": song.spotify_url,
         "youtube_url": t.youtube_url,
+        "album_art": song.album_art,
         "reason": song.reason,
         "features": {k: (_r(v, 3) if isinstance(v, float) else v) for k, v in song.features().items()},
     }
@@ -102,5 +103,5 @@ def songs_to_text(rec) -> str:
         t = s.track
         era = f" ({t.year or str(t.era) + 's'})" if (t.year or t.era) else ""
         lines.append(f"  {i}. {t.artist} — {t.title}{era} · {s.reason}")
-        lines.append(f"     {t.spotify_url}  ·  {t.youtube_url}")
+        lines.append(f"     {s.spotify_url}  ·  {t.youtube_url}")
     return "\n".join(lines)

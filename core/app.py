@@ -5,7 +5,6 @@ offers the operations every surface (CLI, Telegram, Discord) needs. Tests pass f
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Optional
 
 from core.catalog import Catalog
@@ -16,21 +15,19 @@ from core.settings import Settings
 from core.store import Store
 
 
-@dataclass
-class PhotoAnswer:
-    reading: MoodReading
-    recommendation: Recommendation
-
-
 class Moodtune:
     """Open with `await Moodtune.open(settings)`; close with `await app.close()`."""
 
-    def __init__(self, settings: Settings, store: Store, catalog: Catalog, pipeline=None, recommender: Optional[Recommender] = None):
+    def __init__(
+        self, settings: Settings, store: Store, catalog: Catalog, pipeline=None,
+        recommender: Optional[Recommender] = None, spotify=None,
+    ):
         self.settings = settings
         self.store = store
         self.catalog = catalog
         self.pipeline = pipeline
         self.recommender = recommender or Recommender(catalog)
+        self.spotify = spotify  # core.spotify.SpotifyEnricher, or None
 
     @classmethod
     async def open(cls, settings: Settings, *, with_pipeline: bool = True) -> "Moodtune":
@@ -41,7 +38,15 @@ class Moodtune:
             from core.pipeline import Pipeline
 
             pipeline = await asyncio.to_thread(Pipeline.from_settings, settings)
-        return cls(settings, store, catalog, pipeline)
+        spotify = None
+        if settings.spotify_client_id and settings.spotify_client_secret:
+            from core.spotify import SpotifyEnricher
+
+            spotify = SpotifyEnricher(
+                settings.spotify_client_id, settings.spotify_client_secret.get_secret_value(), store,
+                api_url=settings.spotify_api_url, token_url=settings.spotify_token_url,
+            )
+        return cls(settings, store, catalog, pipeline, spotify=spotify)
 
     async def reload_catalog(self) -> None:
         self.catalog = await Catalog.load(self.store)
@@ -57,10 +62,11 @@ class Moodtune:
         mode: Optional[str] = None, target: Optional[str] = None, n: Optional[int] = None,
     ) -> Recommendation:
         mode, target, n = await self._preferences(user, chat, mode, target, n)
-        return await recommend(
+        rec = await recommend(
             self.store, self.recommender, point=VA(reading.valence, reading.arousal), label=reading.label,
             user=user, chat=chat, mode=mode, target=target, n=n,
         )
+        return await self._enrich(rec)
 
     async def songs_for_mood(
         self, *, label: Optional[str] = None, va: Optional[VA] = None, user: Optional[str] = None,
@@ -77,7 +83,20 @@ class Moodtune:
         else:
             raise ValueError("give an emotion label or a valence/arousal point")
         mode, target, n = await self._preferences(user, chat, mode, target, n)
-        return await recommend(self.store, self.recommender, point=point, label=label, user=user, chat=chat, mode=mode, target=target, n=n)
+        rec = await recommend(self.store, self.recommender, point=point, label=label, user=user, chat=chat, mode=mode, target=target, n=n)
+        return await self._enrich(rec)
+
+    async def _enrich(self, rec: Recommendation) -> Recommendation:
+        """Album art and fresher ids from Spotify when configured; unchanged otherwise."""
+        if self.spotify is None or not rec.songs:
+            return rec
+        found = await self.spotify.enrich(s.track for s in rec.songs)
+        for song in rec.songs:
+            extra = found.get(song.track.id)
+            if extra is not None:
+                song.album_art = extra.album_art
+                song.spotify_id = extra.track_id if extra.track_id != song.track.id else None
+        return rec
 
     async def _preferences(self, user, chat, mode, target, n):
         """Explicit arguments win, then the person's settings, then the chat's."""

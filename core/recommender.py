@@ -108,6 +108,12 @@ class Song:
     score: float
     reason: str
     target_va: VA
+    album_art: Optional[str] = None  # from Spotify enrichment, when configured
+    spotify_id: Optional[str] = None  # a fresher id Spotify resolved, when the catalog's went stale
+
+    @property
+    def spotify_url(self) -> str:
+        return f"https://open.spotify.com/track/{self.spotify_id or self.track.id}"
 
     def features(self) -> dict[str, float]:
         t = self.track

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     telegram_token: Optional[SecretStr] = Field(None, alias="TELEGRAM_BOT_TOKEN")
     discord_token: Optional[SecretStr] = Field(None, alias="DISCORD_BOT_TOKEN")
 
+    # Spotify (optional enrichment: album art, name check; links work without it)
+    spotify_client_id: Optional[str] = Field(None, alias="SPOTIFY_CLIENT_ID")
+    spotify_client_secret: Optional[SecretStr] = Field(None, alias="SPOTIFY_CLIENT_SECRET")
+    spotify_api_url: str = Field("https://api.spotify.com", description="Spotify Web API base")
+    spotify_token_url: str = Field("https://accounts.spotify.com/api/token", description="token endpoint")
+
     # storage
     db_path: Path = Field(Path(user_data_dir("moodtune")) / "moodtune.sqlite3", alias="MOODTUNE_DB")
 
