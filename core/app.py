@@ -7,12 +7,40 @@ from __future__ import annotations
 import asyncio
 from typing import Optional
 
-from core.catalog import Catalog
-from core.emotions import VA, VA_POINTS, normalize_label
+import time
+from dataclasses import dataclass
+
+from core.catalog import Catalog, Track
+from core.emotions import LABELS, VA, VA_POINTS, normalize_label
 from core.fusion import MoodReading
-from core.recommender import Recommendation, Recommender, recommend
+from core.limits import PerKeyLimiter
+from core.recommender import MAX_SONGS, Recommendation, Recommender, recommend
 from core.settings import Settings
-from core.store import Store
+from core.store import ChatSettings, Store
+
+SOUNDTRACK_WINDOW = 3600.0  # a group's soundtrack covers the photos of the last hour
+
+
+class ChatError(Exception):
+    """Something the person should be told in one sentence (`user_message`); not a bug."""
+
+    def __init__(self, user_message: str):
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class RateLimited(ChatError):
+    pass
+
+
+class NothingToDo(ChatError):
+    pass
+
+
+@dataclass
+class PhotoAnswer:
+    reading: MoodReading
+    recommendation: Recommendation
 
 
 class Moodtune:
@@ -28,6 +56,7 @@ class Moodtune:
         self.pipeline = pipeline
         self.recommender = recommender or Recommender(catalog)
         self.spotify = spotify  # core.spotify.SpotifyEnricher, or None
+        self.photo_limiter = PerKeyLimiter(settings.photos_per_minute, 60.0)
 
     @classmethod
     async def open(cls, settings: Settings, *, with_pipeline: bool = True) -> "Moodtune":
@@ -97,6 +126,90 @@ class Moodtune:
                 song.album_art = extra.album_art
                 song.spotify_id = extra.track_id if extra.track_id != song.track.id else None
         return rec
+
+    # --- what the chat surfaces do ------------------------------------------------------------
+
+    async def answer_photo(self, data: bytes, *, user: str, chat: str) -> PhotoAnswer:
+        """Photo bytes from a person in a chat → reading + songs; remembers the reading for /soundtrack.
+
+        Raises RateLimited, core.pipeline.PipelineBusy or core.images.ImageError, each with a
+        `user_message`.
+        """
+        if not await self.photo_limiter.allow(user):
+            raise RateLimited(
+                f"That's a lot of photos — I read up to {self.settings.photos_per_minute} a minute per person. "
+                "Try again in a moment."
+            )
+        reading = await self.pipeline.analyze_async(data)
+        await self.store.add_photo_reading(
+            chat=chat, user=user, label=reading.label, valence=reading.valence, arousal=reading.arousal, confidence=reading.confidence
+        )
+        rec = await self.songs_for_reading(reading, user=user, chat=chat)
+        return PhotoAnswer(reading, rec)
+
+    async def soundtrack(self, *, chat: str, user: Optional[str] = None, n: Optional[int] = None, window: float = SOUNDTRACK_WINDOW) -> tuple[Recommendation, int]:
+        """One list for the photos seen in a chat recently: their mood averaged (weighted by
+        confidence), the chat members' ratings blended in. Returns the list and the photo count."""
+        photos = await self.store.photo_readings(chat, since=time.time() - window)
+        if not photos:
+            raise NothingToDo(
+                "I haven't seen any photos here in the last hour. Send some (mention me in groups), "
+                "or reply /soundtrack to a photo."
+            )
+        weights = [p.confidence + 0.1 for p in photos]
+        total = sum(weights)
+        point = VA(sum(w * p.valence for w, p in zip(weights, photos)) / total, sum(w * p.arousal for w, p in zip(weights, photos)) / total)
+        votes: dict[str, float] = {}
+        for w, p in zip(weights, photos):
+            votes[p.label] = votes.get(p.label, 0.0) + w
+        label = max(votes, key=votes.__getitem__)
+        rec = await self.songs_for_mood(label=label, va=point, user=user, chat=chat, mode="match", n=n or 8)
+        return rec, len(photos)
+
+    async def rate_song(self, *, user: str, recommendation: int, position: int, score: int) -> Track:
+        """A 👍/👎 on one song of a list the bot showed."""
+        stored = await self.store.get_recommendation(recommendation)
+        if stored is None or not 0 <= position < len(stored.tracks):
+            raise ChatError("That list is no longer available — send a new photo for fresh songs.")
+        track_id = stored.tracks[position]
+        await self.store.rate(user, track_id, score, recommendation)
+        track = self.catalog.get(track_id)
+        if track is None:  # the catalog was replaced since; the rating is kept all the same
+            raise ChatError("Saved — but that song is no longer in the catalog.")
+        return track
+
+    async def rate_list(self, *, user: str, recommendation: int, score: int) -> int:
+        """A reaction on the whole list: every song in it gets the score. Returns how many."""
+        stored = await self.store.get_recommendation(recommendation)
+        if stored is None:
+            return 0
+        for track_id in stored.tracks:
+            await self.store.rate(user, track_id, score, recommendation)
+        return len(stored.tracks)
+
+    async def follow_up(self, recommendation: int, *, user: str, chat: str, mode: str, target: Optional[str] = None) -> Recommendation:
+        """'More like this' (mode match) or 'shift toward X' for the mood of an earlier list."""
+        stored = await self.store.get_recommendation(recommendation)
+        if stored is None:
+            raise ChatError("That list is no longer available — send a new photo for fresh songs.")
+        return await self.songs_for_mood(
+            label=stored.mood, va=VA(stored.valence, stored.arousal), user=user, chat=chat, mode=mode, target=target
+        )
+
+    async def set_mode(self, *, scope: str, id: str, mode: str, target: Optional[str] = None) -> ChatSettings:
+        if mode not in ("match", "shift"):
+            raise ChatError("Modes are match (songs that fit the photo) and shift (start there, move toward a mood).")
+        if target is not None:
+            try:
+                target = normalize_label(target)
+            except ValueError:
+                raise ChatError(f"I don't know the mood '{target}'. Try one of: {', '.join(LABELS)}.") from None
+        return await self.store.set_settings(scope, id, mode=mode, target=target if mode == "shift" else None)
+
+    async def set_list_length(self, *, scope: str, id: str, n: int) -> ChatSettings:
+        if not 1 <= n <= MAX_SONGS:
+            raise ChatError(f"Lists can hold 1 to {MAX_SONGS} songs.")
+        return await self.store.set_settings(scope, id, list_length=n)
 
     async def _preferences(self, user, chat, mode, target, n):
         """Explicit arguments win, then the person's settings, then the chat's."""

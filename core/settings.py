@@ -58,8 +58,12 @@ class Settings(BaseSettings):
     scene_threads: int = Field(2, ge=1, description="threads one OpenCLIP image forward pass may use")
 
     # chat platforms (names as their docs use them, without the MOODTUNE_ prefix)
+    photos_per_minute: int = Field(6, ge=1, description="photos one person may send a minute")
     telegram_token: Optional[SecretStr] = Field(None, alias="TELEGRAM_BOT_TOKEN")
     discord_token: Optional[SecretStr] = Field(None, alias="DISCORD_BOT_TOKEN")
+    telegram_api_base_url: Optional[str] = Field(
+        None, alias="TELEGRAM_API_BASE_URL", description="self-hosted Bot API, e.g. http://127.0.0.1:8081/bot"
+    )
 
     # Spotify (optional enrichment: album art, name check; links work without it)
     spotify_client_id: Optional[str] = Field(None, alias="SPOTIFY_CLIENT_ID")

@@ -56,6 +56,18 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE TABLE spotify_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, fetched_at REAL NOT NULL);
     """,
+    2: """
+    CREATE TABLE photo_readings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, chat TEXT NOT NULL, user TEXT, label TEXT NOT NULL,
+        valence REAL NOT NULL, arousal REAL NOT NULL, confidence REAL NOT NULL, created_at REAL NOT NULL
+    );
+    CREATE INDEX photo_readings_chat ON photo_readings(chat, created_at);
+    CREATE TABLE messages (
+        platform TEXT NOT NULL, chat TEXT NOT NULL, message_id TEXT NOT NULL,
+        recommendation INTEGER NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
+        PRIMARY KEY (platform, chat, message_id)
+    );
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -78,6 +90,28 @@ class MoodRating:
     score: int
     valence: float
     arousal: float
+
+
+@dataclass(frozen=True)
+class StoredRecommendation:
+    id: int
+    chat: Optional[str]
+    user: Optional[str]
+    mood: str
+    valence: float
+    arousal: float
+    mode: str
+    tracks: list[str]
+
+
+@dataclass(frozen=True)
+class PhotoReading:
+    user: Optional[str]
+    label: str
+    valence: float
+    arousal: float
+    confidence: float
+    created_at: float
 
 
 @dataclass(frozen=True)
@@ -191,6 +225,14 @@ class Store:
             )
         return rec_id
 
+    async def get_recommendation(self, rec_id: int) -> Optional[StoredRecommendation]:
+        row = await (await self.db.execute(
+            "SELECT id, chat, user, mood, valence, arousal, mode FROM recommendations WHERE id = ?", (rec_id,)
+        )).fetchone()
+        if row is None:
+            return None
+        return StoredRecommendation(*tuple(row), tracks=await self.recommendation_tracks(rec_id))
+
     async def recommendation_tracks(self, rec_id: int) -> list[str]:
         cur = await self.db.execute("SELECT track FROM recommendation_tracks WHERE recommendation = ? ORDER BY position", (rec_id,))
         return [r[0] for r in await cur.fetchall()]
@@ -246,6 +288,35 @@ class Store:
         )
         return [MoodRating(*r) for r in await cur.fetchall()]
 
+    # --- photos seen in a chat (readings only, never the photo) and the bot's messages ---------
+
+    async def add_photo_reading(self, *, chat: str, user: Optional[str], label: str, valence: float, arousal: float, confidence: float) -> None:
+        async with self._transaction():
+            await self.db.execute(
+                "INSERT INTO photo_readings(chat, user, label, valence, arousal, confidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (chat, user, label, valence, arousal, confidence, time.time()),
+            )
+
+    async def photo_readings(self, chat: str, since: float) -> list[PhotoReading]:
+        cur = await self.db.execute(
+            "SELECT user, label, valence, arousal, confidence, created_at FROM photo_readings WHERE chat = ? AND created_at >= ? ORDER BY created_at",
+            (chat, since),
+        )
+        return [PhotoReading(*r) for r in await cur.fetchall()]
+
+    async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
+        async with self._transaction():
+            await self.db.execute(
+                "INSERT OR REPLACE INTO messages(platform, chat, message_id, recommendation) VALUES (?, ?, ?, ?)",
+                (platform, chat, message_id, recommendation),
+            )
+
+    async def message_recommendation(self, platform: str, chat: str, message_id: str) -> Optional[int]:
+        row = await (await self.db.execute(
+            "SELECT recommendation FROM messages WHERE platform = ? AND chat = ? AND message_id = ?", (platform, chat, message_id)
+        )).fetchone()
+        return int(row[0]) if row else None
+
     # --- settings -------------------------------------------------------------------------
 
     async def get_settings(self, scope: str, id: str) -> ChatSettings:
@@ -272,6 +343,7 @@ class Store:
                 ("ratings", "DELETE FROM ratings WHERE user = ?"),
                 ("recommendations", "DELETE FROM recommendations WHERE user = ?"),
                 ("settings", "DELETE FROM settings WHERE scope = 'user' AND id = ?"),
+                ("photos", "DELETE FROM photo_readings WHERE user = ?"),
             ):
                 cur = await self.db.execute(sql, (user,))
                 counts[table] = cur.rowcount
@@ -284,6 +356,7 @@ class Store:
             "SELECT COUNT(*) FROM ratings WHERE user = ?",
             "SELECT COUNT(*) FROM recommendations WHERE user = ?",
             "SELECT COUNT(*) FROM settings WHERE scope = 'user' AND id = ?",
+            "SELECT COUNT(*) FROM photo_readings WHERE user = ?",
         ):
             (n,) = await (await self.db.execute(sql, (user,))).fetchone()
             total += n

@@ -70,7 +70,7 @@ async def test_forget_deletes_every_row_about_the_person_and_only_them(store):
     await store.set_settings("user", "alice", mode="shift")
     await store.rate("bob", "a", -1)
     counts = await store.forget("alice")
-    assert counts == {"ratings": 1, "recommendations": 1, "settings": 1}
+    assert counts == {"ratings": 1, "recommendations": 1, "settings": 1, "photos": 0}
     assert await store.user_row_count("alice") == 0
     assert await store.recommendation_tracks(rec) == []  # the list's rows went with it
     assert [r.user for r in await store.ratings_of("bob")] == ["bob"]
@@ -108,3 +108,28 @@ def test_acknowledged_ratings_survive_a_killed_process(tmp_path):
     con.close()
     missing = [i for i in acked if f"track-{i}" not in stored]
     assert not missing, f"acknowledged but lost: {missing[:5]}"
+
+
+async def test_a_version_1_database_is_migrated_in_place(tmp_path):
+    from core.store import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    con = sqlite3.connect(path)
+    con.executescript(MIGRATIONS[1] + "\nPRAGMA user_version=1;")
+    con.execute("INSERT INTO ratings(user, track, recommendation, score, created_at) VALUES ('ann', 't', NULL, 1, 0)")
+    con.commit()
+    con.close()
+    async with Store(path) as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+        assert [r.track for r in await store.ratings_of("ann")] == ["t"]  # data kept
+        await store.add_photo_reading(chat="g", user="ann", label="happy", valence=0.8, arousal=0.4, confidence=0.7)
+        assert len(await store.photo_readings("g", since=0)) == 1
+
+
+async def test_messages_map_to_their_list(store):
+    rec = await store.add_recommendation(user="ann", chat="c", mood="calm", valence=0.5, arousal=-0.6, mode="match", tracks=["a", "b"])
+    await store.link_message("telegram", "c", "42", rec)
+    assert await store.message_recommendation("telegram", "c", "42") == rec
+    assert await store.message_recommendation("telegram", "c", "43") is None
+    stored = await store.get_recommendation(rec)
+    assert stored.tracks == ["a", "b"] and stored.mood == "calm"

@@ -1,0 +1,335 @@
+"""Telegram: photos in, songs out, ratings back — a thin adapter over core.app.Moodtune.
+
+Each handler reads the update, calls one Moodtune operation, renders with bot.replies, and sends.
+Limits: Telegram's own (~1 message/s per chat, 20/min per group) are kept by PTB's AIORateLimiter,
+which also retries on RetryAfter; each person's photo rate is kept by the core.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReactionTypeEmoji,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    MessageReactionHandler,
+    filters,
+)
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from bot.replies import Button, Reply, decode_action, list_reply, mark_choice, photo_reply, reaction_score, to_html
+from core.app import ChatError, Moodtune
+from core.images import ImageError
+from core.pipeline import PipelineBusy
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's download limit
+
+HELP = (
+    "Send me a photo and I'll read its mood — faces, the scene, colour and light — and suggest songs "
+    "that fit, with Spotify and YouTube Music links.\n\n"
+    "Rate songs with 👍/👎 under my answer, or react to it (👍❤🔥🥰👏 / 👎💩😢): I learn what you like.\n\n"
+    "/mode match — songs that fit the photo (default)\n"
+    "/mode shift [calm|happy|…] — start at the photo's mood and move step by step toward another\n"
+    "/soundtrack — one playlist for the photos of the last hour in this chat (or reply it to a photo)\n"
+    "/settings [1-10] — how many songs a list has\n"
+    "/forget — delete everything I stored about you\n\n"
+    "In groups, mention me in the photo's caption or reply to one of my messages. "
+    "Reactions reach me only where I am an admin."
+)
+COMMANDS = [
+    BotCommand("start", "what I do"),
+    BotCommand("help", "how to use me"),
+    BotCommand("mode", "match or shift [target mood]"),
+    BotCommand("soundtrack", "a playlist for the recent photos here"),
+    BotCommand("settings", "list length (1-10)"),
+    BotCommand("forget", "delete everything about you"),
+]
+
+_retry = retry(
+    retry=retry_if_exception_type((NetworkError, TimedOut)),
+    stop=stop_after_attempt(3),
+    wait=wait_exponential(multiplier=0.5, max=4),
+    reraise=True,
+)
+
+
+def file_url_for(base_url: str) -> str:
+    """A self-hosted Bot API's file URL from its base URL: http://h:8081/bot → http://h:8081/file/bot."""
+    head, _, _ = base_url.rstrip("/").rpartition("/bot")
+    return f"{head}/file/bot"
+
+
+def keyboard(buttons: list[list[Button]]) -> Optional[InlineKeyboardMarkup]:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.action) for b in row] for row in buttons])
+
+
+def _buttons_of(markup: Optional[InlineKeyboardMarkup]) -> list[list[Button]]:
+    if markup is None:
+        return []
+    return [[Button(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
+
+
+def moodtune(context: ContextTypes.DEFAULT_TYPE) -> Moodtune:
+    return context.application.bot_data["moodtune"]
+
+
+def ids(update: Update) -> tuple[str, str]:
+    return f"tg:{update.effective_user.id}", f"tg:{update.effective_chat.id}"
+
+
+def _scope(update: Update) -> tuple[str, str]:
+    """Settings belong to the person in a private chat and to the group in a group."""
+    user, chat = ids(update)
+    return ("user", user) if update.effective_chat.type == ChatType.PRIVATE else ("chat", chat)
+
+
+def addressed_to_bot(message: Message, bot_id: int, username: str) -> bool:
+    """In groups we answer photos that mention us or reply to us; in private chats, everything."""
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    if message.reply_to_message and message.reply_to_message.from_user and message.reply_to_message.from_user.id == bot_id:
+        return True
+    text = (message.caption or message.text or "").lower()
+    return bool(username) and f"@{username.lower()}" in text
+
+
+@_retry
+async def _send(message: Message, reply: Reply) -> Message:
+    return await message.reply_html(to_html(reply), reply_markup=keyboard(reply.buttons), disable_web_page_preview=True, do_quote=True)
+
+
+async def _say(message: Message, text: str) -> None:
+    try:
+        await _retry(message.reply_text)(text)
+    except TelegramError as exc:
+        log.warning("could not tell chat %s: %s", message.chat_id, exc)
+
+
+async def _photo_bytes(message: Message) -> bytes:
+    """The largest photo size, or an image sent as a file. Raises ChatError with a reason."""
+    if message.photo:
+        item = message.photo[-1]
+    elif message.document:
+        item = message.document
+    else:
+        raise ChatError("I need a photo — send it as a photo or as a file.")
+    if item.file_size and item.file_size > MAX_DOWNLOAD:
+        raise ChatError(f"That file is {item.file_size / 2**20:.1f} MB; Telegram lets bots download files up to 20 MB.")
+    try:
+        tg_file = await _retry(item.get_file)()
+        return bytes(await _retry(tg_file.download_as_bytearray)())
+    except TelegramError as exc:
+        log.warning("download failed in chat %s: %s", message.chat_id, exc)
+        raise ChatError("I couldn't download that photo from Telegram — please send it again.") from None
+
+
+async def answer_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message) -> None:
+    app = moodtune(context)
+    user, chat = ids(update)
+    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    try:
+        data = await _photo_bytes(message)
+        answer = await app.answer_photo(data, user=user, chat=chat)
+    except (ChatError, ImageError, PipelineBusy) as exc:
+        log.info("photo refused in %s: %s", chat, exc)
+        await _say(update.effective_message, exc.user_message)
+        return
+    sent = await _send(update.effective_message if message is update.effective_message else message, photo_reply(answer.reading, answer.recommendation))
+    if answer.recommendation.id is not None:
+        await app.store.link_message(PLATFORM, chat, str(sent.message_id), answer.recommendation.id)
+
+
+async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo (or an image file): read its mood and answer with songs."""
+    message = update.effective_message
+    if not addressed_to_bot(message, context.bot.id, context.bot.username):
+        return
+    await answer_photo(update, context, message)
+
+
+async def on_not_a_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, GIFs and videos: explain what works instead of staying silent."""
+    message = update.effective_message
+    if not addressed_to_bot(message, context.bot.id, context.bot.username):
+        return
+    await _say(message, "Stickers, GIFs and videos don't work for me — send a photo and I'll find songs for its mood.")
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say what the bot does and how to use it."""
+    await _say(update.effective_message, HELP)
+
+
+async def on_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/mode match | shift [target]: how lists are built here."""
+    args = context.args or []
+    scope, key = _scope(update)
+    if not args:
+        current = await moodtune(context).store.get_settings(scope, key)
+        await _say(update.effective_message, f"Mode: {current.mode or 'match'}" + (f" toward {current.target}" if current.target else "") + ". Change it with /mode match or /mode shift calm.")
+        return
+    try:
+        s = await moodtune(context).set_mode(scope=scope, id=key, mode=args[0].lower(), target=args[1] if len(args) > 1 else None)
+    except ChatError as exc:
+        await _say(update.effective_message, exc.user_message)
+        return
+    text = "Mode set: songs that match the photo." if s.mode == "match" else f"Mode set: shift toward {s.target or 'calm or happy (I pick from the photo)'}."
+    await _say(update.effective_message, text)
+
+
+async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/settings [n]: show or set how many songs a list has."""
+    scope, key = _scope(update)
+    app = moodtune(context)
+    if context.args:
+        try:
+            s = await app.set_list_length(scope=scope, id=key, n=int(context.args[0]))
+        except (ValueError, ChatError):
+            await _say(update.effective_message, "Use /settings with a number from 1 to 10, e.g. /settings 7.")
+            return
+        await _say(update.effective_message, f"Lists will have {s.list_length} songs.")
+        return
+    s = await app.store.get_settings(scope, key)
+    await _say(update.effective_message, f"Songs per list: {s.list_length or 5}. Mode: {s.mode or 'match'}" + (f" toward {s.target}" if s.target else "") + ".")
+
+
+async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/forget: delete everything stored about this person."""
+    user, _ = ids(update)
+    counts = await moodtune(context).store.forget(user)
+    await _say(update.effective_message, f"Done — I deleted your {counts['ratings']} ratings, {counts['recommendations']} lists and your settings.")
+
+
+async def on_soundtrack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/soundtrack: one list for the chat's recent photos, or for the photo it replies to."""
+    message = update.effective_message
+    replied = message.reply_to_message
+    if replied and (replied.photo or (replied.document and (replied.document.mime_type or "").startswith("image/"))):
+        await answer_photo(update, context, replied)
+        return
+    user, chat = ids(update)
+    placeholder = await _retry(message.reply_text)("🎬 Building a soundtrack from this chat's recent photos…")
+    try:
+        rec, count = await moodtune(context).soundtrack(chat=chat, user=user)
+    except ChatError as exc:
+        await _retry(placeholder.edit_text)(exc.user_message)
+        return
+    reply = list_reply(rec, f"🎬 Soundtrack of {count} photo{'s' if count > 1 else ''}")
+    await _retry(placeholder.edit_text)(to_html(reply), parse_mode=ParseMode.HTML, reply_markup=keyboard(reply.buttons), disable_web_page_preview=True)
+    if rec.id is not None:
+        await moodtune(context).store.link_message(PLATFORM, chat, str(placeholder.message_id), rec.id)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A 👍/👎, shift or 'more like this' button under a list."""
+    query = update.callback_query
+    action = decode_action(query.data or "")
+    if action is None:
+        await query.answer("That button is from an older version — send a new photo.", show_alert=False)
+        return
+    app = moodtune(context)
+    user, chat = ids(update)
+    try:
+        if action.kind == "rate":
+            track = await app.rate_song(user=user, recommendation=action.recommendation, position=action.position, score=action.score)
+            await query.answer(f"{'👍' if action.score > 0 else '👎'} saved: {track.title}")
+            marked = mark_choice(_buttons_of(query.message.reply_markup if query.message else None), query.data)
+            if query.message is not None:
+                await _retry(query.edit_message_reply_markup)(reply_markup=keyboard(marked))
+            return
+        await query.answer()
+        if action.kind == "shift":
+            rec = await app.follow_up(action.recommendation, user=user, chat=chat, mode="shift", target=action.target)
+            reply = list_reply(rec, f"🧭 From {rec.mood} toward {rec.target}")
+        else:
+            rec = await app.follow_up(action.recommendation, user=user, chat=chat, mode="match")
+            reply = list_reply(rec, f"➕ More for a {rec.mood} mood")
+    except ChatError as exc:
+        await query.answer(exc.user_message, show_alert=True)
+        return
+    sent = await _send(query.message, reply)
+    if rec.id is not None:
+        await app.store.link_message(PLATFORM, chat, str(sent.message_id), rec.id)
+
+
+async def on_reaction(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reaction on one of our lists rates every song in it for that person."""
+    reaction = update.message_reaction
+    if reaction is None or reaction.user is None:  # anonymous reactions cannot be attributed
+        return
+    emojis = [r.emoji for r in reaction.new_reaction if isinstance(r, ReactionTypeEmoji)]
+    scores = {s for s in (reaction_score(e) for e in emojis) if s is not None}
+    if len(scores) != 1:  # none, removed, or both 👍 and 👎 at once: nothing clear to store
+        return
+    app = moodtune(context)
+    rec = await app.store.message_recommendation(PLATFORM, f"tg:{reaction.chat.id}", str(reaction.message_id))
+    if rec is None:
+        return
+    n = await app.rate_list(user=f"tg:{reaction.user.id}", recommendation=rec, score=scores.pop())
+    log.info("reaction rated %d songs of list %s", n, rec)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every unexpected error with its traceback; tell the person something went wrong."""
+    log.error("error handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        await _say(update.effective_message, "Something went wrong on my side — please try again in a moment.")
+
+
+def build_application(settings: Settings, app: Optional[Moodtune] = None) -> Application:
+    """The PTB Application with every handler; `app` is opened in post_init unless given (tests)."""
+    token = settings.telegram_token.get_secret_value()
+    builder = Application.builder().token(token).rate_limiter(AIORateLimiter(max_retries=3)).concurrent_updates(True)
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url).base_file_url(file_url_for(settings.telegram_api_base_url))
+
+    async def post_init(application: Application) -> None:
+        if "moodtune" not in application.bot_data:
+            application.bot_data["moodtune"] = await Moodtune.open(settings)
+        await application.bot.set_my_commands(COMMANDS)
+
+    async def post_shutdown(application: Application) -> None:
+        moodtune_app = application.bot_data.pop("moodtune", None)
+        if moodtune_app is not None:
+            await moodtune_app.close()  # lets photos in flight finish, then closes the database
+
+    application = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    if app is not None:
+        application.bot_data["moodtune"] = app
+    application.add_handler(CommandHandler(["start", "help"], on_start))
+    application.add_handler(CommandHandler("mode", on_mode))
+    application.add_handler(CommandHandler("settings", on_settings))
+    application.add_handler(CommandHandler("forget", on_forget))
+    application.add_handler(CommandHandler("soundtrack", on_soundtrack))
+    application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, on_photo))
+    application.add_handler(MessageHandler(filters.Sticker.ALL | filters.ANIMATION | filters.VIDEO | filters.VIDEO_NOTE, on_not_a_photo))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageReactionHandler(on_reaction))
+    application.add_error_handler(on_error)
+    return application
+
+
+def run(settings: Settings) -> None:
+    """Poll until Ctrl-C / SIGTERM; reactions need `message_reaction` in allowed_updates."""
+    build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)

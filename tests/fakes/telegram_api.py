@@ -1,0 +1,118 @@
+"""A fake Telegram Bot API on 127.0.0.1: records every call, serves files, answers like Telegram."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+BOT = {"id": 999, "is_bot": True, "first_name": "Moodtune", "username": "moodtune_bot",
+       "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+class FakeTelegram:
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self.files: dict[str, bytes] = {}
+        self.fail_downloads = False
+        self._next_id = 1000
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _json(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                m = re.match(r"^/file/bot[^/]+/(.+)$", urlsplit(self.path).path)
+                name = m.group(1) if m else ""
+                if fake.fail_downloads or name not in fake.files:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = fake.files[name]
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                m = re.match(r"^/bot[^/]+/(\w+)$", urlsplit(self.path).path)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                params = fake._params(self.headers.get("Content-Type", ""), body)
+                method = m.group(1) if m else "?"
+                with fake._lock:
+                    fake.calls.append((method, params))
+                ok, result = fake.answer(method, params)
+                self._json(200 if ok else 400, {"ok": ok, "result": result} if ok else {"ok": False, "error_code": 400, "description": result})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
+
+    def start(self) -> "FakeTelegram":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+    @staticmethod
+    def _params(content_type: str, body: bytes) -> dict:
+        if content_type.startswith("application/json"):
+            return json.loads(body or b"{}")
+        if content_type.startswith("multipart/form-data"):
+            msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+            return {part.get_param("name", header="content-disposition"): part.get_content() for part in msg.iter_parts()}
+        out = {}
+        for k, v in parse_qs(body.decode()).items():
+            try:
+                out[k] = json.loads(v[0])
+            except ValueError:
+                out[k] = v[0]
+        return out
+
+    def _message(self, params: dict, text_key: str = "text") -> dict:
+        with self._lock:
+            self._next_id += 1
+            mid = self._next_id
+        chat_id = int(params.get("chat_id", 1))
+        msg = {"message_id": int(params.get("message_id", mid)), "date": int(time.time()),
+               "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group", "title": "g"},
+               "from": BOT, "text": params.get(text_key, "")}
+        if "reply_markup" in params:
+            markup = params["reply_markup"]
+            msg["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+        return msg
+
+    def answer(self, method: str, params: dict):
+        if method == "getMe":
+            return True, BOT
+        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+            return True, self._message(params)
+        if method == "getFile":
+            fid = params["file_id"]
+            return True, {"file_id": fid, "file_unique_id": fid, "file_size": len(self.files.get(f"photos/{fid}.jpg", b"")),
+                          "file_path": f"photos/{fid}.jpg"}
+        if method in ("sendChatAction", "answerCallbackQuery", "setMyCommands", "deleteWebhook"):
+            return True, True
+        return False, f"fake API does not know {method}"
+
+    def sent(self, method: str) -> list[dict]:
+        return [p for m, p in self.calls if m == method]
