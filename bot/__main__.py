@@ -222,8 +222,15 @@ def main(argv: Optional[list[str]] = None) -> int:
             args = parser.parse_args(["demo"])
             asyncio.run(analyze_files(demo_photos(), settings, args))
             return 0
-        print("The Telegram and Discord adapters are not built yet (see the open issues).", file=sys.stderr)
-        return 2
+        from bot.runner import StartupError, serve
+
+        logging.getLogger().setLevel(logging.INFO if args.verbose else logging.WARNING)
+        try:
+            asyncio.run(serve(settings))
+        except StartupError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
     except (UsageError, UnknownLabel, CatalogError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

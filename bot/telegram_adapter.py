@@ -329,7 +329,3 @@ def build_application(settings: Settings, app: Optional[Moodtune] = None) -> App
     application.add_error_handler(on_error)
     return application
 
-
-def run(settings: Settings) -> None:
-    """Poll until Ctrl-C / SIGTERM; reactions need `message_reaction` in allowed_updates."""
-    build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)

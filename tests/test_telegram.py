@@ -240,3 +240,34 @@ async def test_mode_and_settings_commands(tg):
     await feed(application, photo(api, DEMO / "smile.jpg"))
     reply = api.sent("sendMessage")[-1]
     assert "toward calm" in reply["text"] and reply["text"].count("open.spotify.com") == 3
+
+
+def test_python_m_bot_polls_answers_and_stops_cleanly_on_sigterm(api, python, tmp_path):
+    """The README's run command with a token: polls the (fake) Bot API, answers, exits on SIGTERM."""
+    import os
+    import signal
+    import subprocess
+
+    api.files["photos/p1.jpg"] = (DEMO / "smile.jpg").read_bytes()
+    api.updates.append(photo(api, DEMO / "smile.jpg", file_id="p1"))
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": api.base_url,
+           "MOODTUNE_DB": str(tmp_path / "run.sqlite3"), "MOODTUNE_CLIP_ENABLED": "false", "MOODTUNE_DEEPFACE_EMOTION": "false"}
+    proc = subprocess.Popen([python, "-m", "bot"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage")):
+            time.sleep(0.2)
+        assert any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage"))
+        updates_call = next(p for m, p in api.calls if m == "getUpdates")
+        assert "message_reaction" in updates_call["allowed_updates"]
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "shutting down" in err and "Traceback" not in err
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "run.sqlite3")
+    assert con.execute("SELECT COUNT(*) FROM recommendations").fetchone()[0] == 1

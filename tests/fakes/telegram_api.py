@@ -20,6 +20,7 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict]] = []
         self.files: dict[str, bytes] = {}
         self.fail_downloads = False
+        self.updates: list[dict] = []  # handed out by getUpdates, for tests that poll for real
         self._next_id = 1000
         self._lock = threading.Lock()
         fake = self
@@ -110,6 +111,12 @@ class FakeTelegram:
             fid = params["file_id"]
             return True, {"file_id": fid, "file_unique_id": fid, "file_size": len(self.files.get(f"photos/{fid}.jpg", b"")),
                           "file_path": f"photos/{fid}.jpg"}
+        if method == "getUpdates":
+            with self._lock:
+                batch, self.updates = self.updates, []
+            if not batch:
+                time.sleep(0.2)  # a short long-poll
+            return True, batch
         if method in ("sendChatAction", "answerCallbackQuery", "setMyCommands", "deleteWebhook"):
             return True, True
         return False, f"fake API does not know {method}"

@@ -1,0 +1,116 @@
+"""A fake Discord HTTP API (and CDN) on 127.0.0.1, for discord.py's real client objects."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": "999", "username": "moodtune", "discriminator": "0", "avatar": None, "bot": True, "global_name": "Moodtune"}
+_ids = itertools.count(5000)
+
+
+def message_payload(channel_id: str, *, content: str = "", embeds=None, components=None, author=BOT_USER, **extra) -> dict:
+    return {
+        "id": str(next(_ids)), "channel_id": channel_id, "author": author, "content": content,
+        "timestamp": "2026-11-21T12:00:00.000000+00:00", "edited_timestamp": None, "tts": False,
+        "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+        "embeds": embeds or [], "pinned": False, "type": 0, "components": components or [], **extra,
+    }
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    # discord.py parses a body as JSON only when Content-Type is exactly application/json
+    return web.Response(body=json.dumps(body).encode(), status=status, headers={"Content-Type": "application/json"})
+
+
+class FakeDiscord:
+    def __init__(self):
+        self.calls: list[tuple[str, str, Any]] = []
+        self.errors: list[str] = []
+        self.files: dict[str, bytes] = {}
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _body(self, request: web.Request) -> Any:
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":
+                    return json.loads(await part.text())
+            return {}
+        text = await request.text()
+        return json.loads(text) if text else None
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self._handle(request)
+        except Exception as exc:  # make a fake-server bug visible instead of a dropped connection
+            self.errors.append(repr(exc))
+            return _json({"message": repr(exc), "code": 0}, status=500)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path.startswith("/cdn/"):
+            name = path.removeprefix("/cdn/")
+            if name not in self.files:
+                return web.Response(status=404)
+            return web.Response(body=self.files[name], content_type="image/jpeg")
+        body = await self._body(request)
+        self.calls.append((request.method, path, body))
+        route = path.removeprefix("/api/v10")
+        if route == "/users/@me":
+            return _json(BOT_USER)
+        if route == "/oauth2/applications/@me":
+            return _json({"id": BOT_USER["id"], "name": "Moodtune", "icon": None, "description": "", "rpc_origins": [],
+                          "bot_public": True, "bot_require_code_grant": False, "owner": BOT_USER, "summary": "",
+                          "verify_key": "00", "team": None, "flags": 0})
+        if route.startswith("/interactions/") and route.endswith("/callback"):
+            # discord.py asks with_response=true: answer with an interaction-callback object
+            interaction_id = route.split("/")[2]
+            kind = (body or {}).get("type", 5)
+            data = (body or {}).get("data") or {}
+            resource: dict = {"type": kind}
+            if kind in (4, 7):
+                resource["message"] = message_payload("0", **{k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+            return _json({"interaction": {"id": interaction_id, "type": 2, "response_message_id": None,
+                                          "response_message_loading": kind == 5, "response_message_ephemeral": bool(data.get("flags", 0) & 64)},
+                          "resource": resource})
+        if route.startswith("/webhooks/") or (route.startswith("/channels/") and route.endswith("/messages")):
+            channel_id = route.split("/")[2] if route.startswith("/channels/") else "0"
+            return _json(message_payload(channel_id, **(body or {})))
+        if route.startswith("/channels/") and route.endswith("/typing"):
+            return web.Response(status=204)
+        return _json({"message": "unknown route", "code": 0}, status=404)
+
+    async def start(self) -> "FakeDiscord":
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    def sent(self, kind: str) -> list[Any]:
+        """Bodies of 'callback' (interaction responses), 'followup' (webhook posts/edits) or 'message' calls."""
+        out = []
+        for method, path, body in self.calls:
+            if kind == "callback" and path.endswith("/callback"):
+                out.append(body)
+            elif kind == "followup" and "/webhooks/" in path:
+                out.append(body)
+            elif kind == "message" and path.startswith("/api/v10/channels/") and path.endswith("/messages"):
+                out.append(body)
+        return out

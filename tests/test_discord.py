@@ -1,0 +1,174 @@
+"""discord.py's real client, command tree, interactions and messages, built from gateway payloads;
+all HTTP goes to a fake Discord API on 127.0.0.1. Assertions are on what was sent and stored."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import discord
+import pytest
+from discord.http import Route
+from discord.webhook import async_ as webhook_async
+
+from bot.discord_adapter import MoodtuneDiscord
+from bot.replies import decode_action
+from core.app import Moodtune
+from core.catalog import Catalog
+from core.pipeline import Pipeline, load_models
+from core.store import Store
+from tests.conftest import DEMO
+from tests.fakes.discord_api import BOT_USER, FakeDiscord, message_payload
+
+USER = {"id": "42", "username": "ann", "discriminator": "0", "avatar": None, "global_name": "Ann"}
+CHANNEL = "555"
+_ids = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def pipeline(settings):
+    p = Pipeline(load_models(settings.model_copy(update={"deepface_emotion": False})), settings)
+    yield p
+    p.close()
+
+
+@pytest.fixture
+async def dc(settings, pipeline, tmp_path, monkeypatch):
+    api = await FakeDiscord().start()
+    monkeypatch.setattr(Route, "BASE", f"{api.base}/api/v10")
+    monkeypatch.setattr(webhook_async.Route, "BASE", f"{api.base}/api/v10")
+    store = await Store(tmp_path / "dc.sqlite3").open()
+    app = Moodtune(settings.model_copy(update={"photos_per_minute": 3}), store, await Catalog.load(store), pipeline)
+    client = MoodtuneDiscord(settings, app, sync_commands=False)
+    await client.login("fake-token")
+    yield client, app, api
+    await client.http.close()
+    await store.close()
+    await api.stop()
+
+
+def attachment(api, path, name="photo.jpg", content_type="image/jpeg", size=None) -> dict:
+    api.files[name] = path if isinstance(path, bytes) else path.read_bytes() if path else b""
+    return {"id": str(next(_ids)), "filename": name, "size": size if size is not None else len(api.files[name]),
+            "url": f"{api.base}/cdn/{name}", "proxy_url": f"{api.base}/cdn/{name}", "content_type": content_type}
+
+
+def interaction(type_: int, data: dict, **extra) -> dict:
+    return {"id": str(next(_ids)), "application_id": BOT_USER["id"], "type": type_, "token": f"tok{next(_ids)}",
+            "version": 1, "channel_id": CHANNEL, "channel": {"id": CHANNEL, "type": 1}, "user": USER, "attachment_size_limit": 10 * 2**20,
+            "app_permissions": "0", "locale": "en-US", "entitlements": [], "authorizing_integration_owners": {},
+            "context": 1, "data": data, **extra}
+
+
+async def settle(client, before: set):
+    """Wait for the tasks discord.py spawned for an event (not the fake server's own)."""
+    for _ in range(400):
+        pending = [t for t in asyncio.all_tasks() - before
+                   if t is not asyncio.current_task() and not t.done()
+                   and "RequestHandler" not in getattr(t.get_coro(), "__qualname__", "")]
+        if not pending:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"still running: {pending}")
+
+
+async def dispatch(client, parser: str, payload: dict) -> None:
+    before = asyncio.all_tasks()
+    getattr(client._connection, parser)(payload)
+    await settle(client, before)
+
+
+async def slash_mood(client, api, path, **kw):
+    att = attachment(api, path, **kw)
+    await dispatch(client, "parse_interaction_create", interaction(2, {
+        "id": "c1", "name": "mood", "type": 1, "options": [{"name": "photo", "type": 11, "value": att["id"]}],
+        "resolved": {"attachments": {att["id"]: att}}}))
+
+
+async def test_slash_command_defers_then_answers_with_embed_and_buttons(dc):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    (callback,) = api.sent("callback")
+    assert callback["type"] == 5  # deferred: acknowledged before the analysis
+    (followup,) = api.sent("followup")
+    embed = followup["embeds"][0]
+    assert "Happy" in embed["title"] and embed["description"].count("open.spotify.com/track/") == 5
+    custom_ids = [c["custom_id"] for row in followup["components"] for c in row["components"]]
+    assert sum(decode_action(c).kind == "rate" for c in custom_ids) == 10 and len(custom_ids) == 13
+    assert all(len(row["components"]) <= 5 for row in followup["components"])
+    assert await app.store.db.execute_fetchall("SELECT * FROM messages WHERE platform='discord'")
+
+
+async def test_rating_button_stores_and_edits_the_view(dc):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "smile.jpg")
+    followup = api.sent("followup")[-1]
+    components = followup["components"]
+    custom_id = next(c["custom_id"] for row in components for c in row["components"] if c["label"] == "3 👎")
+    msg = message_payload(CHANNEL, components=components, embeds=followup["embeds"])
+    await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": custom_id, "component_type": 2}, message=msg))
+    action = decode_action(custom_id)
+    stored = await app.store.get_recommendation(action.recommendation)
+    assert [(r.track, r.score) for r in await app.store.ratings_of("dc:42")] == [(stored.tracks[2], -1)]
+    callback = api.sent("callback")[-1]
+    assert callback["type"] == 7  # the message is edited in place
+    labels = [c["label"] for row in callback["data"]["components"] for c in row["components"]]
+    assert "✅ 3 👎" in labels
+
+
+async def test_reactions_rate_the_list_and_numbers_like_one_song(dc):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "smile.jpg")
+    ((message_id, rec_id),) = await app.store.db.execute_fetchall("SELECT message_id, recommendation FROM messages")
+    base = {"user_id": "42", "channel_id": CHANNEL, "message_id": message_id, "type": 0, "burst": False, "burst_colors": []}
+    await dispatch(client, "parse_message_reaction_add", {**base, "emoji": {"id": None, "name": "👎"}})
+    stored = await app.store.get_recommendation(rec_id)
+    assert {r.track: r.score for r in await app.store.ratings_of("dc:42")} == {t: -1 for t in stored.tracks}
+    await dispatch(client, "parse_message_reaction_add", {**base, "emoji": {"id": None, "name": "2️⃣"}})
+    assert {r.track: r.score for r in await app.store.ratings_of("dc:42")}[stored.tracks[1]] == 1
+
+
+async def test_context_menu_soundtrack_this(dc):
+    client, app, api = dc
+    att = attachment(api, DEMO / "astronaut.jpg")
+    target = message_payload(CHANNEL, author=USER, attachments=[att])
+    await dispatch(client, "parse_interaction_create", interaction(2, {
+        "id": "c2", "name": "Soundtrack this", "type": 3, "target_id": target["id"], "resolved": {"messages": {target["id"]: target}}}))
+    assert "Happy" in api.sent("followup")[-1]["embeds"][0]["title"]
+
+
+async def test_soundtrack_for_the_channel(dc):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    await slash_mood(client, api, DEMO / "smile.jpg", name="two.jpg")
+    await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c3", "name": "soundtrack", "type": 1}))
+    embed = api.sent("followup")[-1]["embeds"][0]
+    assert "Soundtrack of 2 photos" in embed["title"] and embed["description"].count("open.spotify.com") == 8
+
+
+async def test_bad_file_gets_a_clear_ephemeral_reply(dc):
+    client, app, api = dc
+    await slash_mood(client, api, None, name="notes.pdf", content_type="application/pdf")
+    followup = api.sent("followup")[-1]
+    assert "notes.pdf isn't an image" in followup["content"] and followup["flags"] & 64  # ephemeral
+    await slash_mood(client, api, b"%PDF-1.4 renamed", name="fake.jpg")
+    assert "(PDF)" in api.sent("followup")[-1]["content"]
+
+
+async def test_photo_that_mentions_the_bot_gets_a_reply(dc):
+    client, app, api = dc
+    att = attachment(api, DEMO / "astronaut.jpg")
+    await dispatch(client, "parse_message_create", message_payload(CHANNEL, author=USER, content="<@999> song?", mentions=[BOT_USER], attachments=[att]))
+    (reply,) = api.sent("message")
+    assert "Happy" in reply["embeds"][0]["title"] and reply["message_reference"]["message_id"]
+
+
+async def test_forget_and_mode(dc):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "smile.jpg")
+    await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c4", "name": "mode", "type": 1, "options": [
+        {"name": "mode", "type": 3, "value": "shift"}, {"name": "target", "type": 3, "value": "calm"}]}))
+    assert "shift toward calm" in api.sent("callback")[-1]["data"]["content"]
+    await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c5", "name": "forget", "type": 1}))
+    assert "deleted" in api.sent("callback")[-1]["data"]["content"]
+    assert await app.store.user_row_count("dc:42") == 0
