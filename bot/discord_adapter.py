@@ -32,6 +32,7 @@ from core.pipeline import PipelineBusy
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+discord.VoiceClient.warn_nacl = False  # no voice here: don't warn people about voice libraries
 
 PLATFORM = "discord"
 MAX_ATTACHMENT = 20 * 1024 * 1024

@@ -57,6 +57,7 @@ class Moodtune:
         self.recommender = recommender or Recommender(catalog)
         self.spotify = spotify  # core.spotify.SpotifyEnricher, or None
         self.photo_limiter = PerKeyLimiter(settings.photos_per_minute, 60.0)
+        self._in_flight: dict[str, int] = {}  # photos being analysed per chat
 
     @classmethod
     async def open(cls, settings: Settings, *, with_pipeline: bool = True) -> "Moodtune":
@@ -140,7 +141,17 @@ class Moodtune:
                 f"That's a lot of photos — I read up to {self.settings.photos_per_minute} a minute per person. "
                 "Try again in a moment."
             )
-        reading = await self.pipeline.analyze_async(data)
+        # fairness: one busy group may use only part of the analysis queue, so other chats still
+        # get through while it is flooding
+        if self._in_flight.get(chat, 0) >= self.settings.photos_in_flight_per_chat:
+            raise RateLimited("I'm still working on the photos sent here — send more in a moment.")
+        self._in_flight[chat] = self._in_flight.get(chat, 0) + 1
+        try:
+            reading = await self.pipeline.analyze_async(data)
+        finally:
+            self._in_flight[chat] -= 1
+            if not self._in_flight[chat]:
+                del self._in_flight[chat]
         await self.store.add_photo_reading(
             chat=chat, user=user, label=reading.label, valence=reading.valence, arousal=reading.arousal, confidence=reading.confidence
         )

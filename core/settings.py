@@ -59,6 +59,7 @@ class Settings(BaseSettings):
 
     # chat platforms (names as their docs use them, without the MOODTUNE_ prefix)
     photos_per_minute: int = Field(6, ge=1, description="photos one person may send a minute")
+    photos_in_flight_per_chat: int = Field(4, ge=1, description="photos of one chat analysed or queued at once")
     telegram_token: Optional[SecretStr] = Field(None, alias="TELEGRAM_BOT_TOKEN")
     discord_token: Optional[SecretStr] = Field(None, alias="DISCORD_BOT_TOKEN")
     telegram_api_base_url: Optional[str] = Field(

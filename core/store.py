@@ -12,6 +12,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -127,6 +128,8 @@ class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._db: Optional[aiosqlite.Connection] = None
+        # one connection serves many concurrent handlers: write transactions take turns
+        self._write_lock = asyncio.Lock()
 
     async def open(self) -> "Store":
         if str(self.path) != ":memory:":
@@ -183,8 +186,8 @@ class Store:
         return row[0] if row else None
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
-        await self.db.commit()
+        async with self._transaction():
+            await self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     # --- tracks ---------------------------------------------------------------------------
 
@@ -371,28 +374,37 @@ class Store:
         return json.loads(row[0])
 
     async def cache_put(self, key: str, value: Any) -> None:
-        await self.db.execute(
-            "INSERT OR REPLACE INTO spotify_cache(key, value, fetched_at) VALUES (?, ?, ?)", (key, json.dumps(value), time.time())
-        )
-        await self.db.commit()
+        async with self._transaction():
+            await self.db.execute(
+                "INSERT OR REPLACE INTO spotify_cache(key, value, fetched_at) VALUES (?, ?, ?)", (key, json.dumps(value), time.time())
+            )
 
     # --- helpers --------------------------------------------------------------------------
 
     def _transaction(self):
-        return _Transaction(self.db)
+        return _Transaction(self.db, self._write_lock)
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error; one at a time per connection."""
 
-    def __init__(self, db: aiosqlite.Connection):
+    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock):
         self.db = db
+        self.lock = lock
 
     async def __aenter__(self):
-        await self.db.execute("BEGIN IMMEDIATE")
+        await self.lock.acquire()
+        try:
+            await self.db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
 
     async def __aexit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            await self.db.commit()
-        else:
-            await self.db.rollback()
+        try:
+            if exc_type is None:
+                await self.db.commit()
+            else:
+                await self.db.rollback()
+        finally:
+            self.lock.release()

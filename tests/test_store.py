@@ -133,3 +133,12 @@ async def test_messages_map_to_their_list(store):
     assert await store.message_recommendation("telegram", "c", "43") is None
     stored = await store.get_recommendation(rec)
     assert stored.tracks == ["a", "b"] and stored.mood == "calm"
+
+
+async def test_concurrent_writers_on_one_connection_all_land(store):
+    """Chat handlers run concurrently and share the store: no write may be lost or collide."""
+    await asyncio.gather(*(store.rate(f"u{i % 5}", f"t{i}", 1) for i in range(200)),
+                         *(store.add_recommendation(user="ann", chat="c", mood="calm", valence=0, arousal=0, mode="match", tracks=[f"x{i}"]) for i in range(50)))
+    (n,) = await (await store.db.execute("SELECT COUNT(*) FROM ratings")).fetchone()
+    (m,) = await (await store.db.execute("SELECT COUNT(*) FROM recommendations")).fetchone()
+    assert (n, m) == (200, 50)

@@ -1,0 +1,102 @@
+"""The core operations the chat surfaces share: limits, fairness, soundtracks, ratings, settings."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from core.app import ChatError, Moodtune, NothingToDo, RateLimited
+from core.catalog import Catalog
+from core.pipeline import Models, Pipeline, PipelineBusy
+from core.store import Store
+from models.color import color_features
+from tests.conftest import DEMO
+
+
+class SlowFaces:
+    """Holds each analysis until released, so tests can fill the queue deterministically."""
+
+    def __init__(self):
+        self.release = threading.Event()
+
+    def analyze(self, rgb):
+        self.release.wait(10)
+        return []
+
+
+@pytest.fixture
+async def core(settings, tmp_path):
+    store = await Store(tmp_path / "app.sqlite3").open()
+    faces = SlowFaces()
+    s = settings.model_copy(update={"photos_per_minute": 100, "photos_in_flight_per_chat": 2, "analysis_threads": 1, "analysis_queue": 3})
+    pipeline = Pipeline(Models(faces=faces, scene=None, color=color_features, scene_reason="off"), s)
+    app = Moodtune(s, store, await Catalog.load(store), pipeline)
+    yield app, faces
+    faces.release.set()
+    pipeline.close()
+    await store.close()
+
+
+async def test_a_flooding_group_cannot_take_the_whole_queue(core):
+    app, faces = core
+    data = (DEMO / "cat.jpg").read_bytes()
+    group = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat="busy-group")) for i in range(2)]
+    await asyncio.sleep(0.05)
+    with pytest.raises(RateLimited, match="still working on the photos sent here"):
+        await app.answer_photo(data, user="u9", chat="busy-group")
+    others = [asyncio.create_task(app.answer_photo(data, user=f"o{i}", chat=f"quiet-{i}")) for i in range(2)]  # admitted
+    await asyncio.sleep(0.05)
+    with pytest.raises(PipelineBusy):  # the whole queue (1 running + 3 waiting) is now in use
+        await app.answer_photo(data, user="late", chat="another")
+    faces.release.set()
+    answers = await asyncio.gather(*group, *others)
+    assert all(a.recommendation.songs for a in answers)
+
+
+async def test_person_over_the_limit_is_told_so(settings, tmp_path):
+    store = await Store(tmp_path / "a.sqlite3").open()
+    s = settings.model_copy(update={"photos_per_minute": 2})
+    pipeline = Pipeline(Models(faces=None, scene=None, color=color_features, scene_reason="off"), s)
+    app = Moodtune(s, store, await Catalog.load(store), pipeline)
+    data = (DEMO / "coffee.jpg").read_bytes()
+    for _ in range(2):
+        await app.answer_photo(data, user="ann", chat="c")
+    with pytest.raises(RateLimited, match="up to 2 a minute"):
+        await app.answer_photo(data, user="ann", chat="c")
+    await app.answer_photo(data, user="bo", chat="c")  # others are not affected
+    pipeline.close()
+    await store.close()
+
+
+async def test_soundtrack_needs_photos_and_then_blends_them(core):
+    app, faces = core
+    faces.release.set()
+    with pytest.raises(NothingToDo):
+        await app.soundtrack(chat="trip")
+    for name in ("coffee.jpg", "rocket.jpg"):
+        await app.answer_photo((DEMO / name).read_bytes(), user="ann", chat="trip")
+    rec, count = await app.soundtrack(chat="trip", user="bo")
+    assert count == 2 and len(rec.songs) == 8 and rec.id is not None
+
+
+async def test_rating_an_unknown_list_is_a_clear_error(core):
+    app, _ = core
+    with pytest.raises(ChatError, match="no longer available"):
+        await app.rate_song(user="ann", recommendation=12345, position=0, score=1)
+    assert await app.rate_list(user="ann", recommendation=12345, score=1) == 0
+
+
+async def test_settings_validation(core):
+    app, _ = core
+    with pytest.raises(ChatError, match="Modes are match"):
+        await app.set_mode(scope="user", id="ann", mode="loud")
+    with pytest.raises(ChatError, match="don't know the mood 'bliss'"):
+        await app.set_mode(scope="user", id="ann", mode="shift", target="bliss")
+    with pytest.raises(ChatError, match="1 to 10"):
+        await app.set_list_length(scope="user", id="ann", n=11)
+    s = await app.set_mode(scope="user", id="ann", mode="shift", target="Relaxed")
+    assert s.target == "calm"
+    rec = await app.songs_for_mood(label="sad", user="ann")
+    assert rec.mode == "shift" and rec.target == "calm"
