@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,25 @@ def face_analyzer(settings):
 @pytest.fixture(scope="session")
 def python() -> str:
     return sys.executable
+
+
+@pytest.fixture(scope="session")
+def pipeline(settings):
+    """The real pipeline (bundled face models, no scene model), shared by the adapter tests."""
+    from core.pipeline import Pipeline, load_models
+
+    p = Pipeline(load_models(settings.model_copy(update={"deepface_emotion": False})), settings)
+    p.warm()
+    yield p
+    p.close()
+
+
+class GatedFaces:
+    """A face model that holds every analysis until `release` is set, to fill queues on purpose."""
+
+    def __init__(self):
+        self.release = threading.Event()
+
+    def analyze(self, rgb):
+        self.release.wait(10)
+        return []

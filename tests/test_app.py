@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
 
@@ -12,24 +11,13 @@ from core.catalog import Catalog
 from core.pipeline import Models, Pipeline, PipelineBusy
 from core.store import Store
 from models.color import color_features
-from tests.conftest import DEMO
-
-
-class SlowFaces:
-    """Holds each analysis until released, so tests can fill the queue deterministically."""
-
-    def __init__(self):
-        self.release = threading.Event()
-
-    def analyze(self, rgb):
-        self.release.wait(10)
-        return []
+from tests.conftest import DEMO, GatedFaces
 
 
 @pytest.fixture
 async def core(settings, tmp_path):
     store = await Store(tmp_path / "app.sqlite3").open()
-    faces = SlowFaces()
+    faces = GatedFaces()
     s = settings.model_copy(update={"photos_per_minute": 100, "photos_in_flight_per_chat": 2, "analysis_threads": 1, "analysis_queue": 3})
     pipeline = Pipeline(Models(faces=faces, scene=None, color=color_features, scene_reason="off"), s)
     app = Moodtune(s, store, await Catalog.load(store), pipeline)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-import discord
 import pytest
 from discord.http import Route
 from discord.webhook import async_ as webhook_async
@@ -15,7 +14,6 @@ from bot.discord_adapter import MoodtuneDiscord
 from bot.replies import decode_action
 from core.app import Moodtune
 from core.catalog import Catalog
-from core.pipeline import Pipeline, load_models
 from core.store import Store
 from tests.conftest import DEMO
 from tests.fakes.discord_api import BOT_USER, FakeDiscord, message_payload
@@ -23,13 +21,6 @@ from tests.fakes.discord_api import BOT_USER, FakeDiscord, message_payload
 USER = {"id": "42", "username": "ann", "discriminator": "0", "avatar": None, "global_name": "Ann"}
 CHANNEL = "555"
 _ids = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def pipeline(settings):
-    p = Pipeline(load_models(settings.model_copy(update={"deepface_emotion": False})), settings)
-    yield p
-    p.close()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.catalog import Catalog, Track
+from core.catalog import Catalog
 from core.emotions import LABELS, VA, VA_POINTS, UnknownLabel
 from core.music import MAX_STEP, default_shift_target, shift_path, target_for_label, target_for_va
 from core.recommender import Recommender, Taste, build_taste, recommend

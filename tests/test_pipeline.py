@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
 import pytest
 
 from core.images import NotAnImage
 from core.pipeline import Models, Pipeline, PipelineBusy, load_models
-from tests.conftest import DEMO
-
-
-@pytest.fixture(scope="module")
-def pipeline(settings):
-    p = Pipeline(load_models(settings.model_copy(update={"deepface_emotion": False})), settings)
-    p.warm()
-    yield p
-    p.close()
+from tests.conftest import DEMO, GatedFaces
 
 
 def test_smiling_portrait_reads_happy_with_its_face(pipeline):
@@ -68,21 +58,10 @@ def test_concurrent_calls_give_the_same_readings(pipeline):
     assert parallel == sequential
 
 
-class _Gate:
-    """A face model that waits until released, to hold pipeline workers busy."""
-
-    def __init__(self):
-        self.release = threading.Event()
-
-    def analyze(self, rgb):
-        self.release.wait(10)
-        return []
-
-
 async def test_full_queue_answers_busy_instead_of_piling_up(settings):
     from models.color import color_features
 
-    gate = _Gate()
+    gate = GatedFaces()
     s = settings.model_copy(update={"analysis_threads": 1, "analysis_queue": 1})
     p = Pipeline(Models(faces=gate, scene=None, color=color_features, scene_reason="off"), s)
     data = (DEMO / "cat.jpg").read_bytes()

@@ -16,7 +16,6 @@ from bot.replies import decode_action
 from bot.telegram_adapter import build_application, file_url_for
 from core.app import Moodtune
 from core.catalog import Catalog
-from core.pipeline import Pipeline, load_models
 from core.store import Store
 from tests.conftest import DEMO
 from tests.fakes.telegram_api import BOT, FakeTelegram
@@ -26,13 +25,6 @@ OTHER = {"id": 43, "is_bot": False, "first_name": "Bo"}
 PRIVATE = {"id": 42, "type": "private", "first_name": "Ann"}
 GROUP = {"id": -100, "type": "supergroup", "title": "Trip"}
 _ids = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def pipeline(settings):
-    p = Pipeline(load_models(settings.model_copy(update={"deepface_emotion": False})), settings)
-    yield p
-    p.close()
 
 
 @pytest.fixture
