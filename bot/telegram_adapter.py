@@ -155,7 +155,7 @@ async def answer_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, messa
         log.info("photo refused in %s: %s", chat, exc)
         await _say(update.effective_message, exc.user_message)
         return
-    sent = await _send(update.effective_message if message is update.effective_message else message, photo_reply(answer.reading, answer.recommendation))
+    sent = await _send(message, photo_reply(answer.reading, answer.recommendation))
     if answer.recommendation.id is not None:
         await app.store.link_message(PLATFORM, chat, str(sent.message_id), answer.recommendation.id)
 

@@ -5,10 +5,9 @@ offers the operations every surface (CLI, Telegram, Discord) needs. Tests pass f
 from __future__ import annotations
 
 import asyncio
-from typing import Optional
-
 import time
 from dataclasses import dataclass
+from typing import Optional
 
 from core.catalog import Catalog, Track
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
@@ -19,6 +18,7 @@ from core.settings import Settings
 from core.store import ChatSettings, Store
 
 SOUNDTRACK_WINDOW = 3600.0  # a group's soundtrack covers the photos of the last hour
+SOUNDTRACK_SONGS = 8  # a soundtrack is a little longer than a photo's list, unless the chat set a length
 
 
 class ChatError(Exception):
@@ -77,10 +77,6 @@ class Moodtune:
                 api_url=settings.spotify_api_url, token_url=settings.spotify_token_url,
             )
         return cls(settings, store, catalog, pipeline, spotify=spotify)
-
-    async def reload_catalog(self) -> None:
-        self.catalog = await Catalog.load(self.store)
-        self.recommender = Recommender(self.catalog, self.recommender.w)
 
     async def close(self) -> None:
         if self.pipeline is not None:
@@ -174,7 +170,8 @@ class Moodtune:
         for w, p in zip(weights, photos):
             votes[p.label] = votes.get(p.label, 0.0) + w
         label = max(votes, key=votes.__getitem__)
-        rec = await self.songs_for_mood(label=label, va=point, user=user, chat=chat, mode="match", n=n or 8)
+        n = n or (await self.store.get_settings("chat", chat)).list_length or SOUNDTRACK_SONGS
+        rec = await self.songs_for_mood(label=label, va=point, user=user, chat=chat, mode="match", n=n)
         return rec, len(photos)
 
     async def rate_song(self, *, user: str, recommendation: int, position: int, score: int) -> Track:

@@ -26,7 +26,6 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 from PIL import Image
 
-from core.emotions import LABELS
 from models.download import WeightsUnavailable, unreachable_reason
 
 log = logging.getLogger(__name__)
@@ -352,9 +351,4 @@ def load_clip(
     scale = float(model.logit_scale.exp().item())  # CLIP's learned temperature (≤ 100 by training)
     session = image_session(model, cache_dir, threads or torch.get_num_threads()) if onnx else None
     scorer = ClipScorer(model, preprocess, tokenizer, cache_dir=cache_dir, logit_scale=min(scale, 100.0), image_session=session)
-    assert set(scorer_labels(scorer)) <= set(LABELS)
     return scorer
-
-
-def scorer_labels(scorer: ClipScorer) -> list[str]:
-    return [c.split(":", 1)[1] for c in scorer.class_names if c.startswith("mood:")]

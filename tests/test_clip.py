@@ -36,6 +36,12 @@ def photo(name="coffee.jpg"):
     return decode_image((DEMO / name).read_bytes()).rgb
 
 
+def test_prompts_and_scene_moods_use_only_known_labels():
+    assert set(C.MOOD_PROMPTS) <= set(LABELS)
+    for _, moods in C.SCENES.values():
+        assert set(moods) <= set(LABELS) and sum(moods.values()) == pytest.approx(1)
+
+
 def test_class_embeddings_are_unit_vectors_one_per_class(scorer):
     n = len(C.MOOD_PROMPTS) + len(C.SCENES)
     assert scorer.text_embeddings.shape == (n, 32)
