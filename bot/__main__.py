@@ -28,7 +28,7 @@ from core.recommender import MAX_SONGS
 from core.settings import Settings
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
-log = logging.getLogger("moodtune")
+log = logging.getLogger("bot.cli")
 
 NO_TOKEN = """\
 No bot token is set, so Moodtune is running its offline demo on the photos it ships with.
@@ -224,7 +224,9 @@ def main(argv: Optional[list[str]] = None) -> int:
             return 0
         from bot.runner import StartupError, serve
 
-        logging.getLogger().setLevel(logging.INFO if args.verbose else logging.WARNING)
+        # a running bot logs what it does (refused photos, reactions stored) at INFO; libraries stay quiet
+        for name in ("bot", "core", "models"):
+            logging.getLogger(name).setLevel(logging.INFO)
         try:
             asyncio.run(serve(settings))
         except StartupError as exc:

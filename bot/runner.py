@@ -48,7 +48,7 @@ async def serve(settings: Settings) -> None:
             await telegram_app.start()
             # reactions arrive only when message_reaction is among the allowed updates
             await telegram_app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            log.warning("Telegram bot @%s is running", telegram_app.bot.username)
+            log.info("Telegram bot @%s is running", telegram_app.bot.username)
         if settings.discord_token:
             import discord
 
@@ -61,12 +61,12 @@ async def serve(settings: Settings) -> None:
                 raise StartupError("Discord rejected DISCORD_BOT_TOKEN — reset it in the developer portal (Bot → Reset Token).") from None
             discord_task = asyncio.create_task(discord_client.connect())
             discord_task.add_done_callback(lambda t: stop.set())
-            log.warning("Discord bot is connecting")
+            log.info("Discord bot is connecting")
         await stop.wait()
         if discord_task is not None and discord_task.done() and discord_task.exception():
             raise StartupError(f"The Discord connection ended: {discord_task.exception()}")
     finally:
-        log.warning("shutting down: finishing photos in flight")
+        log.info("shutting down: finishing photos in flight")
         if telegram_app is not None and telegram_app.running:
             await telegram_app.updater.stop()
             await telegram_app.stop()
