@@ -89,11 +89,15 @@ def build_taste(ratings: Iterable[Rating], catalog: Catalog) -> Taste:
 
 
 def merge_tastes(primary: Taste, group: Taste, group_weight: float = 0.5) -> Taste:
-    """A person's taste with their group's blended in (the person's own ratings win on conflicts)."""
+    """A person's taste with their group's blended in.
+
+    Only the person's own dislikes ban a song; what other members disliked just weighs on its
+    artist, era and sound, so one member cannot veto a song for everyone.
+    """
     if group.n == 0:
         return primary
     merged = Taste(n=primary.n + group.n)
-    merged.track = {**{k: v for k, v in group.track.items()}, **primary.track}
+    merged.track = {**{k: v for k, v in group.track.items() if v > 0}, **primary.track}
     for attr in ("artist", "era"):
         a, b = getattr(primary, attr), getattr(group, attr)
         setattr(merged, attr, {k: a.get(k, 0.0) + group_weight * b.get(k, 0.0) for k in set(a) | set(b)})
@@ -309,7 +313,7 @@ async def recommend(
     n = clamp_length(n)
     taste = build_taste(await store.ratings_of(user), catalog) if user else Taste()
     if chat:
-        taste = merge_tastes(taste, build_taste(await store.ratings_of_chat(chat), catalog))
+        taste = merge_tastes(taste, build_taste(await store.ratings_of_chat(chat, exclude_user=user), catalog))
     recent = await store.recently_suggested(user=user, chat=chat)
     others = await store.mood_ratings(exclude_user=user)
     label = normalize_label(label)

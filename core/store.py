@@ -272,12 +272,13 @@ class Store:
         )
         return [Rating(*r) for r in await cur.fetchall()]
 
-    async def ratings_of_chat(self, chat: str) -> list[Rating]:
+    async def ratings_of_chat(self, chat: str, exclude_user: Optional[str] = None) -> list[Rating]:
         """Ratings members gave on lists shown in a chat (a group's shared taste)."""
         cur = await self.db.execute(
             """SELECT ra.user, ra.track, ra.score, ra.recommendation, ra.created_at FROM ratings ra
-               JOIN recommendations r ON r.id = ra.recommendation WHERE r.chat = ?""",
-            (chat,),
+               JOIN recommendations r ON r.id = ra.recommendation
+               WHERE r.chat = ? AND (? IS NULL OR ra.user != ?)""",
+            (chat, exclude_user, exclude_user),
         )
         return [Rating(*r) for r in await cur.fetchall()]
 

@@ -152,3 +152,18 @@ def test_ranking_the_whole_catalog_returns_scores_for_every_track(recommender, c
     total, parts = recommender.scores(target_for_label("energetic"), taste=Taste())
     assert total.shape == (len(catalog),) and set(parts) == {"match", "popularity", "personal", "collaborative", "repetition"}
     assert np.isfinite(total).all()
+
+
+async def test_group_ratings_blend_in_but_one_member_cannot_veto(store, recommender):
+    first = await recommend(store, recommender, point=VA_POINTS["happy"], label="happy", user="ann", chat="trip")
+    vetoed, liked = first.songs[0].track, first.songs[1].track
+    await store.rate("bo", vetoed.id, -1, first.id)
+    await store.rate("bo", liked.id, 1, first.id)
+    for_cy = await recommend(store, recommender, point=VA_POINTS["happy"], label="happy", user="cy", chat="trip", save=False)
+    shown = {s.track.id for s in for_cy.songs}
+    assert liked.id in shown  # a member's like lifts the song for the group
+    taste_cy = await store.ratings_of_chat("trip", exclude_user="cy")
+    assert {r.user for r in taste_cy} == {"bo"}
+    await store.rate("cy", vetoed.id, -1)
+    again = await recommend(store, recommender, point=VA_POINTS["happy"], label="happy", user="cy", chat="trip", save=False)
+    assert vetoed.id not in {s.track.id for s in again.songs}  # their own dislike does ban it
