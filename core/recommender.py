@@ -161,9 +161,7 @@ class Recommender:
         """0..1 closeness of every track's sound to the target."""
         t = np.array([target.valence, target.energy, min(target.tempo, 200.0) / 200.0, target.major,
                       target.acousticness, target.danceability, 0.0], dtype=np.float32)
-        diff = self.catalog.matrix - t
-        if self.catalog.matrix.shape[1]:
-            diff[:, 3] = np.abs(self.catalog.matrix[:, 3] - target.major)  # mode vs P(major)
+        diff = self.catalog.matrix - t  # for mode (column 3) this is 0/1 minus P(major)
         dist2 = (diff * diff) @ self._feature_w
         match = np.exp(-dist2 / self.w.match_scale)
         if not target.instrumental_ok:
