@@ -263,3 +263,12 @@ def test_python_m_bot_polls_answers_and_stops_cleanly_on_sigterm(api, python, tm
 
     con = sqlite3.connect(tmp_path / "run.sqlite3")
     assert con.execute("SELECT COUNT(*) FROM recommendations").fetchone()[0] == 1
+
+
+async def test_a_passing_telegram_error_is_retried_and_the_reply_still_arrives(tg):
+    application, app, api = tg
+    api.fail_next["sendMessage"] = 1  # Telegram answers 502 once
+    await feed(application, photo(api, DEMO / "smile.jpg"))
+    attempts = [m for m, _ in api.calls if m == "sendMessage"]
+    assert len(attempts) == 2
+    assert "open.spotify.com" in api.sent("sendMessage")[-1]["text"]

@@ -21,6 +21,7 @@ class FakeTelegram:
         self.files: dict[str, bytes] = {}
         self.fail_downloads = False
         self.updates: list[dict] = []  # handed out by getUpdates, for tests that poll for real
+        self.fail_next: dict[str, int] = {}  # method -> how many calls answer 502 Bad Gateway first
         self._next_id = 1000
         self._lock = threading.Lock()
         fake = self
@@ -57,6 +58,12 @@ class FakeTelegram:
                 method = m.group(1) if m else "?"
                 with fake._lock:
                     fake.calls.append((method, params))
+                    failing = fake.fail_next.get(method, 0)
+                    if failing:
+                        fake.fail_next[method] = failing - 1
+                if failing:
+                    self._json(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+                    return
                 ok, result = fake.answer(method, params)
                 self._json(200 if ok else 400, {"ok": ok, "result": result} if ok else {"ok": False, "error_code": 400, "description": result})
 
