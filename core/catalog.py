@@ -240,11 +240,16 @@ async def import_csv(store: Store, path: Path, replace: bool = False) -> ImportR
     )
 
 
+def bundled_tracks() -> list[Track]:
+    """The tracks of the catalog shipped in the package."""
+    tracks, _, _ = read_csv(gzip.decompress(BUNDLED.read_bytes()).decode("utf-8"))
+    return tracks
+
+
 async def ensure_bundled(store: Store) -> int:
     """Load the bundled catalog on first start (never again, and never over a --replace import)."""
     if await store.get_meta("catalog_source") is None:
-        tracks, _, _ = read_csv(gzip.decompress(BUNDLED.read_bytes()).decode("utf-8"))
-        await store.upsert_tracks((_as_row(t) for t in tracks), source="bundled")
+        await store.upsert_tracks((_as_row(t) for t in bundled_tracks()), source="bundled")
         await store.set_meta("catalog_source", "bundled")
     return await store.count_tracks()
 
@@ -283,6 +288,11 @@ class Catalog:
             artists=np.array([artist_key(t.artist) for t in tracks], dtype=object),
             index={t.id: i for i, t in enumerate(tracks)},
         )
+
+    @classmethod
+    def bundled(cls) -> "Catalog":
+        """The shipped catalog without a database (evaluation, simulation, tests)."""
+        return cls.from_tracks(bundled_tracks())
 
     @classmethod
     async def load(cls, store: Store) -> "Catalog":

@@ -47,6 +47,7 @@ class EvalReport:
     macro_f1: float
     per_class: dict[str, ClassReport]
     confusion: dict[str, dict[str, int]]
+    calibration: Optional[dict] = None  # see `calibration()`; faces only
 
 
 def score(truth: Sequence[str], predicted: Sequence[Optional[str]], skipped: int = 0, unreadable: int = 0) -> EvalReport:
@@ -101,25 +102,80 @@ def read_labels(folder: Path) -> tuple[list[tuple[Path, str]], int]:
     return rows, skipped
 
 
-def predict_faces(paths: Iterable[Path], face_crops: bool, analyzer) -> tuple[list[Optional[str]], list[bool]]:
-    """One predicted label per image (None when no face) and whether each image could be read."""
+def predict_faces(paths: Iterable[Path], face_crops: bool, analyzer) -> tuple[list[Optional[str]], list[bool], list[float]]:
+    """Per image: the predicted label (None when no face), whether it could be read, and the
+    ensemble's probability for that label (0 when no face)."""
     predictions: list[Optional[str]] = []
     readable: list[bool] = []
+    top: list[float] = []
     for path in paths:
         try:
             image = decode_image(path.read_bytes())
         except (ImageError, OSError):
             predictions.append(None)
             readable.append(False)
+            top.append(0.0)
             continue
         readable.append(True)
         if face_crops:
             probs = analyzer.classify([image.rgb])[0]
             predictions.append(FACE_LABELS[int(np.argmax(probs))])
+            top.append(float(np.max(probs)))
         else:
             faces = analyzer.analyze(image.rgb)
             predictions.append(faces[0].label if faces else None)
-    return predictions, readable
+            top.append(faces[0].probs[faces[0].label] if faces else 0.0)
+    return predictions, readable, top
+
+
+def _ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: |accuracy - confidence| averaged over 10 equal-width bins."""
+    error = 0.0
+    for lo in np.linspace(0, 1, bins, endpoint=False):
+        in_bin = (confidence > lo) & (confidence <= lo + 1 / bins)
+        if in_bin.any():
+            error += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
+    return float(error)
+
+
+def _fit_platt(p: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
+    """(A, B) of sigmoid(A * logit(p) + B) with the least log-loss, by grid search."""
+    logit = np.log(np.clip(p, 1e-6, 1 - 1e-6) / (1 - np.clip(p, 1e-6, 1 - 1e-6)))
+    best = (np.inf, 1.0, 0.0)
+    for a in np.linspace(0.2, 2.0, 37):
+        for b in np.linspace(-1.5, 1.5, 61):
+            q = np.clip(1 / (1 + np.exp(-(a * logit + b))), 1e-9, 1 - 1e-9)
+            loss = -np.mean(correct * np.log(q) + (1 - correct) * np.log(1 - q))
+            if loss < best[0]:
+                best = (loss, float(a), float(b))
+    return best[1], best[2]
+
+
+def calibration(top: Sequence[float], correct: Sequence[bool], folds: int = 5, seed: int = 0) -> dict:
+    """How well the face confidence matches accuracy (ECE, 10 bins), over images with a face.
+
+    `raw`: the ensemble's top probability; `shipped`: core.fusion's Platt scaling with its
+    constants; `refit`: Platt scaling fitted here by log-loss, with its `folds`-fold
+    cross-validated ECE — what produced the shipped constants.
+    """
+    from core.fusion import calibrate_face_confidence
+
+    p, ok = np.asarray(top, dtype=float), np.asarray(correct, dtype=float)
+    shipped = np.array([calibrate_face_confidence(x) for x in p])
+    order = np.random.default_rng(seed).permutation(len(p))
+    cv_errors = []
+    for k, test in enumerate(np.array_split(order, folds)):
+        train = np.concatenate([f for j, f in enumerate(np.array_split(order, folds)) if j != k])
+        a, b = _fit_platt(p[train], ok[train])
+        logit = np.log(np.clip(p[test], 1e-6, 1 - 1e-6) / (1 - np.clip(p[test], 1e-6, 1 - 1e-6)))
+        cv_errors.append(_ece(1 / (1 + np.exp(-(a * logit + b))), ok[test]))
+    a, b = _fit_platt(p, ok)
+    return {
+        "n": len(p),
+        "ece_raw": round(_ece(p, ok), 4),
+        "ece_shipped": round(_ece(shipped, ok), 4),
+        "refit": {"a": round(a, 3), "b": round(b, 3), "ece_cv": round(float(np.mean(cv_errors)), 4)},
+    }
 
 
 def format_report(report: EvalReport) -> str:
@@ -135,14 +191,23 @@ def format_report(report: EvalReport) -> str:
     lines += ["", "confusion (rows: truth, columns: predicted)", " " * 10 + "".join(f"{c[:7]:>8}" for c in cols)]
     for t, row in report.confusion.items():
         lines.append(f"{t:<10}" + "".join(f"{row[c]:>8}" for c in cols))
+    if report.calibration:
+        c = report.calibration
+        lines += ["", f"confidence calibration error (ECE, 10 bins, n={c['n']}): raw {c['ece_raw']:.3f}, "
+                      f"shipped {c['ece_shipped']:.3f}; refit a={c['refit']['a']} b={c['refit']['b']} "
+                      f"(5-fold CV ECE {c['refit']['ece_cv']:.3f})"]
     return "\n".join(lines)
 
 
 def evaluate_faces(folder: Path, face_crops: bool, analyzer_factory: Callable[[], object]) -> EvalReport:
     rows, skipped = read_labels(folder)
-    predictions, readable = predict_faces((p for p, _ in rows), face_crops, analyzer_factory())
-    kept = [(t, p) for (_, t), p, ok in zip(rows, predictions, readable) if ok]
-    return score([t for t, _ in kept], [p for _, p in kept], skipped=skipped, unreadable=readable.count(False))
+    predictions, readable, top = predict_faces((p for p, _ in rows), face_crops, analyzer_factory())
+    kept = [(t, p, c) for (_, t), p, ok, c in zip(rows, predictions, readable, top) if ok]
+    report = score([t for t, _, _ in kept], [p for _, p, _ in kept], skipped=skipped, unreadable=readable.count(False))
+    with_face = [(t == p, c) for t, p, c in kept if p is not None]
+    if len(with_face) >= 10:
+        report.calibration = calibration([c for _, c in with_face], [ok for ok, _ in with_face])
+    return report
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -204,21 +269,6 @@ def evaluate_music(deezer_dir: Path, catalog, top: int = 50) -> dict:
     return out
 
 
-def _load_catalog():
-    import asyncio
-    import tempfile
-
-    from core.catalog import Catalog
-    from core.store import Store
-
-    async def load():
-        with tempfile.TemporaryDirectory() as tmp:
-            async with Store(Path(tmp) / "eval.sqlite3") as store:
-                return await Catalog.load(store)
-
-    return asyncio.run(load())
-
-
 def _default_analyzer():
     from core.settings import get_settings
     from models.faces import build_face_analyzer
@@ -239,7 +289,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     if args.task == "music":
-        print(json.dumps(evaluate_music(args.dir, _load_catalog(), args.top), indent=1))
+        from core.catalog import Catalog
+
+        print(json.dumps(evaluate_music(args.dir, Catalog.bundled(), args.top), indent=1))
         return 0
     if not (args.dir / "labels.csv").is_file():
         parser.error(f"{args.dir / 'labels.csv'} not found")

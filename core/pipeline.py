@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Protocol
 
 import numpy as np
@@ -45,14 +45,12 @@ class ColorModel(Protocol):
 
 @dataclass
 class Models:
-    """What the pipeline runs; any part may be None with the reason it is missing."""
+    """What the pipeline runs; faces or scene may be None (the scene with the reason why)."""
 
     faces: Optional[FaceModel]
     scene: Optional[SceneModel]
     color: ColorModel
-    faces_reason: str = ""
     scene_reason: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 def load_models(settings: Settings) -> Models:
@@ -60,7 +58,7 @@ def load_models(settings: Settings) -> Models:
     from models.color import color_features
     from models.faces import build_face_analyzer
 
-    faces, notes = build_face_analyzer(settings)
+    faces, _ = build_face_analyzer(settings)  # an unavailable DeepFace model is logged there
     scene, scene_reason = None, ""
     if not settings.clip_enabled:
         scene_reason = "scene analysis is turned off (MOODTUNE_CLIP_ENABLED=false)"
@@ -82,7 +80,7 @@ def load_models(settings: Settings) -> Models:
         except WeightsUnavailable as exc:
             scene_reason = exc.short
             log.warning("Scene analysis unavailable: %s Readings will rest on faces and colour.", exc)
-    return Models(faces=faces, scene=scene, color=color_features, scene_reason=scene_reason, notes=notes)
+    return Models(faces=faces, scene=scene, color=color_features, scene_reason=scene_reason)
 
 
 class Pipeline:

@@ -111,7 +111,6 @@ class Song:
     track: Track
     score: float
     reason: str
-    target_va: VA
     album_art: Optional[str] = None  # from Spotify enrichment, when configured
     spotify_id: Optional[str] = None  # a fresher id Spotify resolved, when the catalog's went stale
 
@@ -270,7 +269,7 @@ class Recommender:
     def match(self, target: MusicTarget, n: int, **context) -> list[Song]:
         total, parts = self.scores(target, **context)
         picked = self._pick(total, n, set(), set())
-        return [Song(self.catalog.tracks[i], float(total[i]), self.reason(i, target, parts, context.get("taste")), target.va) for i in picked]
+        return [Song(self.catalog.tracks[i], float(total[i]), self.reason(i, target, parts, context.get("taste"))) for i in picked]
 
     def shift(self, start: VA, target_label: str, n: int, collaborative_ratings: Sequence[MoodRating] = (), **context) -> list[Song]:
         """One song per step of the shift path, each the best fit for its step's VA point."""
@@ -285,7 +284,7 @@ class Recommender:
             for i in self._pick(total, 1, taken, artists):
                 reason = self.reason(i, target, parts, context.get("taste"))
                 reason += f" (step {k + 1} of {len(path)} toward {target_label})"
-                songs.append(Song(self.catalog.tracks[i], float(total[i]), reason, point))
+                songs.append(Song(self.catalog.tracks[i], float(total[i]), reason))
         return songs
 
 

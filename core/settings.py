@@ -57,9 +57,11 @@ class Settings(BaseSettings):
     analysis_queue: int = Field(16, ge=1, description="photos waiting before 'busy' is answered")
     scene_threads: int = Field(2, ge=1, description="threads one OpenCLIP image forward pass may use")
 
-    # chat platforms (names as their docs use them, without the MOODTUNE_ prefix)
+    # fairness in chats
     photos_per_minute: int = Field(6, ge=1, description="photos one person may send a minute")
     photos_in_flight_per_chat: int = Field(4, ge=1, description="photos of one chat analysed or queued at once")
+
+    # chat platforms (names as their docs use them, without the MOODTUNE_ prefix)
     telegram_token: Optional[SecretStr] = Field(None, alias="TELEGRAM_BOT_TOKEN")
     discord_token: Optional[SecretStr] = Field(None, alias="DISCORD_BOT_TOKEN")
     telegram_api_base_url: Optional[str] = Field(

@@ -16,9 +16,7 @@ likes) and NDCG@5, averaged over people, and the relative lift. Both avoid repea
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +28,7 @@ from core.catalog import Catalog  # noqa: E402
 from core.emotions import LABELS  # noqa: E402
 from core.music import target_for_label  # noqa: E402
 from core.recommender import RankWeights, Recommender, build_taste  # noqa: E402
-from core.store import Rating, Store  # noqa: E402
+from core.store import Rating  # noqa: E402
 
 LIST = 5
 
@@ -91,19 +89,13 @@ def simulate(catalog: Catalog, people: int, rounds: int, seed: int, weights: Ran
             "ndcg_plain": gains["plain"], "fit_personal": fit["personal"], "fit_plain": fit["plain"]}
 
 
-async def load_catalog() -> Catalog:
-    with tempfile.TemporaryDirectory() as tmp:
-        async with Store(Path(tmp) / "sim.sqlite3") as store:
-            return await Catalog.load(store)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    catalog = asyncio.run(load_catalog())
+    catalog = Catalog.bundled()
     res = simulate(catalog, args.people, args.rounds, args.seed)
     print(f"{args.people} synthetic people, {args.rounds} rounds, {LIST} songs a round, all rated")
     print(f"{'round':>5}{'ratings':>9}{'hit@5 plain':>13}{'hit@5 pers.':>13}{'lift':>8}{'ndcg plain':>12}{'ndcg pers.':>12}{'lift':>8}")

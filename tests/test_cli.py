@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+import numpy as np
 import pytest
 
 from core.eval import score
@@ -101,3 +102,14 @@ def test_metrics_match_a_hand_computed_example():
     assert r.per_class["angry"].recall == 0.5 and r.per_class["angry"].precision == 1.0
     assert r.macro_f1 == pytest.approx((2 / 3 + 0.8 + 2 / 3) / 3, abs=1e-3)
     assert r.confusion["angry"]["no_face"] == 1
+
+
+def test_calibration_report_finds_overconfidence_and_refits_it():
+    from core.eval import calibration
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.3, 1.0, 4000)
+    correct = rng.uniform(size=p.size) < (p - 0.25)  # right 25 points less often than it claims
+    report = calibration(p, correct)
+    assert report["n"] == 4000 and report["ece_raw"] > 0.2
+    assert report["refit"]["ece_cv"] < 0.06

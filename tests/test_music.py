@@ -13,14 +13,8 @@ from core.store import Rating, Store
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    import asyncio
-
-    async def load():
-        async with Store(tmp_path_factory.mktemp("cat") / "db.sqlite3") as s:
-            return await Catalog.load(s)
-
-    return asyncio.run(load())
+def catalog():
+    return Catalog.bundled()
 
 
 @pytest.fixture(scope="module")
