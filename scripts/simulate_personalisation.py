@@ -105,10 +105,13 @@ def main() -> None:
         print(f"{r + 1:>5}{r * LIST:>9}{hp:>13.3f}{hq:>13.3f}{(hq / hp - 1) if hp else 0:>+8.0%}{gp:>12.3f}{gq:>12.3f}{(gq / gp - 1) if gp else 0:>+8.0%}")
     for after in (10, 20):
         r = after // LIST  # the round whose list was ranked with `after` ratings behind it
+        if r >= args.rounds:
+            continue
         hp, hq = res["hit_plain"][:, r].mean(), res["hit_personal"][:, r].mean()
         print(f"after {after} ratings: hit@5 {hp:.3f} → {hq:.3f} ({hq / hp - 1:+.0%})")
-    late_p, late_q = res["hit_plain"][:, 20:].mean(), res["hit_personal"][:, 20:].mean()
-    print(f"rounds 21-{args.rounds}: hit@5 {late_p:.3f} → {late_q:.3f} ({late_q / late_p - 1:+.0%})")
+    if args.rounds > 20:
+        late_p, late_q = res["hit_plain"][:, 20:].mean(), res["hit_personal"][:, 20:].mean()
+        print(f"rounds 21-{args.rounds}: hit@5 {late_p:.3f} → {late_q:.3f} ({late_q / late_p - 1:+.0%})")
     print(f"mood fit (mean match score 0..1 of the songs shown): plain {res['fit_plain'].mean():.3f}, "
           f"personalised {res['fit_personal'].mean():.3f}")
 
