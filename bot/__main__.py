@@ -57,7 +57,8 @@ async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.std
             reading = rec = error = None
             try:
                 reading = await asyncio.to_thread(app.pipeline.analyze, path.read_bytes())
-                rec = await app.songs_for_reading(reading, user=args.user, chat=args.chat, mode=args.mode, target=args.target, n=args.n)
+                rec = await app.songs_for_reading(reading, user=args.user, chat=args.chat, mode=args.mode, target=args.target,
+                                                  n=args.n, group=args.group)
             except ImageError as exc:
                 error = exc.user_message
                 log.info("refused %s: %s", path, exc)
@@ -83,7 +84,8 @@ async def cmd_recommend(settings: Settings, args) -> int:
         va = VA(*args.va) if args.va else None
         if va and not (-1 <= va.valence <= 1 and -1 <= va.arousal <= 1):
             raise UsageError("--va takes valence and arousal between -1 and 1.")
-        rec = await app.songs_for_mood(label=args.emotion, va=va, user=args.user, chat=args.chat, mode=args.mode, target=args.target, n=args.n)
+        rec = await app.songs_for_mood(label=args.emotion, va=va, user=args.user, chat=args.chat, mode=args.mode, target=args.target,
+                                       n=args.n, group=args.group)
     finally:
         await app.close()
     if args.json:
@@ -134,7 +136,9 @@ async def cmd_catalog(settings: Settings, args) -> int:
     if args.json:
         print(json.dumps(stats))
     else:
-        print(f"{stats['tracks']} tracks by {stats['artists']} artists; {stats['hits_or_popular']} hits or popular")
+        print(f"{stats['tracks']} tracks by {stats['artists']} artists; popularity known for {stats['with_popularity']} "
+              f"({stats['popular']} popular), {stats['chart_hits']} chart hits, {stats['explicit']} explicit, "
+              f"genres known for {stats['with_genres']}")
         print("by decade: " + ", ".join(f"{d}s {n}" for d, n in stats["by_decade"].items()))
         print("mean features: " + ", ".join(f"{k} {v}" for k, v in stats["mean"].items()))
     return 0
@@ -157,6 +161,8 @@ def _listing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n", type=_count, help=f"how many songs (default 5, up to {MAX_SONGS})")
     p.add_argument("--user", help="whose taste to use and remember")
     p.add_argument("--chat", help="a chat whose members' ratings to blend in")
+    p.add_argument("--group", action="store_true",
+                   help="answer as in a group chat: explicit songs left out unless the chat allowed them")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 

@@ -124,11 +124,15 @@ class MoodtuneDiscord(discord.Client):
             log.warning("attachment download failed: %s", exc)
             raise ChatError("I couldn't download that image from Discord — please try again.") from None
 
-    async def answer_attachment(self, att: discord.Attachment, *, user_id: int, channel_id: int) -> tuple[Reply, Optional[int]]:
-        """Reply content for a photo, or raise ChatError / ImageError / PipelineBusy."""
+    async def answer_attachment(
+        self, att: discord.Attachment, *, user_id: int, channel_id: int, group: bool = True,
+    ) -> tuple[Reply, Optional[int]]:
+        """Reply content for a photo, or raise ChatError / ImageError / PipelineBusy.
+
+        `group`: a server channel (False only in direct messages): explicit songs are left out."""
         user, chat = self.ids(user_id, channel_id)
         data = await self._read(att)
-        answer = await self.moodtune.answer_photo(data, user=user, chat=chat)
+        answer = await self.moodtune.answer_photo(data, user=user, chat=chat, group=group)
         return photo_reply(answer.reading, answer.recommendation), answer.recommendation.id
 
     async def _follow_up(self, interaction: discord.Interaction, att: Optional[discord.Attachment]) -> None:
@@ -136,7 +140,8 @@ class MoodtuneDiscord(discord.Client):
             await interaction.followup.send("I need a message with an image attached.", ephemeral=True)
             return
         try:
-            reply, rec_id = await self.answer_attachment(att, user_id=interaction.user.id, channel_id=interaction.channel_id)
+            reply, rec_id = await self.answer_attachment(att, user_id=interaction.user.id, channel_id=interaction.channel_id,
+                                                         group=interaction.guild_id is not None)
         except (ChatError, ImageError, PipelineBusy) as exc:
             log.info("photo refused: %s", exc)
             await interaction.followup.send(exc.user_message, ephemeral=True)
@@ -169,7 +174,7 @@ class MoodtuneDiscord(discord.Client):
             await interaction.response.defer(thinking=True)
             user, chat = self.ids(interaction.user.id, interaction.channel_id)
             try:
-                rec, count = await self.moodtune.soundtrack(chat=chat, user=user)
+                rec, count = await self.moodtune.soundtrack(chat=chat, user=user, group=interaction.guild_id is not None)
             except ChatError as exc:
                 await interaction.followup.send(exc.user_message)
                 return
@@ -226,10 +231,12 @@ class MoodtuneDiscord(discord.Client):
                 return
             await interaction.response.defer(thinking=True)
             if action.kind == "shift":
-                rec = await self.moodtune.follow_up(action.recommendation, user=user, chat=chat, mode="shift", target=action.target)
+                rec = await self.moodtune.follow_up(action.recommendation, user=user, chat=chat, mode="shift", target=action.target,
+                                                    group=interaction.guild_id is not None)
                 reply = list_reply(rec, f"🧭 From {rec.mood} toward {rec.target}")
             else:
-                rec = await self.moodtune.follow_up(action.recommendation, user=user, chat=chat, mode="match")
+                rec = await self.moodtune.follow_up(action.recommendation, user=user, chat=chat, mode="match",
+                                                    group=interaction.guild_id is not None)
                 reply = list_reply(rec, f"➕ More for a {rec.mood} mood")
         except ChatError as exc:
             if interaction.response.is_done():
@@ -255,7 +262,8 @@ class MoodtuneDiscord(discord.Client):
             return
         async with message.channel.typing():
             try:
-                reply, rec_id = await self.answer_attachment(images[0], user_id=message.author.id, channel_id=message.channel.id)
+                reply, rec_id = await self.answer_attachment(images[0], user_id=message.author.id, channel_id=message.channel.id,
+                                                             group=message.guild is not None)
             except (ChatError, ImageError, PipelineBusy) as exc:
                 log.info("photo refused: %s", exc)
                 await message.reply(exc.user_message, mention_author=False)

@@ -81,6 +81,9 @@ def song_to_dict(song) -> dict[str, Any]:
         "spotify_url": song.spotify_url,
         "youtube_url": t.youtube_url,
         "album_art": song.album_art,
+        "popularity": t.popularity,
+        "explicit": t.explicit,
+        "genres": t.genres.split("|") if t.genres else [],
         "reason": song.reason,
         "features": {k: (_r(v, 3) if isinstance(v, float) else v) for k, v in song.features().items()},
     }

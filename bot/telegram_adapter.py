@@ -50,7 +50,7 @@ HELP = (
     "/mode match — songs that fit the photo (default)\n"
     "/mode shift [calm|happy|…] — start at the photo's mood and move step by step toward another\n"
     "/soundtrack — one playlist for the photos of the last hour in this chat (or reply it to a photo)\n"
-    "/settings [1-10] — how many songs a list has\n"
+    "/settings [1-10] — how many songs a list has; /settings explicit on|off — explicit songs (off in groups by default)\n"
     "/forget — delete everything I stored about you\n\n"
     "In groups, mention me in the photo's caption or reply to one of my messages. "
     "Reactions reach me only where I am an admin."
@@ -96,6 +96,10 @@ def moodtune(context: ContextTypes.DEFAULT_TYPE) -> Moodtune:
 
 def ids(update: Update) -> tuple[str, str]:
     return f"tg:{update.effective_user.id}", f"tg:{update.effective_chat.id}"
+
+
+def _in_group(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE
 
 
 def _scope(update: Update) -> tuple[str, str]:
@@ -150,7 +154,7 @@ async def answer_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, messa
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     try:
         data = await _photo_bytes(message)
-        answer = await app.answer_photo(data, user=user, chat=chat)
+        answer = await app.answer_photo(data, user=user, chat=chat, group=_in_group(update))
     except (ChatError, ImageError, PipelineBusy) as exc:
         log.info("photo refused in %s: %s", chat, exc)
         await _say(update.effective_message, exc.user_message)
@@ -199,9 +203,18 @@ async def on_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/settings [n]: show or set how many songs a list has."""
+    """/settings [n | explicit on|off]: show or set list length and whether explicit songs may come."""
     scope, key = _scope(update)
     app = moodtune(context)
+    args = [a.lower() for a in context.args or []]
+    if args and args[0] == "explicit":
+        if len(args) != 2 or args[1] not in ("on", "off"):
+            await _say(update.effective_message, "Use /settings explicit on or /settings explicit off.")
+            return
+        await app.set_explicit(scope=scope, id=key, allowed=args[1] == "on")
+        where = "here" if scope == "chat" else "for you"
+        await _say(update.effective_message, f"Explicit songs are now {'allowed' if args[1] == 'on' else 'left out'} {where}.")
+        return
     if context.args:
         try:
             s = await app.set_list_length(scope=scope, id=key, n=int(context.args[0]))
@@ -211,7 +224,9 @@ async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _say(update.effective_message, f"Lists will have {s.list_length} songs.")
         return
     s = await app.store.get_settings(scope, key)
-    await _say(update.effective_message, f"Songs per list: {s.list_length or 5}. Mode: {s.mode or 'match'}" + (f" toward {s.target}" if s.target else "") + ".")
+    explicit = s.allow_explicit if s.allow_explicit is not None else not _in_group(update)
+    await _say(update.effective_message, f"Songs per list: {s.list_length or 5}. Mode: {s.mode or 'match'}" + (f" toward {s.target}" if s.target else "")
+               + f". Explicit songs: {'allowed' if explicit else 'left out'} (/settings explicit on|off).")
 
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -231,7 +246,7 @@ async def on_soundtrack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     user, chat = ids(update)
     placeholder = await _retry(message.reply_text)("🎬 Building a soundtrack from this chat's recent photos…")
     try:
-        rec, count = await moodtune(context).soundtrack(chat=chat, user=user)
+        rec, count = await moodtune(context).soundtrack(chat=chat, user=user, group=_in_group(update))
     except ChatError as exc:
         await _retry(placeholder.edit_text)(exc.user_message)
         return
@@ -260,10 +275,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         await query.answer()
         if action.kind == "shift":
-            rec = await app.follow_up(action.recommendation, user=user, chat=chat, mode="shift", target=action.target)
+            rec = await app.follow_up(action.recommendation, user=user, chat=chat, mode="shift", target=action.target,
+                                      group=_in_group(update))
             reply = list_reply(rec, f"🧭 From {rec.mood} toward {rec.target}")
         else:
-            rec = await app.follow_up(action.recommendation, user=user, chat=chat, mode="match")
+            rec = await app.follow_up(action.recommendation, user=user, chat=chat, mode="match", group=_in_group(update))
             reply = list_reply(rec, f"➕ More for a {rec.mood} mood")
     except ChatError as exc:
         await query.answer(exc.user_message, show_alert=True)

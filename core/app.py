@@ -85,18 +85,20 @@ class Moodtune:
 
     async def songs_for_reading(
         self, reading: MoodReading, *, user: Optional[str] = None, chat: Optional[str] = None,
-        mode: Optional[str] = None, target: Optional[str] = None, n: Optional[int] = None,
+        mode: Optional[str] = None, target: Optional[str] = None, n: Optional[int] = None, group: bool = False,
     ) -> Recommendation:
-        mode, target, n = await self._preferences(user, chat, mode, target, n)
+        """Songs for a photo's reading: its whole label distribution and its VA point drive the list."""
+        prefs = await self._preferences(user, chat, mode, target, n, group)
         rec = await recommend(
             self.store, self.recommender, point=VA(reading.valence, reading.arousal), label=reading.label,
-            user=user, chat=chat, mode=mode, target=target, n=n,
+            distribution=reading.distribution, user=user, chat=chat, **prefs,
         )
         return await self._enrich(rec)
 
     async def songs_for_mood(
         self, *, label: Optional[str] = None, va: Optional[VA] = None, user: Optional[str] = None,
         chat: Optional[str] = None, mode: Optional[str] = None, target: Optional[str] = None, n: Optional[int] = None,
+        group: bool = False, distribution: Optional[dict[str, float]] = None,
     ) -> Recommendation:
         """Songs for a named emotion or a VA point (raises UnknownLabel for unknown names)."""
         from core.music import nearest_label
@@ -108,8 +110,9 @@ class Moodtune:
             point, label = va, nearest_label(va)
         else:
             raise ValueError("give an emotion label or a valence/arousal point")
-        mode, target, n = await self._preferences(user, chat, mode, target, n)
-        rec = await recommend(self.store, self.recommender, point=point, label=label, user=user, chat=chat, mode=mode, target=target, n=n)
+        prefs = await self._preferences(user, chat, mode, target, n, group)
+        rec = await recommend(self.store, self.recommender, point=point, label=label, distribution=distribution,
+                              user=user, chat=chat, **prefs)
         return await self._enrich(rec)
 
     async def _enrich(self, rec: Recommendation) -> Recommendation:
@@ -126,7 +129,7 @@ class Moodtune:
 
     # --- what the chat surfaces do ------------------------------------------------------------
 
-    async def answer_photo(self, data: bytes, *, user: str, chat: str) -> PhotoAnswer:
+    async def answer_photo(self, data: bytes, *, user: str, chat: str, group: bool = False) -> PhotoAnswer:
         """Photo bytes from a person in a chat → reading + songs; remembers the reading for /soundtrack.
 
         Raises RateLimited, core.pipeline.PipelineBusy or core.images.ImageError, each with a
@@ -151,10 +154,12 @@ class Moodtune:
         await self.store.add_photo_reading(
             chat=chat, user=user, label=reading.label, valence=reading.valence, arousal=reading.arousal, confidence=reading.confidence
         )
-        rec = await self.songs_for_reading(reading, user=user, chat=chat)
+        rec = await self.songs_for_reading(reading, user=user, chat=chat, group=group)
         return PhotoAnswer(reading, rec)
 
-    async def soundtrack(self, *, chat: str, user: Optional[str] = None, n: Optional[int] = None, window: float = SOUNDTRACK_WINDOW) -> tuple[Recommendation, int]:
+    async def soundtrack(
+        self, *, chat: str, user: Optional[str] = None, n: Optional[int] = None, window: float = SOUNDTRACK_WINDOW, group: bool = True,
+    ) -> tuple[Recommendation, int]:
         """One list for the photos seen in a chat recently: their mood averaged (weighted by
         confidence), the chat members' ratings blended in. Returns the list and the photo count."""
         photos = await self.store.photo_readings(chat, since=time.time() - window)
@@ -171,7 +176,8 @@ class Moodtune:
             votes[p.label] = votes.get(p.label, 0.0) + w
         label = max(votes, key=votes.__getitem__)
         n = n or (await self.store.get_settings("chat", chat)).list_length or SOUNDTRACK_SONGS
-        rec = await self.songs_for_mood(label=label, va=point, user=user, chat=chat, mode="match", n=n)
+        rec = await self.songs_for_mood(label=label, va=point, user=user, chat=chat, mode="match", n=n, group=group,
+                                        distribution=votes)
         return rec, len(photos)
 
     async def rate_song(self, *, user: str, recommendation: int, position: int, score: int) -> Track:
@@ -195,13 +201,15 @@ class Moodtune:
             await self.store.rate(user, track_id, score, recommendation)
         return len(stored.tracks)
 
-    async def follow_up(self, recommendation: int, *, user: str, chat: str, mode: str, target: Optional[str] = None) -> Recommendation:
+    async def follow_up(
+        self, recommendation: int, *, user: str, chat: str, mode: str, target: Optional[str] = None, group: bool = False,
+    ) -> Recommendation:
         """'More like this' (mode match) or 'shift toward X' for the mood of an earlier list."""
         stored = await self.store.get_recommendation(recommendation)
         if stored is None:
             raise ChatError("That list is no longer available — send a new photo for fresh songs.")
         return await self.songs_for_mood(
-            label=stored.mood, va=VA(stored.valence, stored.arousal), user=user, chat=chat, mode=mode, target=target
+            label=stored.mood, va=VA(stored.valence, stored.arousal), user=user, chat=chat, mode=mode, target=target, group=group
         )
 
     async def set_mode(self, *, scope: str, id: str, mode: str, target: Optional[str] = None) -> ChatSettings:
@@ -219,12 +227,25 @@ class Moodtune:
             raise ChatError(f"Lists can hold 1 to {MAX_SONGS} songs.")
         return await self.store.set_settings(scope, id, list_length=n)
 
-    async def _preferences(self, user, chat, mode, target, n):
-        """Explicit arguments win, then the person's settings, then the chat's."""
+    async def set_explicit(self, *, scope: str, id: str, allowed: bool) -> ChatSettings:
+        """Whether lists here may hold songs marked explicit (groups: off unless set; private: on)."""
+        return await self.store.set_settings(scope, id, allow_explicit=allowed)
+
+    async def _preferences(self, user, chat, mode, target, n, group: bool) -> dict:
+        """Explicit arguments win, then the person's settings, then the chat's.
+
+        Explicit songs: in a group the group's setting decides (off by default — one member's
+        preference does not change what the whole group is shown); in a private chat the person's
+        (on by default)."""
+        allow_explicit: Optional[bool] = None
         for scope, key in (("user", user), ("chat", chat)):
             if key:
                 s = await self.store.get_settings(scope, key)
                 mode = mode or s.mode
                 target = target or s.target
                 n = n or s.list_length
-        return mode or "match", target, n
+                if s.allow_explicit is not None and (scope == "chat") == group:
+                    allow_explicit = s.allow_explicit
+        if allow_explicit is None:
+            allow_explicit = not group
+        return {"mode": mode or "match", "target": target, "n": n, "allow_explicit": allow_explicit}

@@ -1,9 +1,15 @@
 """The track catalog: the bundled one, a person's own CSV, and fast in-memory access for ranking.
 
 The bundled catalog (`core/data/catalog.csv.gz`, built by `scripts/build_catalog.py` from the
-Spotify Hit Predictor dataset) is loaded into SQLite on first start. `import_csv` reads the common
-public Spotify CSV layouts; it is idempotent (rows are keyed by Spotify track id), counts the rows
-it skips and why, and with `replace=True` makes the file the whole catalog.
+Spotify Hit Predictor and Spotify Tracks datasets) is loaded into SQLite on first start, and again
+when a new Moodtune ships a different one (its checksum is kept in the store), unless a
+`--replace` import made another file the whole catalog. `import_csv` reads the common public
+Spotify CSV layouts; it is idempotent (rows are keyed by Spotify track id), counts the rows it
+skips and why, and with `replace=True` makes the file the whole catalog.
+
+Popularity, the explicit flag, genres and the year are kept only where a source knows them (None
+otherwise): the ranking imputes a popularity prior (`Catalog.from_tracks`) and filters only tracks
+known to be explicit.
 """
 
 from __future__ import annotations
@@ -11,17 +17,20 @@ from __future__ import annotations
 import ast
 import csv
 import gzip
+import hashlib
 import io
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 from urllib.parse import quote_plus
 
 import numpy as np
 
+from core.genres import main_family
 from core.store import TRACK_FIELDS, Store
 
 BUNDLED = Path(__file__).resolve().parent / "data" / "catalog.csv.gz"
@@ -40,14 +49,23 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "acousticness": ("acousticness",),
     "danceability": ("danceability",),
     "instrumentalness": ("instrumentalness",),
+    "loudness": ("loudness",),
+    "speechiness": ("speechiness",),
     "popularity": ("popularity", "track_popularity"),
+    "explicit": ("explicit", "is_explicit"),
+    "genres": ("genres", "genre", "track_genre", "artist_genres", "playlist_genre"),
+    "chart_hit": ("chart_hit", "target"),
     "year": ("year", "release_date", "album_release_date", "released_year"),
     "decade": ("decade",),
 }
 ESSENTIAL = ("id", "title", "artist", "valence", "energy")
-# What a missing optional column is taken to be: the middle of its range (it then neither helps
-# nor hurts a track's match).
-DEFAULTS = {"tempo": 120.0, "mode": None, "acousticness": 0.3, "danceability": 0.55, "instrumentalness": 0.0, "popularity": 0.0}
+# Columns whose absence is not worth a word (the bundled catalog's own bookkeeping).
+QUIET_OPTIONAL = ("decade", "chart_hit", "genres", "explicit", "loudness", "speechiness")
+# What a missing optional audio column is taken to be: a typical value (it then neither helps nor
+# hurts a track's match). Popularity, explicit, genres and the year stay unknown (None).
+DEFAULTS = {"tempo": 120.0, "mode": None, "acousticness": 0.3, "danceability": 0.55, "instrumentalness": 0.0,
+            "loudness": -8.0, "speechiness": 0.05}
+_TRUE, _FALSE = {"1", "true", "yes", "t", "y"}, {"0", "false", "no", "f", "n"}
 
 
 @dataclass(frozen=True)
@@ -62,9 +80,14 @@ class Track:
     acousticness: float
     danceability: float
     instrumentalness: float
-    popularity: float
-    year: Optional[int]
-    decade: Optional[int]
+    loudness: float = DEFAULTS["loudness"]  # dB
+    speechiness: float = DEFAULTS["speechiness"]
+    popularity: Optional[float] = None  # 0..1 (Spotify's 0-100 / 100); None when unknown
+    explicit: Optional[bool] = None  # None when the source does not say
+    genres: Optional[str] = None  # 'dance pop|pop': the track's own genres first, then its artist's
+    chart_hit: Optional[bool] = None  # a Billboard Hot-100 hit (hit predictor source), None when unknown
+    year: Optional[int] = None
+    decade: Optional[int] = None
 
     @property
     def spotify_url(self) -> str:
@@ -131,41 +154,67 @@ def _unit(raw: str, name: str) -> float:
     return value
 
 
-def _row_to_track(row: dict[str, str], cols: dict[str, str]) -> Track:
-    def get(field_name: str) -> Optional[str]:
-        col = cols.get(field_name)
-        value = row.get(col) if col else None
-        return value if value not in (None, "") else None
+def _flag(raw: Optional[str]) -> Optional[bool]:
+    """'True'/'1'/'yes' → True, 'False'/'0'/'no' → False, anything else → unknown."""
+    value = (raw or "").strip().lower()
+    return True if value in _TRUE else False if value in _FALSE else None
 
-    track_id = (get("id") or "").strip().rsplit(":", 1)[-1].rsplit("/", 1)[-1].split("?")[0]
+
+@lru_cache(maxsize=1 << 16)
+def _genres(raw: Optional[str]) -> Optional[str]:
+    """A genre cell in any common layout ('pop', "['dance pop', 'pop']", 'a;b', 'a|b') → 'a|b'."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    names: list[str]
+    if raw.startswith("["):
+        try:
+            names = [str(g) for g in ast.literal_eval(raw)]
+        except (ValueError, SyntaxError):
+            names = [raw.strip("[]")]
+    else:
+        names = re.split(r"[|;]", raw)
+    names = [n.strip().strip("'\"") for n in names if n.strip().strip("'\"")]
+    return "|".join(dict.fromkeys(names)) or None
+
+
+def _row_to_track(row: dict[str, str], cols: dict[str, str]) -> Track:
+    v = {name: row.get(col) or None for name, col in cols.items()}  # empty cells are unknown
+    track_id = (v.get("id") or "").strip().rsplit(":", 1)[-1].rsplit("/", 1)[-1].split("?")[0]
     if not _ID.match(track_id):
         raise ValueError("bad id")
-    title, artist = (get("title") or "").strip(), _first_artist(get("artist") or "")
+    title, artist = (v.get("title") or "").strip(), _first_artist(v.get("artist") or "")
     if not title or not artist:
         raise ValueError("missing title or artist")
-    tempo = float(get("tempo")) if get("tempo") else DEFAULTS["tempo"]
+    tempo = float(v["tempo"]) if v.get("tempo") else DEFAULTS["tempo"]
     if not 0 < tempo < 300:
         raise ValueError("tempo out of range")
-    mode = get("mode")
-    popularity = float(get("popularity")) if get("popularity") else DEFAULTS["popularity"]
-    popularity = popularity / 100.0 if popularity > 1 else popularity
-    year = _year(get("year") or "")
-    decade = int(float(get("decade"))) if get("decade") else ((year // 10) * 10 if year else None)
+    popularity = float(v["popularity"]) if v.get("popularity") else None
+    if popularity is not None:
+        popularity = min(max(popularity / 100.0 if popularity > 1 else popularity, 0.0), 1.0)
+    year = _year(v.get("year") or "")
+    decade = int(float(v["decade"])) if v.get("decade") else ((year // 10) * 10 if year else None)
+    unit = {name: _unit(v[name], name) if v.get(name) else DEFAULTS.get(name) for name in _UNIT_OPTIONAL}
     return Track(
         id=track_id,
         title=title,
         artist=artist,
-        valence=_unit(get("valence"), "valence"),
-        energy=_unit(get("energy"), "energy"),
+        valence=_unit(v["valence"], "valence"),
+        energy=_unit(v["energy"], "energy"),
         tempo=round(tempo, 1),
-        mode=int(float(mode)) if mode is not None else None,
-        acousticness=_unit(get("acousticness"), "acousticness") if get("acousticness") else DEFAULTS["acousticness"],
-        danceability=_unit(get("danceability"), "danceability") if get("danceability") else DEFAULTS["danceability"],
-        instrumentalness=_unit(get("instrumentalness"), "instrumentalness") if get("instrumentalness") else DEFAULTS["instrumentalness"],
-        popularity=min(max(popularity, 0.0), 1.0),
+        mode=int(float(v["mode"])) if v.get("mode") else None,
+        loudness=min(max(float(v["loudness"]), -60.0), 5.0) if v.get("loudness") else DEFAULTS["loudness"],
+        popularity=popularity,
+        explicit=_flag(v.get("explicit")),
+        genres=_genres(v.get("genres")),
+        chart_hit=_flag(v.get("chart_hit")),
         year=year,
         decade=decade,
+        **unit,
     )
+
+
+_UNIT_OPTIONAL = ("acousticness", "danceability", "instrumentalness", "speechiness")
 
 
 def read_csv(text: str) -> tuple[list[Track], Counter, list[str]]:
@@ -206,7 +255,7 @@ def read_csv(text: str) -> tuple[list[Track], Counter, list[str]]:
         if t.id in tracks:
             reasons["duplicate id"] += 1
         tracks[t.id] = t
-    missing_optional = [n for n in COLUMN_ALIASES if n not in cols and n not in ESSENTIAL and n != "decade"]
+    missing_optional = [n for n in COLUMN_ALIASES if n not in cols and n not in ESSENTIAL and n not in QUIET_OPTIONAL]
     return list(tracks.values()), reasons, missing_optional
 
 
@@ -246,11 +295,23 @@ def bundled_tracks() -> list[Track]:
     return tracks
 
 
+def bundled_version() -> str:
+    """A short checksum of the shipped catalog file: a new release's catalog is loaded again."""
+    return hashlib.sha256(BUNDLED.read_bytes()).hexdigest()[:16]
+
+
 async def ensure_bundled(store: Store) -> int:
-    """Load the bundled catalog on first start (never again, and never over a --replace import)."""
-    if await store.get_meta("catalog_source") is None:
-        await store.upsert_tracks((_as_row(t) for t in bundled_tracks()), source="bundled")
-        await store.set_meta("catalog_source", "bundled")
+    """Load the bundled catalog on first start, and again when this release ships another one.
+
+    Never over a --replace import; tracks a person imported on top of the bundled catalog stay.
+    """
+    source = await store.get_meta("catalog_source")
+    if source is None or (source.startswith("bundled") and await store.get_meta("bundled_version") != bundled_version()):
+        if source is not None:
+            await store.delete_tracks(source="bundled")
+        await store.upsert_tracks((_as_row(t) for t in bundled_tracks()), source="bundled", keep_existing=source is not None)
+        await store.set_meta("bundled_version", bundled_version())
+        await store.set_meta("catalog_source", source or "bundled")
     return await store.count_tracks()
 
 
@@ -264,13 +325,18 @@ class Catalog:
 
     tracks: list[Track]
     matrix: np.ndarray = field(repr=False)  # (n, len(FEATURES)) float32
-    popularity: np.ndarray = field(repr=False)
+    popularity: np.ndarray = field(repr=False)  # 0..1 prior: known popularity, else imputed (see from_tracks)
     era: np.ndarray = field(repr=False)  # decade, 0 when unknown
     artists: np.ndarray = field(repr=False)  # artist key per track (object array)
     index: dict[str, int] = field(repr=False)
+    explicit: np.ndarray = field(repr=False)  # True only where a source says the track is explicit
+    family: np.ndarray = field(repr=False)  # main genre family per track, "" when unknown (object array)
 
     @classmethod
     def from_tracks(cls, tracks: Iterable[Track]) -> "Catalog":
+        """Build the arrays. Popularity the sources do not know is imputed: the mean known
+        popularity of tracks with the same chart flag (a Billboard hit is a song people know), else
+        of all tracks with a known popularity, else 0.3."""
         tracks = list(tracks)
         matrix = np.array(
             [
@@ -283,10 +349,12 @@ class Catalog:
         return cls(
             tracks=tracks,
             matrix=matrix,
-            popularity=np.array([t.popularity for t in tracks], dtype=np.float32),
+            popularity=_popularity_prior(tracks),
             era=np.array([t.era or 0 for t in tracks], dtype=np.int32),
             artists=np.array([artist_key(t.artist) for t in tracks], dtype=object),
             index={t.id: i for i, t in enumerate(tracks)},
+            explicit=np.array([t.explicit is True for t in tracks], dtype=bool),
+            family=np.array([main_family(t.genres) or "" for t in tracks], dtype=object),
         )
 
     @classmethod
@@ -298,7 +366,7 @@ class Catalog:
     async def load(cls, store: Store) -> "Catalog":
         await ensure_bundled(store)
         rows = await store.fetch_tracks()
-        return cls.from_tracks(Track(*tuple(r)[: len(TRACK_FIELDS)]) for r in rows)
+        return cls.from_tracks(_track_from_row(tuple(r)) for r in rows)
 
     def __len__(self) -> int:
         return len(self.tracks)
@@ -309,15 +377,49 @@ class Catalog:
 
     def stats(self) -> dict:
         eras = Counter(int(e) for e in self.era if e)
+        known = [t.popularity for t in self.tracks if t.popularity is not None]
         return {
             "tracks": len(self),
             "artists": len(set(self.artists)) if len(self) else 0,
             "by_decade": dict(sorted(eras.items())),
-            "hits_or_popular": int((self.popularity >= 0.5).sum()),
+            "with_popularity": len(known),
+            "popular": sum(p >= 0.5 for p in known),
+            "chart_hits": sum(t.chart_hit is True for t in self.tracks),
+            "explicit": int(self.explicit.sum()),
+            "with_genres": int(sum(bool(f) for f in self.family)),
+            "by_genre_family": dict(Counter(f for f in self.family if f).most_common()),
             "mean": {f: round(float(self.matrix[:, i].mean()), 3) for i, f in enumerate(FEATURES)} if len(self) else {},
         }
 
 
+_FLAG_COLUMNS = (TRACK_FIELDS.index("explicit"), TRACK_FIELDS.index("chart_hit"))
+_DEFAULT_COLUMNS = ((TRACK_FIELDS.index("loudness"), DEFAULTS["loudness"]), (TRACK_FIELDS.index("speechiness"), DEFAULTS["speechiness"]))
+
+
+def _track_from_row(row: tuple) -> Track:
+    """A store row (TRACK_FIELDS order) → Track: 0/1 flags back to booleans, older rows' gaps filled."""
+    values = list(row[: len(TRACK_FIELDS)])
+    for k in _FLAG_COLUMNS:
+        if values[k] is not None:
+            values[k] = bool(values[k])
+    for k, default in _DEFAULT_COLUMNS:
+        if values[k] is None:
+            values[k] = default
+    return Track(*values)
+
+
+def _popularity_prior(tracks: list[Track]) -> np.ndarray:
+    known = [(t.chart_hit, t.popularity) for t in tracks if t.popularity is not None]
+    overall = float(np.mean([p for _, p in known])) if known else 0.3
+    by_flag = {}
+    for flag in (True, False):
+        values = [p for f, p in known if f is flag]
+        by_flag[flag] = float(np.mean(values)) if len(values) >= 20 else overall
+    by_flag[None] = overall
+    return np.array([t.popularity if t.popularity is not None else by_flag[t.chart_hit] for t in tracks], dtype=np.float32)
+
+
+@lru_cache(maxsize=1 << 16)
 def artist_key(artist: str) -> str:
     """The main artist, normalised ('Beyoncé, JAY-Z' → 'beyonce')."""
     return dedupe_key("", artist.split(",")[0])[1]

@@ -1,7 +1,9 @@
-"""Evaluate Moodtune on labelled data: `python -m core.eval faces DIR` and `... music DIR`.
+"""Evaluate Moodtune on labelled data: `python -m core.eval faces DIR`, `... music DIR`, `... mapping DIR`.
 
-`music DIR` checks the emotion → music mapping against deezer_mood's listener valence/arousal
-labels (see `evaluate_music`). `faces DIR` is described below.
+`mapping DIR` (the music data folder) fits the mood models on 4 artists in 5 and reports, on the
+fifth, how well they rank songs humans filed under each mood — beside the hand-written mapping of
+the previous release (see `evaluate_mapping`). `music DIR` checks catalog features against
+deezer_mood's listener valence/arousal labels (see `evaluate_music`). `faces DIR` is described below.
 
 
 DIR holds images and a `labels.csv` (file,label). Labels outside the 7 face labels are skipped and
@@ -269,6 +271,184 @@ def evaluate_music(deezer_dir: Path, catalog, top: int = 50) -> dict:
     return out
 
 
+# --- the emotion → music mapping ------------------------------------------------------------
+
+SEED_EXAMPLES = (  # the seed paper's own examples, as a user's sanity check (never special-cased)
+    ("happy", "Happy", "Pharrell Williams"), ("happy", "Good Life", "OneRepublic"), ("happy", "Uptown Funk", "Mark Ronson"),
+    ("romantic", "Perfect", "Ed Sheeran"), ("romantic", "All of Me", "John Legend"), ("sad", "Someone Like You", "Adele"),
+)
+
+
+def handwritten_scores(tracks, label: str) -> np.ndarray:
+    """The previous release's hand-written mapping, frozen here as the baseline: target features
+    from the label's circumplex point (valence → valence and major key; arousal → energy, tempo,
+    less acoustic) with its label adjustments, scored by exp(-weighted squared distance / 0.12)."""
+    from core.emotions import VA_POINTS
+
+    p = VA_POINTS[label]
+    v, a = p.valence, p.arousal
+    clip = lambda x: min(1.0, max(0.0, x))  # noqa: E731
+    t = {"valence": clip(0.5 + 0.45 * v), "energy": clip(0.5 + 0.45 * a), "tempo": 115.0 + 35.0 * a, "major": clip(0.5 + 0.4 * v),
+         "acousticness": clip(0.35 - 0.35 * a), "danceability": clip(0.55 + 0.15 * v + 0.15 * a)}
+    adjust = {"nostalgic": {"acousticness": 0.15}, "romantic": {"acousticness": 0.2, "tempo": -10.0, "danceability": -0.05},
+              "calm": {"acousticness": 0.15}, "energetic": {"danceability": 0.1}, "sad": {"acousticness": 0.1},
+              "angry": {"acousticness": -0.15}}.get(label, {})
+    for k, d in adjust.items():
+        t[k] = t[k] + d if k == "tempo" else clip(t[k] + d)
+    m = np.array([[x.valence, x.energy, min(x.tempo, 200.0) / 200.0, 0.5 if x.mode is None else float(x.mode), x.acousticness,
+                   x.danceability] for x in tracks], dtype=np.float32).reshape(len(tracks), 6)
+    target = np.array([t["valence"], t["energy"], min(t["tempo"], 200.0) / 200.0, t["major"], t["acousticness"], t["danceability"]])
+    score = np.exp(-((m - target) ** 2 @ np.array([3.0, 3.0, 1.0, 0.4, 1.0, 0.6])) / 0.12)
+    if label == "romantic":
+        score *= 1.0 - 0.3 * np.array([x.instrumentalness for x in tracks])
+    if label == "nostalgic":
+        score *= np.where(np.isin([x.era or 0 for x in tracks], (1960, 1970, 1980)), 1.0, 0.4)
+    return score
+
+
+def _ranking_metrics(scores: np.ndarray, positive: np.ndarray) -> dict:
+    from core.mood_fit import precision_at, roc_auc
+
+    auc, p10 = roc_auc(scores, positive), precision_at(scores, positive, 10)
+    return {"auc": None if auc is None else round(auc, 3), "p_at_10": None if p10 is None else round(p10, 2)}
+
+
+def _cv_score(train, va_train, catalog, use_genre: bool, folds: int = 5) -> float:
+    """Mean held-out AUC over labels and datasets, folds by artist within the training artists only."""
+    import zlib
+
+    from core.mood_fit import fit, roc_auc
+    from core.mood_model import LEARNED, features
+
+    fold_of = lambda e: zlib.crc32(f"cv:{e.artist}".encode()) % folds if e.artist else -1  # noqa: E731
+    aucs = []
+    for k in range(folds):
+        tr = [e for e in train if fold_of(e) != k]
+        te = [e for e in train if fold_of(e) == k]
+        model = fit(tr, [e for e in va_train if fold_of(e) != k], catalog, use_genre=use_genre)
+        scores = model.learned(features([e.track for e in te]))
+        for ds in {e.dataset for e in te}:
+            rows = np.array([e.dataset == ds for e in te])
+            for label in LEARNED:
+                pos = np.array([label in e.labels for e in te])[rows]
+                if label in next(e.vocabulary for e in te if e.dataset == ds):
+                    auc = roc_auc(scores[label][rows], pos)
+                    if auc is not None:
+                        aucs.append(auc)
+    return float(np.mean(aucs))
+
+
+def evaluate_mapping(folder: Path, catalog) -> dict:
+    """Fit the mood models on 4 artists in 5 (core.mood_fit.is_held_out), report on the fifth.
+
+    Per dataset and label: precision@10 and ROC-AUC of ranking that dataset's held-out songs by
+    the learned score, and by the previous hand-written mapping; rule labels scored on the tags
+    that exist for them (playmood); listener valence/arousal agreement on held-out deezer_mood
+    songs; and where the seed paper's examples rank in the shipped ranking of the whole catalog.
+    Whether genre features are used is chosen by cross-validation on the training artists only.
+    """
+    from core.catalog import dedupe_key
+    from core.emotions import LABELS
+    from core.mood_fit import fit, load_examples, load_va_examples, split
+    from core.mood_model import LEARNED, RULES, features
+    from core.music import target_for_va
+    from core.recommender import Recommender
+
+    examples, va_examples = load_examples(folder, catalog), load_va_examples(folder, catalog)
+    train, test = split(examples)
+    va_train, va_test = split(va_examples)
+    cv = {"with_genre": round(_cv_score(train, va_train, catalog, True), 4),
+          "audio_only": round(_cv_score(train, va_train, catalog, False), 4)}
+    use_genre = cv["with_genre"] >= cv["audio_only"]
+    model = fit(train, va_train, catalog, use_genre=use_genre)
+    x = features([e.track for e in test])
+    scores = model.label_scores(x, np.array([e.track.era or 0 for e in test], dtype=np.int32))
+    out: dict = {
+        "rows": {"train": len(train), "test": len(test), "unknown_artist_train_only": sum(e.artist is None for e in examples)},
+        "artists": {"train": len({e.artist for e in train if e.artist}), "test": len({e.artist for e in test})},
+        "shared_artists": len({e.artist for e in train if e.artist} & {e.artist for e in test}),
+        "cv_mean_auc": cv, "use_genre": use_genre, "datasets": {},
+    }
+    groups = sorted({e.dataset for e in test}) + ["all"]
+    for ds in groups:
+        rows = np.array([ds in ("all", e.dataset) for e in test])
+        subset = [e for e, keep in zip(test, rows) if keep]
+        vocab = set().union(*(e.vocabulary for e in subset)) if subset else set()
+        report = {}
+        for label in [lab for lab in LEARNED if lab in vocab]:
+            known = np.array([label in e.vocabulary for e in subset])
+            pos = np.array([label in e.labels for e in subset])[known]
+            if pos.sum() == 0:
+                continue
+            learned = scores[rows][known][:, LABELS.index(label)]
+            hand = handwritten_scores([e.track for e, k in zip(subset, known) if k], label)
+            report[label] = {"n": int(known.sum()), "positives": int(pos.sum()), "base_rate": round(float(pos.mean()), 3),
+                             "learned": _ranking_metrics(learned, pos), "handwritten": _ranking_metrics(hand, pos)}
+        for label in RULES:
+            tagged = [("rule_labels" in e.extra) for e in subset]
+            if not any(tagged):
+                continue
+            pos = np.array([label in e.extra.get("rule_labels", ()) for e, t in zip(subset, tagged) if t])
+            if pos.sum() < 5:
+                continue
+            rule = scores[rows][np.array(tagged)][:, LABELS.index(label)]
+            hand = handwritten_scores([e.track for e, t in zip(subset, tagged) if t], label)
+            report[label] = {"n": int(len(pos)), "positives": int(pos.sum()), "base_rate": round(float(pos.mean()), 3), "rule": True,
+                             "learned": _ranking_metrics(rule, pos), "handwritten": _ranking_metrics(hand, pos)}
+        out["datasets"][ds] = report
+    if va_test:
+        truth = np.array([(e.valence, e.arousal) for e in va_test])
+        pred = model.va(features([e.track for e in va_test]))
+        out["valence_arousal"] = {
+            "n_test": len(va_test),
+            "learned": {"valence_r": round(float(np.corrcoef(pred[:, 0], truth[:, 0])[0, 1]), 3),
+                        "arousal_r": round(float(np.corrcoef(pred[:, 1], truth[:, 1])[0, 1]), 3)},
+            "raw_features": {"valence_r": round(float(np.corrcoef([e.track.valence for e in va_test], truth[:, 0])[0, 1]), 3),
+                             "energy_vs_arousal_r": round(float(np.corrcoef([e.track.energy for e in va_test], truth[:, 1])[0, 1]), 3)},
+        }
+    # the sanity check a user makes: the shipped ranking (shipped model, no ratings) over the whole catalog
+    ranker = Recommender(catalog)
+    labelled_ids = {e.track.id for e in examples}
+    seeds = []
+    for label, title, artist in SEED_EXAMPLES:
+        from core.emotions import VA_POINTS
+
+        total, _ = ranker.scores(target_for_va(VA_POINTS[label], label))
+        hits = [i for i, t in enumerate(catalog.tracks)
+                if dedupe_key(t.title, "")[0] == dedupe_key(title, "")[0] and artist.lower() in t.artist.lower()]
+        for i in hits:
+            seeds.append({"mood": label, "song": f"{catalog.tracks[i].artist} — {catalog.tracks[i].title}",
+                          "rank": int((total > total[i]).sum()) + 1, "of": len(catalog),
+                          "in_training_labels": catalog.tracks[i].id in labelled_ids})
+        if not hits:
+            seeds.append({"mood": label, "song": f"{artist} — {title}", "rank": None, "of": len(catalog)})
+    out["seed_examples"] = seeds
+    return out
+
+
+def format_mapping(report: dict) -> str:
+    lines = [f"held-out by artist: {report['rows']['test']} rows of {report['artists']['test']} artists "
+             f"(train {report['rows']['train']} rows, {report['artists']['train']} artists, shared {report['shared_artists']}); "
+             f"genre features: {'on' if report['use_genre'] else 'off'} (train-artist CV AUC {report['cv_mean_auc']})", ""]
+    lines.append(f"{'dataset':<24}{'label':<11}{'n':>6}{'pos':>6}{'base':>6}  {'AUC learned':>11}{'hand':>7}  {'P@10 learned':>12}{'hand':>7}")
+    fmt = lambda v: "  -" if v is None else f"{v:.2f}"  # noqa: E731
+    for ds, labels in report["datasets"].items():
+        for label, r in labels.items():
+            lines.append(f"{ds:<24}{label + (' (rule)' if r.get('rule') else ''):<11}{r['n']:>6}{r['positives']:>6}{r['base_rate']:>6.2f}  "
+                         f"{fmt(r['learned']['auc']):>11}{fmt(r['handwritten']['auc']):>7}  "
+                         f"{fmt(r['learned']['p_at_10']):>12}{fmt(r['handwritten']['p_at_10']):>7}")
+    if "valence_arousal" in report:
+        va = report["valence_arousal"]
+        lines += ["", f"deezer_mood held-out ({va['n_test']} songs): predicted valence r {va['learned']['valence_r']}, "
+                      f"arousal r {va['learned']['arousal_r']}; raw Spotify valence r {va['raw_features']['valence_r']}, "
+                      f"energy vs arousal r {va['raw_features']['energy_vs_arousal_r']}"]
+    lines += ["", "seed examples in the shipped ranking (whole catalog, no ratings):"]
+    for s in report["seed_examples"]:
+        where = "not in the catalog" if s["rank"] is None else f"{s['rank']:,} of {s['of']:,}" + (" (in training labels)" if s.get("in_training_labels") else "")
+        lines.append(f"  {s['mood']:<9}{s['song']}: {where}")
+    return "\n".join(lines)
+
+
 def _default_analyzer():
     from core.settings import get_settings
     from models.faces import build_face_analyzer
@@ -286,7 +466,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     music = sub.add_parser("music", help="bundled catalog features vs deezer_mood valence/arousal labels")
     music.add_argument("dir", type=Path, help="folder with deezer_mood train/validation/test.csv")
     music.add_argument("--top", type=int, default=50, help="songs per label in the mapping check")
+    mapping = sub.add_parser("mapping", help="learned mood models vs the hand-written mapping, held out by artist")
+    mapping.add_argument("dir", type=Path, help="the music data folder (mood_mapper/, playmood/, deezer_mood/, ...)")
+    mapping.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+
+    if args.task == "mapping":
+        from core.catalog import Catalog
+
+        if not (args.dir / "mood_mapper").is_dir() and not (args.dir / "playmood").is_dir():
+            parser.error(f"{args.dir} holds none of the labelled music datasets (mood_mapper/, playmood/, ...)")
+        report = evaluate_mapping(args.dir, Catalog.bundled())
+        print(json.dumps(report) if args.json else format_mapping(report))
+        return 0
 
     if args.task == "music":
         from core.catalog import Catalog

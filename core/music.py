@@ -1,92 +1,78 @@
-"""From a mood to music: target audio features for any label or valence/arousal point, and the
-stepwise paths of mood-shift playlists.
+"""From a mood to music: what a list should feel like, and the stepwise paths of mood-shift lists.
 
-The mapping, and why (all features are Spotify's, 0..1 unless said):
-- valence → track valence: the two scales mean the same thing (musical positiveness). Our valence
-  is -1..1, so target = 0.5 + 0.45 * v.
-- arousal → energy (target = 0.5 + 0.45 * a) and tempo (80 BPM at a = -1 to 150 BPM at a = +1):
-  energy and tempo are the audio correlates of felt arousal in music-emotion research
-  (Gabrielsson & Lindström 2010; Eerola & Vuoskoski 2011).
-- valence → mode: major keys read as happier; target P(major) = 0.5 + 0.4 * v.
-- low arousal → acoustic; high valence and arousal → danceable.
-Labels adjust that where the label means more than its VA point (LABEL_ADJUSTMENTS):
-- nostalgic leans to older decades (1960s–80s) and to acoustic sound;
-- romantic leans to softer, acoustic, slower songs and away from instrumentals;
-- calm leans acoustic and instrumental is welcome; energetic leans danceable.
-The agreement of catalog valence/energy with listeners' valence/arousal labels (deezer_mood) is
-reported in docs/EVALUATION.md (`python -m core.eval music`).
+A target is a weight per label plus a valence/arousal point. How well a song fits a label is not
+guessed from the circumplex any more: core.mood_model scores every song for every label with
+models learned from human mood labels (and documented rules for labels without data). The ranking
+(core.recommender) blends those scores by the target's weights and adds the closeness of the song's
+predicted listener valence/arousal to the target's point:
+- a named mood ('calm', from `/mode` or the command line) weighs only that label;
+- a photo's reading weighs its whole label distribution, so a photo read 60 % calm / 30 % romantic
+  gets songs that are mostly calm and a little romantic, not only the top label;
+- a bare valence/arousal point weighs the labels near it (core.emotions.distribution_near);
+- a label together with a point (a soundtrack, a step of a shift list) mixes the two, LABEL_SHARE
+  for the label.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from core.emotions import VA, VA_POINTS, normalize_label
+from core.emotions import LABELS, VA, VA_POINTS, distribution_near, normalize_label
 
 MAX_STEP = 0.15  # iso principle: each song of a shift list moves at most this far in VA
+# A shift list is as long as its path needs to reach the target in steps of MAX_STEP: at most 16
+# steps, enough from any point of the square to any label (the longest, (-1, -1) to energetic, is 2.34).
+MAX_SHIFT_SONGS = 17
+LABEL_SHARE = 0.7
 
 
 @dataclass(frozen=True)
 class MusicTarget:
-    """What a list should sound like. `era` = preferred decades (None: any), `era_weight` 0..1."""
+    """What a list should feel like: a weight per label (LABELS order, summing to 1) and a VA point."""
 
-    valence: float
-    energy: float
-    tempo: float  # BPM
-    major: float  # probability the key should be major
-    acousticness: float
-    danceability: float
-    instrumental_ok: bool = True
-    era: Optional[tuple[int, ...]] = None
-    era_weight: float = 0.0
-    label: str = ""
-    va: VA = VA(0.0, 0.0)
+    weights: tuple[float, ...]
+    va: VA
+    label: str = ""  # the main label, for reasons
+
+    @property
+    def distribution(self) -> dict[str, float]:
+        return {lab: w for lab, w in zip(LABELS, self.weights) if w > 0}
 
 
-LABEL_ADJUSTMENTS: Mapping[str, dict] = {
-    "nostalgic": {"era": (1960, 1970, 1980), "era_weight": 0.6, "acousticness": +0.15},
-    "romantic": {"acousticness": +0.2, "tempo": -10.0, "danceability": -0.05, "instrumental_ok": False},
-    "calm": {"acousticness": +0.15},
-    "energetic": {"danceability": +0.1},
-    "sad": {"acousticness": +0.1},
-    "angry": {"acousticness": -0.15},
-}
+def _normalised(distribution: Mapping[str, float]) -> tuple[float, ...]:
+    total = sum(max(0.0, float(distribution.get(lab, 0.0))) for lab in LABELS)
+    if total <= 0:
+        return tuple(1.0 / len(LABELS) for _ in LABELS)
+    return tuple(max(0.0, float(distribution.get(lab, 0.0))) / total for lab in LABELS)
 
 
-def _clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
-    return max(lo, min(hi, x))
+def _clip_va(point: VA) -> VA:
+    return VA(max(-1.0, min(1.0, point.valence)), max(-1.0, min(1.0, point.arousal)))
+
+
+def target_for_distribution(distribution: Mapping[str, float], point: VA) -> MusicTarget:
+    """A reading's target: its label distribution and its VA point."""
+    weights = _normalised(distribution)
+    return MusicTarget(weights, _clip_va(point), LABELS[max(range(len(LABELS)), key=weights.__getitem__)])
 
 
 def target_for_va(point: VA, label: str = "") -> MusicTarget:
-    """Target audio features for a VA point; `label` (if any) applies that label's adjustments."""
-    v, a = _clip(point.valence, -1, 1), _clip(point.arousal, -1, 1)
-    target = MusicTarget(
-        valence=_clip(0.5 + 0.45 * v),
-        energy=_clip(0.5 + 0.45 * a),
-        tempo=115.0 + 35.0 * a,
-        major=_clip(0.5 + 0.4 * v),
-        acousticness=_clip(0.35 - 0.35 * a),
-        danceability=_clip(0.55 + 0.15 * v + 0.15 * a),
-        label=label,
-        va=VA(v, a),
-    )
-    adj = LABEL_ADJUSTMENTS.get(label, {})
-    changes = {}
-    for key, delta in adj.items():
-        if key in ("era", "era_weight", "instrumental_ok"):
-            changes[key] = delta
-        elif key == "tempo":
-            changes[key] = target.tempo + delta
-        else:
-            changes[key] = _clip(getattr(target, key) + delta)
-    return replace(target, **changes)
+    """A VA point's target: the labels near it, and `label` (if any) weighted LABEL_SHARE."""
+    point = _clip_va(point)
+    near = distribution_near(point)
+    if not label:
+        return target_for_distribution(near, point)
+    label = normalize_label(label)
+    mixed = {lab: (1 - LABEL_SHARE) * p + (LABEL_SHARE if lab == label else 0.0) for lab, p in near.items()}
+    return MusicTarget(_normalised(mixed), point, label)
 
 
 def target_for_label(label: str) -> MusicTarget:
-    """Target for a label (any accepted spelling); raises core.emotions.UnknownLabel."""
+    """Target for a named mood (any accepted spelling); raises core.emotions.UnknownLabel."""
     label = normalize_label(label)
-    return target_for_va(VA_POINTS[label], label)
+    return MusicTarget(_normalised({label: 1.0}), VA_POINTS[label], label)
 
 
 def nearest_label(point: VA) -> str:
@@ -105,10 +91,18 @@ def default_shift_target(start: VA) -> str:
     return "calm" if start.arousal > 0.5 else "happy"
 
 
+def shift_length(start: VA, target: VA, n: int, max_step: float = MAX_STEP) -> int:
+    """How many songs a shift list needs: at least `n`, and enough steps of `max_step` to arrive
+    (never more than MAX_SHIFT_SONGS)."""
+    needed = math.ceil(start.distance(target) / max_step - 1e-9) + 1
+    return max(1, min(MAX_SHIFT_SONGS, max(n, needed)))
+
+
 def shift_path(start: VA, target: VA, n: int, max_step: float = MAX_STEP) -> list[VA]:
     """n VA points: the first at `start`, each next one at most `max_step` closer to `target`.
 
-    When the target is near enough, the steps are even and the last point lands on it.
+    When the target is near enough (see `shift_length`), the steps are even and the last point
+    lands on it.
     """
     if n < 1:
         return []

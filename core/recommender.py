@@ -1,32 +1,45 @@
 """Rank the catalog for a mood and a person, in two modes: match and shift.
 
-score(track) = match to the target sound (exp of a weighted squared distance of audio features,
-               times an era factor when the mood prefers an era)
-             + popularity bonus
+score(track) = match: how well the song fits the target — its label scores (learned from human
+               mood labels, or rules; core.mood_model) weighted by the target's label weights
+             + popularity prior (known Spotify popularity, else imputed from the chart flag)
              + the person's taste: the artists, eras and audio-feature leanings of what they (and,
                in a group, its members) rated, and their own rating of the track
              + collaborative: what other people liked or disliked on lists for a similar mood
              - repetition: tracks already suggested to this person or chat recently
-Disliked tracks are never suggested again. Lists are diverse: no artist twice.
+Disliked tracks are never suggested again; explicit tracks are left out where not allowed.
 
-Everything is vectorised over the whole catalog (~39k tracks), so one ranking takes a few ms.
+Lists: no artist twice, at most GENRE_SHARE of a list from one genre family, and one slot in
+DISCOVERY_EVERY for a lesser-known song (popularity prior below DISCOVERY_MAX_POPULARITY), chosen
+by the same score without the popularity term — so a list is mostly songs people know, with room
+for a find.
+
+Label scores and predicted valence/arousal are computed once per catalog, so one ranking is a few
+vectorised operations over the whole catalog (~107k tracks).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
+import math
+
 from core.catalog import FEATURES, Catalog, Track
 from core.emotions import VA, VA_POINTS, normalize_label
-from core.music import MusicTarget, default_shift_target, describe, nearest_label, shift_path, target_for_va
+from core.mood_model import MoodModel, features, shipped_model
+from core.music import (MusicTarget, default_shift_target, describe, nearest_label, shift_length, shift_path,
+                        target_for_distribution, target_for_va)
 from core.store import MoodRating, Rating, Store
 
 MAX_SONGS = 10
 DEFAULT_SONGS = 5
+GENRE_SHARE = 0.4  # at most this share of a list (and at least 2 songs) from one genre family
+DISCOVERY_EVERY = 5  # one lesser-known song per 5 in a list (lists of 4 and more get at least one)
+DISCOVERY_MAX_POPULARITY = 0.35
 
 
 @dataclass(frozen=True)
@@ -39,9 +52,7 @@ class RankWeights:
     the fit at ~0.62 and still clear a 25 % lift after 20 ratings (docs/EVALUATION.md).
     """
 
-    feature: tuple[float, ...] = (3.0, 3.0, 1.0, 0.4, 1.0, 0.6, 0.0)  # FEATURES order
-    match_scale: float = 0.12
-    popularity: float = 0.08
+    popularity: float = 0.25
     artist: float = 0.45
     era: float = 0.10
     taste: float = 0.6
@@ -49,7 +60,6 @@ class RankWeights:
     collaborative: float = 0.20
     collaborative_radius: float = 0.35
     repetition: float = 0.35
-    instrumental_penalty: float = 0.3
 
 
 @dataclass
@@ -138,16 +148,21 @@ class Recommendation:
 class Recommender:
     """Pure ranking over an in-memory Catalog; no I/O."""
 
-    def __init__(self, catalog: Catalog, weights: RankWeights = RankWeights()):
+    def __init__(self, catalog: Catalog, weights: RankWeights = RankWeights(), model: Optional[MoodModel] = None):
         self.catalog = catalog
         self.w = weights
-        self._feature_w = np.array(weights.feature, dtype=np.float32)
+        model = model or shipped_model()
+        x = features(catalog.tracks)
+        self.label_scores = model.label_scores(x, catalog.era)  # (n, len(LABELS)) 0..1
         self._mean = catalog.matrix.mean(axis=0) if len(catalog) else np.zeros(len(FEATURES), np.float32)
         self._artist_codes, artist_names = self._codes(catalog.artists)
         self._artist_index = {a: i for i, a in enumerate(artist_names)}
         self._era_values = catalog.era
         self._era_list = sorted(set(int(e) for e in catalog.era))
         self._era_codes = np.searchsorted(self._era_list, catalog.era) if len(catalog) else np.zeros(0, np.int64)
+        self._family_codes, _ = self._codes(catalog.family)
+        self._family_known = catalog.family != "" if len(catalog) else np.zeros(0, bool)
+        self._obscure = catalog.popularity < DISCOVERY_MAX_POPULARITY
 
     @staticmethod
     def _codes(values: np.ndarray) -> tuple[np.ndarray, list]:
@@ -157,18 +172,9 @@ class Recommender:
         return inverse, list(uniq)
 
     def match_scores(self, target: MusicTarget) -> np.ndarray:
-        """0..1 closeness of every track's sound to the target."""
-        t = np.array([target.valence, target.energy, min(target.tempo, 200.0) / 200.0, target.major,
-                      target.acousticness, target.danceability, 0.0], dtype=np.float32)
-        diff = self.catalog.matrix - t  # for mode (column 3) this is 0/1 minus P(major)
-        dist2 = (diff * diff) @ self._feature_w
-        match = np.exp(-dist2 / self.w.match_scale)
-        if not target.instrumental_ok:
-            match *= 1.0 - self.w.instrumental_penalty * self.catalog.matrix[:, 6]
-        if target.era and target.era_weight:
-            in_era = np.isin(self._era_values, target.era)
-            match *= np.where(in_era, 1.0, 1.0 - target.era_weight)
-        return match
+        """0..1: how well every track fits the target — its label scores blended by the target's
+        label weights. A VA point acts through those weights (the labels near it)."""
+        return self.label_scores @ np.asarray(target.weights, dtype=np.float32)
 
     def scores(
         self,
@@ -176,13 +182,14 @@ class Recommender:
         taste: Optional[Taste] = None,
         collaborative: Optional[np.ndarray] = None,
         recent: Optional[dict[str, int]] = None,
+        allow_explicit: bool = True,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Total score per track and its parts (for reasons and tests)."""
         parts: dict[str, np.ndarray] = {"match": self.match_scores(target)}
         parts["popularity"] = self.w.popularity * self.catalog.popularity
         n = len(self.catalog)
         personal = np.zeros(n, np.float32)
-        banned = np.zeros(n, bool)
+        banned = np.zeros(n, bool) if allow_explicit else self.catalog.explicit.copy()
         if taste is not None and taste.n:
             if taste.artist:
                 aff = np.zeros(len(self._artist_index) + 1, np.float32)
@@ -228,16 +235,21 @@ class Recommender:
         np.add.at(out, rows, np.where(d2 <= 4 * r2, data[:, 0] * np.exp(-d2 / r2), 0.0).astype(np.float32))
         return np.tanh(out)
 
-    def _pick(self, total: np.ndarray, n: int, taken: set[int], artists: set[str]) -> list[int]:
-        """The n best tracks, no artist twice (including artists already in `artists`).
+    def _pick(self, total: np.ndarray, n: int, taken: set[int], artists: set[str],
+              families: Optional[dict[int, int]] = None, family_cap: int = 0, only: Optional[np.ndarray] = None) -> list[int]:
+        """The n best tracks: no artist twice (including artists already in `artists`), at most
+        `family_cap` per genre family (0: no cap; counts kept in `families`), only where `only`.
 
         Looks at a partitioned shortlist first; sorts everything only when the shortlist runs out
         (someone who disliked nearly all of it).
         """
         picked: list[int] = []
-        if not len(total):
+        if only is not None:
+            total = np.where(only, total, -np.inf)
+        if not len(total) or n <= 0:
             return picked
-        k = min(len(total), max(64, 20 * n + len(taken)))
+        families = {} if families is None else families
+        k = min(len(total), max(64, 40 * n + len(taken)))
         shortlist = np.argpartition(-total, k - 1)[:k] if k < len(total) else np.arange(len(total))
         passes = (lambda: shortlist[np.argsort(-total[shortlist], kind="stable")], lambda: np.argsort(-total, kind="stable"))
         for candidates in passes:
@@ -245,11 +257,14 @@ class Recommender:
                 if len(picked) == n or not np.isfinite(total[i]):
                     return picked
                 a = self.catalog.artists[i]
-                if i in taken or a in artists:
+                fam = int(self._family_codes[i]) if self._family_known[i] else -1
+                if i in taken or a in artists or (family_cap and fam >= 0 and families.get(fam, 0) >= family_cap):
                     continue
                 picked.append(i)
                 taken.add(i)
                 artists.add(a)
+                if fam >= 0:
+                    families[fam] = families.get(fam, 0) + 1
             if len(picked) == n:
                 break
         return picked
@@ -262,23 +277,35 @@ class Recommender:
             extras.append(f"you liked {t.artist.split(',')[0]}")
         if parts["collaborative"][i] > 0.05:
             extras.append("others liked it for this mood")
-        if target.era and self.catalog.era[i] in target.era:
+        if target.label == "nostalgic" and self.catalog.era[i]:
             extras.append(f"from the {int(self.catalog.era[i]) % 100:02d}s")
+        if self._obscure[i]:
+            extras.append("a lesser-known find")
         return text + ("; " + ", ".join(extras) if extras else "")
 
     def match(self, target: MusicTarget, n: int, **context) -> list[Song]:
+        """The n best songs for the target; 1 in DISCOVERY_EVERY is a lesser-known one (the last)."""
         total, parts = self.scores(target, **context)
-        picked = self._pick(total, n, set(), set())
+        discoveries = n // DISCOVERY_EVERY + (1 if n % DISCOVERY_EVERY >= 4 else 0)
+        taken: set[int] = set()
+        artists: set[str] = set()
+        families: dict[int, int] = {}
+        cap = max(2, math.ceil(GENRE_SHARE * n))
+        picked = self._pick(total, n - discoveries, taken, artists, families, cap)
+        found = self._pick(total - parts["popularity"], discoveries, taken, artists, families, cap, only=self._obscure)
+        picked += found + self._pick(total, n - len(picked) - len(found), taken, artists, families, cap)
         return [Song(self.catalog.tracks[i], float(total[i]), self.reason(i, target, parts, context.get("taste"))) for i in picked]
 
     def shift(self, start: VA, target_label: str, n: int, collaborative_ratings: Sequence[MoodRating] = (), **context) -> list[Song]:
-        """One song per step of the shift path, each the best fit for its step's VA point."""
-        path = shift_path(start, VA_POINTS[target_label], n)
+        """One song per step of the shift path (as many steps as reaching the target needs, see
+        core.music.shift_length), each the best fit for its step's VA point."""
+        end = VA_POINTS[target_label]
+        path = shift_path(start, end, shift_length(start, end, n))
         songs: list[Song] = []
         taken: set[int] = set()
         artists: set[str] = set()
         for k, point in enumerate(path):
-            target = target_for_va(point, nearest_label(point))
+            target = target_for_va(point, target_label if k == len(path) - 1 else nearest_label(point))
             collab = self.collaborative_scores(collaborative_ratings, point) if collaborative_ratings else None
             total, parts = self.scores(target, collaborative=collab, **context)
             for i in self._pick(total, 1, taken, artists):
@@ -304,8 +331,13 @@ async def recommend(
     target: Optional[str] = None,
     n: Optional[int] = None,
     save: bool = True,
+    distribution: Optional[Mapping[str, float]] = None,
+    allow_explicit: bool = True,
 ) -> Recommendation:
-    """Rank for a mood and a person (and chat), store what was shown, and return it."""
+    """Rank for a mood and a person (and chat), store what was shown, and return it.
+
+    `distribution` (a reading's label probabilities) weighs every label; without it the list is
+    for `label` at `point`. `allow_explicit=False` leaves out tracks known to be explicit."""
     catalog = recommender.catalog
     n = clamp_length(n)
     taste = build_taste(await store.ratings_of(user), catalog) if user else Taste()
@@ -316,11 +348,13 @@ async def recommend(
     label = normalize_label(label)
     if mode == "shift":
         target = normalize_label(target) if target else default_shift_target(point)
-        songs = recommender.shift(point, target, n, collaborative_ratings=others, taste=taste, recent=recent)
+        songs = recommender.shift(point, target, n, collaborative_ratings=others, taste=taste, recent=recent,
+                                  allow_explicit=allow_explicit)
     elif mode == "match":
         target = None
-        mt = target_for_va(point, label)
-        songs = recommender.match(mt, n, taste=taste, recent=recent, collaborative=recommender.collaborative_scores(others, point))
+        mt = target_for_distribution(distribution, point) if distribution else target_for_va(point, label)
+        songs = recommender.match(mt, n, taste=taste, recent=recent, collaborative=recommender.collaborative_scores(others, point),
+                                  allow_explicit=allow_explicit)
     else:
         raise ValueError(f"Unknown mode '{mode}'. Modes: match, shift.")
     rec = Recommendation(None, label, mode, point.valence, point.arousal, songs, target)

@@ -23,7 +23,7 @@ import aiosqlite
 
 TRACK_FIELDS = (
     "id", "title", "artist", "valence", "energy", "tempo", "mode", "acousticness", "danceability",
-    "instrumentalness", "popularity", "year", "decade",
+    "instrumentalness", "loudness", "speechiness", "popularity", "explicit", "genres", "chart_hit", "year", "decade",
 )
 
 MIGRATIONS: dict[int, str] = {
@@ -68,6 +68,24 @@ MIGRATIONS: dict[int, str] = {
         recommendation INTEGER NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
         PRIMARY KEY (platform, chat, message_id)
     );
+    """,
+    # richer tracks: popularity may be unknown, explicit flag, genres, chart flag, loudness and
+    # speechiness (the mood models read them); a chat or person can allow explicit songs
+    3: """
+    CREATE TABLE tracks_v3 (
+        id TEXT PRIMARY KEY, title TEXT NOT NULL, artist TEXT NOT NULL,
+        valence REAL NOT NULL, energy REAL NOT NULL, tempo REAL NOT NULL, mode INTEGER,
+        acousticness REAL NOT NULL, danceability REAL NOT NULL, instrumentalness REAL NOT NULL,
+        loudness REAL, speechiness REAL, popularity REAL, explicit INTEGER, genres TEXT, chart_hit INTEGER,
+        year INTEGER, decade INTEGER, source TEXT NOT NULL
+    );
+    INSERT INTO tracks_v3(id, title, artist, valence, energy, tempo, mode, acousticness, danceability,
+                          instrumentalness, popularity, year, decade, source)
+        SELECT id, title, artist, valence, energy, tempo, mode, acousticness, danceability,
+               instrumentalness, popularity, year, decade, source FROM tracks;
+    DROP TABLE tracks;
+    ALTER TABLE tracks_v3 RENAME TO tracks;
+    ALTER TABLE settings ADD COLUMN allow_explicit INTEGER;
     """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
@@ -120,6 +138,7 @@ class ChatSettings:
     mode: Optional[str] = None
     target: Optional[str] = None
     list_length: Optional[int] = None
+    allow_explicit: Optional[bool] = None  # None: the default for the place (off in groups, on in private chats)
 
 
 class Store:
@@ -191,17 +210,25 @@ class Store:
 
     # --- tracks ---------------------------------------------------------------------------
 
-    async def upsert_tracks(self, rows: Iterable[Sequence[Any]], source: str, replace: bool = False) -> int:
-        """Insert or replace tracks (TRACK_FIELDS order) in one transaction; `replace` empties first."""
+    async def upsert_tracks(
+        self, rows: Iterable[Sequence[Any]], source: str, replace: bool = False, keep_existing: bool = False
+    ) -> int:
+        """Insert or replace tracks (TRACK_FIELDS order) in one transaction; `replace` empties first,
+        `keep_existing` leaves tracks already there (with the same id) as they are."""
         placeholders = ", ".join("?" * (len(TRACK_FIELDS) + 1))
         rows = [tuple(r) + (source,) for r in rows]
+        verb = "INSERT OR IGNORE" if keep_existing else "INSERT OR REPLACE"
         async with self._transaction():
             if replace:
                 await self.db.execute("DELETE FROM tracks")
-            await self.db.executemany(
-                f"INSERT OR REPLACE INTO tracks({', '.join(TRACK_FIELDS)}, source) VALUES ({placeholders})", rows
-            )
+            await self.db.executemany(f"{verb} INTO tracks({', '.join(TRACK_FIELDS)}, source) VALUES ({placeholders})", rows)
         return len(rows)
+
+    async def delete_tracks(self, *, source: str) -> int:
+        """Remove the tracks that came from one source (e.g. an older bundled catalog)."""
+        async with self._transaction():
+            cur = await self.db.execute("DELETE FROM tracks WHERE source = ?", (source,))
+        return cur.rowcount
 
     async def fetch_tracks(self) -> list[aiosqlite.Row]:
         cur = await self.db.execute(f"SELECT {', '.join(TRACK_FIELDS)}, source FROM tracks ORDER BY rowid")
@@ -324,16 +351,22 @@ class Store:
     # --- settings -------------------------------------------------------------------------
 
     async def get_settings(self, scope: str, id: str) -> ChatSettings:
-        row = await (await self.db.execute("SELECT mode, target, list_length FROM settings WHERE scope = ? AND id = ?", (scope, id))).fetchone()
-        return ChatSettings(*row) if row else ChatSettings()
+        row = await (await self.db.execute(
+            "SELECT mode, target, list_length, allow_explicit FROM settings WHERE scope = ? AND id = ?", (scope, id)
+        )).fetchone()
+        if row is None:
+            return ChatSettings()
+        mode, target, list_length, allow_explicit = tuple(row)
+        return ChatSettings(mode, target, list_length, None if allow_explicit is None else bool(allow_explicit))
 
     async def set_settings(self, scope: str, id: str, **values: Any) -> ChatSettings:
         current = await self.get_settings(scope, id)
         merged = {**current.__dict__, **{k: v for k, v in values.items() if k in ChatSettings.__dataclass_fields__}}
         async with self._transaction():
             await self.db.execute(
-                "INSERT OR REPLACE INTO settings(scope, id, mode, target, list_length) VALUES (?, ?, ?, ?, ?)",
-                (scope, id, merged["mode"], merged["target"], merged["list_length"]),
+                "INSERT OR REPLACE INTO settings(scope, id, mode, target, list_length, allow_explicit) VALUES (?, ?, ?, ?, ?, ?)",
+                (scope, id, merged["mode"], merged["target"], merged["list_length"],
+                 None if merged["allow_explicit"] is None else int(merged["allow_explicit"])),
             )
         return ChatSettings(**merged)
 

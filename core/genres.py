@@ -1,0 +1,74 @@
+"""Genre families: the hundreds of Spotify genre names ('dance pop', 'k-pop', 'deep house',
+'singer-songwriter') folded into a few families the mood models and list diversity can use.
+
+Spotify's genre strings are open-ended, so a family is found by keywords, in the order below: the
+first family one of whose keywords is in the genre name wins. Order matters where names overlap:
+'metalcore' is metal before it is anything else, 'pop punk' is punk, 'hip hop' and 'k-pop' are not
+rock, 'indie pop' is indie. A genre no keyword matches counts as 'other'.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from typing import Iterable, Optional
+
+FAMILY_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("children", ("children", "kids", "disney", "lullaby", "nursery")),
+    ("classical", ("classical", "opera", "orchestra", "baroque", "choral", "chamber", "piano", "soundtrack",
+                   "score", "show tune", "show-tune", "broadway", "musical", "pop-film", "film")),
+    ("ambient", ("ambient", "new age", "new-age", "sleep", "meditation", "lo-fi", "lofi", "study", "chill",
+                 "drone", "relax")),
+    ("metal", ("metal", "grindcore", "deathcore", "djent", "thrash")),
+    ("punk", ("punk", "emo", "hardcore", "screamo", "grunge")),
+    ("hip hop", ("hip hop", "hip-hop", "rap", "trap", "drill", "grime")),
+    ("latin", ("latin", "reggaeton", "salsa", "samba", "tango", "bachata", "cumbia", "mpb", "pagode",
+               "sertanejo", "forro", "brazil", "spanish", "flamenco", "mariachi", "bossa", "banda")),
+    ("reggae", ("reggae", "dub", "dancehall", "ska")),
+    ("electronic", ("house", "techno", "trance", "edm", "electro", "dubstep", "drum and bass", "drum-and-bass",
+                    "breakbeat", "club", "garage", "idm", "big beat", "hardstyle", "disco", "dance")),
+    ("r&b", ("r&b", "r-n-b", "rnb", "soul", "funk", "motown", "gospel", "quiet storm", "new jack")),
+    ("jazz", ("jazz", "blues", "swing", "bebop", "big band", "boogie")),
+    ("country", ("country", "bluegrass", "honky", "americana", "rockabilly")),
+    ("folk", ("folk", "acoustic", "singer-songwriter", "songwriter", "troubadour")),
+    ("indie", ("indie", "alternative", "shoegaze", "dream pop", "lo fi")),
+    ("rock", ("rock", "psych", "british invasion", "merseybeat")),
+    ("pop", ("pop", "idol", "boy band", "girl group", "adult standards", "easy listening", "crooner", "british")),
+    ("world", ("world", "afro", "indian", "turkish", "malay", "iranian", "arab", "bollywood", "j-", "k-",
+               "cantopop", "mandopop", "swedish", "french", "german", "celtic")),
+)
+FAMILIES: tuple[str, ...] = tuple(name for name, _ in FAMILY_KEYWORDS) + ("other",)
+
+
+@lru_cache(maxsize=8192)
+def family_of(genre: str) -> str:
+    """The family of one genre name ('deep house' → 'electronic'); 'other' when nothing matches."""
+    g = genre.strip().lower()
+    for name, keywords in FAMILY_KEYWORDS:
+        if any(k in g for k in keywords):
+            return name
+    return "other"
+
+
+def split_genres(raw: Optional[str]) -> list[str]:
+    """The genres of a catalog cell: 'dance pop|pop' (our format) or 'dance pop; pop'."""
+    if not raw:
+        return []
+    sep = "|" if "|" in raw else ";"
+    return [g.strip() for g in raw.split(sep) if g.strip()]
+
+
+def families(genres: Iterable[str]) -> Counter:
+    """How many of the genres fall in each family."""
+    return Counter(family_of(g) for g in genres)
+
+
+@lru_cache(maxsize=65536)
+def main_family(raw: Optional[str]) -> Optional[str]:
+    """The family most of a track's genres fall in (the first listed breaks ties); None if no genre."""
+    names = split_genres(raw)
+    if not names:
+        return None
+    counts = families(names)
+    best = max(counts.values())
+    return next(family_of(g) for g in names if counts[family_of(g)] == best)
