@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 from urllib.parse import quote_plus
@@ -370,6 +370,11 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.tracks)
+
+    @cached_property
+    def feature_mean(self) -> np.ndarray:
+        """The mean of each column of `matrix` (taste directions are measured from it)."""
+        return self.matrix.mean(axis=0) if len(self) else np.zeros(len(FEATURES), np.float32)
 
     def get(self, track_id: str) -> Optional[Track]:
         i = self.index.get(track_id)

@@ -28,7 +28,7 @@ import numpy as np
 
 import math
 
-from core.catalog import FEATURES, Catalog, Track
+from core.catalog import Catalog, Track
 from core.emotions import VA, VA_POINTS, normalize_label
 from core.mood_model import MoodModel, features, shipped_model
 from core.music import (MusicTarget, default_shift_target, describe, nearest_label, shift_length, shift_path,
@@ -93,7 +93,7 @@ def build_taste(ratings: Iterable[Rating], catalog: Catalog) -> Taste:
     # shrinkage: one rating moves an artist half-way, more ratings more (sum / (count + 1))
     taste.artist = {a: sum(s) / (len(s) + 1) for a, s in by_artist.items()}
     taste.era = {e: sum(s) / (len(s) + 2) for e, s in by_era.items()}
-    centred = catalog.matrix[rows] - catalog.matrix.mean(axis=0)
+    centred = catalog.matrix[rows] - catalog.feature_mean
     taste.features = (centred * np.array(scores, dtype=np.float32)[:, None]).sum(axis=0) / (len(rows) + 3)
     return taste
 
@@ -154,7 +154,6 @@ class Recommender:
         model = model or shipped_model()
         x = features(catalog.tracks)
         self.label_scores = model.label_scores(x, catalog.era)  # (n, len(LABELS)) 0..1
-        self._mean = catalog.matrix.mean(axis=0) if len(catalog) else np.zeros(len(FEATURES), np.float32)
         self._artist_codes, artist_names = self._codes(catalog.artists)
         self._artist_index = {a: i for i, a in enumerate(artist_names)}
         self._era_values = catalog.era
@@ -201,7 +200,7 @@ class Recommender:
                 by_era = np.array([taste.era.get(e, 0.0) for e in self._era_list], dtype=np.float32)
                 personal += self.w.era * by_era[self._era_codes]
             if taste.features is not None:
-                personal += self.w.taste * ((self.catalog.matrix - self._mean) @ taste.features)
+                personal += self.w.taste * ((self.catalog.matrix - self.catalog.feature_mean) @ taste.features)
             for track_id, score in taste.track.items():
                 i = self.catalog.index.get(track_id)
                 if i is None:

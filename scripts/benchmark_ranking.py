@@ -1,14 +1,20 @@
-"""Time of one ranking over the whole catalog: `python scripts/benchmark_ranking.py`.
+"""The catalog's cost and the time of one ranking over it: `python scripts/benchmark_ranking.py [--json]`.
 
-Ranks the bundled catalog (~39k tracks) for random moods, for a person with 50 ratings, with 2,000
-ratings by others for collaborative scores and 20 recent lists to avoid, and prints warm p50/p95
-of (a) `Recommender.match` (score + diversify, 5 songs), (b) a 10-song shift list, and (c) the
-whole `recommend()` call including its SQLite reads and the write of the list.
+Measures the bundled catalog's size in the package, the first start (bundled CSV → SQLite →
+memory, label scores), a later start (SQLite → memory, label scores) and the process's peak memory;
+then ranks the whole catalog for random moods, for a person with 50 ratings, with 2,000 ratings by
+others for collaborative scores and 100 recent songs to avoid, and prints warm p50/p95 of (a)
+`Recommender.match` (score + diversify, 5 songs), (b) a shift list (as long as its path needs), and
+(c) the whole `recommend()` call including its SQLite reads and the write of the list.
+With --json, one JSON object.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+import resource
 import sys
 import tempfile
 import time
@@ -18,23 +24,31 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.catalog import Catalog  # noqa: E402
+from core.catalog import BUNDLED, Catalog  # noqa: E402
 from core.emotions import LABELS, VA_POINTS  # noqa: E402
 from core.music import target_for_label  # noqa: E402
 from core.recommender import Recommender, build_taste, recommend  # noqa: E402
 from core.store import MoodRating, Rating, Store  # noqa: E402
 
 
-def pct(values: list[float]) -> str:
-    return f"p50 {np.percentile(values, 50):6.2f} ms   p95 {np.percentile(values, 95):6.2f} ms"
+def pct(values: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(float(np.percentile(values, 50)), 2), "p95_ms": round(float(np.percentile(values, 95)), 2)}
 
 
-async def main() -> None:
+async def start(path: Path) -> tuple[Catalog, Recommender, float]:
+    t0 = time.perf_counter()
+    async with Store(path) as store:
+        catalog = await Catalog.load(store)
+    ranker = Recommender(catalog)
+    return catalog, ranker, time.perf_counter() - t0
+
+
+async def main(as_json: bool) -> None:
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
+        _, _, first = await start(Path(tmp) / "bench.sqlite3")
+        catalog, ranker, later = await start(Path(tmp) / "bench.sqlite3")
         async with Store(Path(tmp) / "bench.sqlite3") as store:
-            catalog = await Catalog.load(store)
-            ranker = Recommender(catalog)
             ids = [t.id for t in catalog.tracks]
             mine = [Rating("me", ids[i], int(rng.choice([-1, 1])), None, 0) for i in rng.choice(len(ids), 50, replace=False)]
             others = [MoodRating(f"u{k % 40}", ids[i], int(rng.choice([-1, 1])), float(rng.uniform(-1, 1)), float(rng.uniform(-1, 1)))
@@ -50,7 +64,7 @@ async def main() -> None:
                 collab = ranker.collaborative_scores(others, VA_POINTS[label])
                 ranker.match(target_for_label(label), 5, taste=taste, collaborative=collab, recent=recent)
                 t1 = time.perf_counter()
-                ranker.shift(VA_POINTS[label], "calm", 10, taste=taste, recent=recent)
+                ranker.shift(VA_POINTS[label], "calm", 5, taste=taste, recent=recent)
                 t2 = time.perf_counter()
                 await recommend(store, ranker, point=VA_POINTS[label], label=label, user="me")
                 t3 = time.perf_counter()
@@ -58,11 +72,23 @@ async def main() -> None:
                     match_ms.append((t1 - t0) * 1000)
                     shift_ms.append((t2 - t1) * 1000)
                     full_ms.append((t3 - t2) * 1000)
-    print(f"catalog: {len(catalog)} tracks; 200 warm requests")
-    print(f"match, 5 songs (taste + collaborative + repetition): {pct(match_ms)}")
-    print(f"shift, 10 songs (10 rankings):                       {pct(shift_ms)}")
-    print(f"recommend() with SQLite reads and the write:         {pct(full_ms)}")
+    report = {
+        "catalog_tracks": len(catalog), "package_size_kb": BUNDLED.stat().st_size // 1024,
+        "first_start_s": round(first, 2), "later_start_s": round(later, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "warm_requests": len(match_ms), "match_5": pct(match_ms), "shift": pct(shift_ms), "recommend_with_sqlite": pct(full_ms),
+    }
+    if as_json:
+        print(json.dumps(report))
+        return
+    print(f"catalog: {report['catalog_tracks']} tracks, {report['package_size_kb']} KB in the package; first start "
+          f"{report['first_start_s']} s, later start {report['later_start_s']} s; peak RSS {report['peak_rss_mb']} MB")
+    for name, key in (("match, 5 songs (taste + collaborative + repetition)", "match_5"), ("shift list (to its target)", "shift"),
+                      ("recommend() with SQLite reads and the write", "recommend_with_sqlite")):
+        print(f"{name:<52} p50 {report[key]['p50_ms']:6.2f} ms   p95 {report[key]['p95_ms']:6.2f} ms")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    asyncio.run(main(parser.parse_args().json))

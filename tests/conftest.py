@@ -13,6 +13,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FACES = ROOT / "tests" / "fixtures" / "faces"
 DEMO = ROOT / "bot" / "demo"
+# The project's shared data folder (read-only, beside the checkout; CI has it too). Tests that need
+# real songs or faces read it at test time and skip with a reason where it is absent.
+SHARED = Path(os.environ.get("MOODTUNE_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def music_data() -> Path:
+    """The labelled music datasets (shared/data/music), or a skip saying why not."""
+    folder = SHARED / "data" / "music"
+    if not (folder / "mood_mapper").is_dir():
+        pytest.skip(f"needs the shared music datasets at {folder} (set MOODTUNE_SHARED)")
+    return folder
 
 
 @pytest.fixture(autouse=True, scope="session")

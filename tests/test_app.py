@@ -88,3 +88,22 @@ async def test_settings_validation(core):
     assert s.target == "calm"
     rec = await app.songs_for_mood(label="sad", user="ann")
     assert rec.mode == "shift" and rec.target == "calm"
+
+
+async def test_groups_get_clean_lists_unless_the_group_allows_explicit(core):
+    app, _ = core
+    explicit_ids = {t.id for t in app.catalog.tracks if t.explicit}
+    ids = lambda rec: {s.track.id for s in rec.songs}  # noqa: E731
+    # angry music is where explicit songs fit best: a private chat gets them by default
+    private = await app.songs_for_mood(label="angry", user="ann", chat="dm", n=10)
+    assert ids(private) & explicit_ids
+    group = await app.songs_for_mood(label="angry", user="ann", chat="g", n=10, group=True)
+    assert len(group.songs) == 10 and not ids(group) & explicit_ids
+    # one member's own setting does not change what the group is shown; the group's setting does
+    await app.set_explicit(scope="user", id="ann", allowed=True)
+    assert not ids(await app.songs_for_mood(label="angry", user="ann", chat="g", n=10, group=True)) & explicit_ids
+    await app.set_explicit(scope="chat", id="g", allowed=True)
+    assert ids(await app.songs_for_mood(label="angry", user="ann", chat="g", n=10, group=True)) & explicit_ids
+    # and a person can turn them off for their private chat
+    await app.set_explicit(scope="user", id="bo", allowed=False)
+    assert not ids(await app.songs_for_mood(label="angry", user="bo", chat="dm2", n=10)) & explicit_ids

@@ -108,3 +108,36 @@ async def test_not_a_csv_is_a_clear_error(store, tmp_path):
 async def test_empty_catalog_file(store, tmp_path):
     with pytest.raises(CatalogError, match="No usable rows"):
         await import_csv(store, write(tmp_path, "id,name,artist,valence,energy\n"))
+
+
+async def test_spotify_tracks_layout_brings_popularity_explicit_and_genre(store, tmp_path):
+    path = write(tmp_path, (
+        "track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,energy,key,loudness,mode,"
+        "speechiness,acousticness,instrumentalness,liveness,valence,tempo,time_signature,track_genre\n"
+        f"{ID1},Gen Hoshino,Comedy,Comedy,73,230666,False,0.676,0.461,1,-6.746,0,0.143,0.0322,1.01e-06,0.358,0.715,87.917,4,acoustic\n"
+        f"{ID2},Rapper;Friend,X,Loud,55,149610,True,0.42,0.866,1,-4.2,1,0.0763,0.024,5.56e-06,0.101,0.267,140.5,4,hip-hop\n"
+    ))
+    report = await import_csv(store, path)
+    assert (report.imported, report.skipped, report.missing_optional) == (2, 0, ["year"])
+    catalog = await Catalog.load(store)
+    quiet, loud = catalog.get(ID1), catalog.get(ID2)
+    assert (quiet.popularity, quiet.explicit, quiet.genres, quiet.loudness) == (0.73, False, "acoustic", -6.746)
+    assert (loud.explicit, loud.genres, loud.artist) == (True, "hip-hop", "Rapper, Friend")
+    assert catalog.explicit[catalog.index[ID2]] and catalog.family[catalog.index[ID2]] == "hip hop"
+
+
+async def test_an_imported_catalog_is_ranked_by_the_learned_mood_models(store, tmp_path):
+    """A person's own catalog (no popularity, no genre) still gets the learned mapping."""
+    from core.music import target_for_label
+    from core.recommender import Recommender
+
+    path = write(tmp_path, (
+        "id,name,artist,valence,energy,tempo,mode,acousticness,danceability,instrumentalness,loudness\n"
+        f"{ID1},Still Water,Piano Person,0.20,0.05,70,1,0.98,0.30,0.92,-28\n"
+        f"{ID2},Jump Around,Party Crew,0.80,0.92,128,1,0.02,0.85,0.00,-4\n"
+        f"{ID3},Grey Rain,Sad Singer,0.10,0.25,75,0,0.85,0.35,0.00,-12\n"
+    ))
+    await import_csv(store, path, replace=True)
+    ranker = Recommender(await Catalog.load(store))
+    first = lambda label: ranker.match(target_for_label(label), 1)[0].track.title  # noqa: E731
+    assert (first("calm"), first("energetic"), first("sad")) == ("Still Water", "Jump Around", "Grey Rain")

@@ -215,3 +215,10 @@ async def test_group_ratings_blend_in_but_one_member_cannot_veto(store, recommen
     await store.rate("cy", vetoed.id, -1)
     again = await recommend(store, recommender, point=VA_POINTS["happy"], label="happy", user="cy", chat="trip", save=False)
     assert vetoed.id not in {s.track.id for s in again.songs}  # their own dislike does ban it
+
+
+def test_zero_ratings_give_the_same_list_as_no_taste(recommender):
+    for label in ("happy", "calm", "nostalgic"):
+        plain = recommender.match(target_for_label(label), 5)
+        empty = recommender.match(target_for_label(label), 5, taste=build_taste([], recommender.catalog))
+        assert [s.track.id for s in plain] == [s.track.id for s in empty]

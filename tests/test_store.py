@@ -142,3 +142,30 @@ async def test_concurrent_writers_on_one_connection_all_land(store):
     (n,) = await (await store.db.execute("SELECT COUNT(*) FROM ratings")).fetchone()
     (m,) = await (await store.db.execute("SELECT COUNT(*) FROM recommendations")).fetchone()
     assert (n, m) == (200, 50)
+
+
+async def test_a_version_2_database_gets_the_new_catalog_and_keeps_imports_and_ratings(tmp_path):
+    """Upgrading Moodtune: the old bundled rows are replaced by the new catalog, a person's own
+    imported tracks and ratings stay, and settings gain the explicit switch."""
+    from core.catalog import Catalog, bundled_version
+    from core.store import MIGRATIONS
+
+    path = tmp_path / "v2.sqlite3"
+    con = sqlite3.connect(path)
+    con.executescript(MIGRATIONS[1] + MIGRATIONS[2] + "\nPRAGMA user_version=2;")
+    old = "INSERT INTO tracks VALUES (?, ?, ?, 0.5, 0.5, 120, 1, 0.3, 0.5, 0, ?, NULL, 1990, ?)"
+    con.execute(old, ("0" * 22, "Gone Song", "Old Bundled", 1.0, "bundled"))
+    con.execute(old, ("1" * 22, "My Song", "Me", 0.2, "mine.csv"))
+    con.execute("INSERT INTO meta VALUES ('catalog_source', 'bundled+import')")
+    con.execute("INSERT INTO settings(scope, id, mode, target, list_length) VALUES ('chat', 'g', 'shift', 'calm', 7)")
+    con.execute("INSERT INTO ratings(user, track, recommendation, score, created_at) VALUES ('ann', ?, NULL, 1, 0)", ("1" * 22,))
+    con.commit()
+    con.close()
+    async with Store(path) as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+        catalog = await Catalog.load(store)
+        assert catalog.get("0" * 22) is None and catalog.get("1" * 22).title == "My Song"
+        assert len(catalog) > 100_000 and await store.get_meta("bundled_version") == bundled_version()
+        assert (await store.get_settings("chat", "g")).list_length == 7
+        assert (await store.set_settings("chat", "g", allow_explicit=True)).allow_explicit is True
+        assert [r.track for r in await store.ratings_of("ann")] == ["1" * 22]
