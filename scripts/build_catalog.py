@@ -29,9 +29,9 @@ Only the derived file is shipped; the sources are never copied into the project.
 from __future__ import annotations
 
 import argparse
-import ast
 import csv
 import gzip
+import io
 import sys
 from pathlib import Path
 from typing import Iterator, Optional
@@ -39,6 +39,7 @@ from typing import Iterator, Optional
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.catalog import CATALOG_COLUMNS, artist_key, dedupe_key  # noqa: E402
+from core.mood_fit import artist_genres  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "core" / "data" / "catalog.csv.gz"
 MAX_GENRES = 4
@@ -69,20 +70,6 @@ def tracks_114k_rows(folder: Path) -> Iterator[dict]:
                 "chart_hit": None, "decade": None,
                 **{k: r[k] for k in FEATURES + ("tempo", "mode", "loudness")},
             }
-
-
-def artist_genres(folder: Path) -> dict[str, list[str]]:
-    """Normalised artist name → Spotify's genres for that artist."""
-    out: dict[str, list[str]] = {}
-    with open(folder / "spotify_artist_genres" / "data_w_genres.csv", newline="", encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            try:
-                genres = ast.literal_eval(r["genres"])
-            except (ValueError, SyntaxError):
-                continue
-            if genres:
-                out.setdefault(artist_key(r["artists"]), [str(g) for g in genres])
-    return out
 
 
 def clean(r: dict) -> Optional[dict]:
@@ -140,7 +127,9 @@ def build(folder: Path, out: Path) -> dict:
         joined += bool(extra)
         row["genres"] = "|".join(list(dict.fromkeys(row["genres"] + extra))[:MAX_GENRES])
     out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(out, "wt", encoding="utf-8", newline="") as fh:
+    # mtime=0: the same sources give the same bytes (the store reloads the catalog when they change)
+    with open(out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz, \
+            io.TextIOWrapper(gz, encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=CATALOG_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in sorted(by_song.values(), key=lambda r: (r["artist"].lower(), r["title"].lower(), r["id"])):

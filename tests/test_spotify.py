@@ -14,8 +14,10 @@ from core.catalog import Track
 from core.spotify import SEARCH_LIMIT, SpotifyEnricher
 from core.store import Store
 
-LIVE = Track("4uLU6hMCjMI75M1A2tKUQC", "Never Gonna Give You Up", "Rick Astley", 0.9, 0.9, 113, 1, 0.1, 0.7, 0, 1, None, 1980)
-STALE = Track("7qiZfU4dY1lWllzX7mPBI3", "Shape of You", "Ed Sheeran", 0.9, 0.6, 96, 0, 0.6, 0.8, 0, 1, 2017, 2010)
+LIVE = Track("4uLU6hMCjMI75M1A2tKUQC", "Never Gonna Give You Up", "Rick Astley", 0.9, 0.9, 113, 1, 0.1, 0.7, 0,
+             popularity=1.0, year=None, decade=1980)
+STALE = Track("7qiZfU4dY1lWllzX7mPBI3", "Shape of You", "Ed Sheeran", 0.9, 0.6, 96, 0, 0.6, 0.8, 0,
+              popularity=1.0, year=2017, decade=2010)
 FRESH_ID = "0VjIjW4GlUZAMYd2vXMi3b"
 
 
