@@ -289,10 +289,11 @@ async def import_csv(store: Store, path: Path, replace: bool = False) -> ImportR
     )
 
 
-def bundled_tracks() -> list[Track]:
-    """The tracks of the catalog shipped in the package."""
+@lru_cache(maxsize=1)
+def bundled_tracks() -> tuple[Track, ...]:
+    """The tracks of the catalog shipped in the package (parsed once per process: 3 s)."""
     tracks, _, _ = read_csv(gzip.decompress(BUNDLED.read_bytes()).decode("utf-8"))
-    return tracks
+    return tuple(tracks)
 
 
 def bundled_version() -> str:

@@ -30,15 +30,19 @@ class Settings(BaseSettings):
     working_side: int = Field(1024, ge=224, description="photos are downscaled to this longest side")
 
     # faces
-    face_detector: str = Field("opencv", description="DeepFace detector backend")
+    face_detector: str = Field(
+        "blazeface",
+        description="'blazeface' (MediaPipe's BlazeFace, both ranges, bundled), 'blazeface-short', 'blazeface-full', "
+        "or a DeepFace detector backend: 'opencv' (Haar), 'yunet' (downloads its weights), 'ssd', 'mtcnn', ...",
+    )
     face_models: list[Path] = Field(
         default_factory=list, description="ONNX FER2013-style face-emotion models; default: the two bundled"
     )
     face_tta: bool = Field(True, description="average the face model over a mirrored copy")
     deepface_emotion: bool = Field(True, description="ensemble DeepFace's emotion model when available")
     max_faces: int = Field(8, ge=1, description="largest faces analysed per photo")
-    face_detect_side: int = Field(480, ge=160, description="longest side faces are searched at")
-    face_align: bool = Field(True, description="rotate faces upright by their eyes (DeepFace)")
+    face_detect_side: int = Field(480, ge=160, description="longest side faces are searched at (DeepFace detectors)")
+    face_align: bool = Field(True, description="turn faces upright by their eyes before reading them")
 
     # scene (OpenCLIP)
     clip_model: str = Field("ViT-B-32", description="OpenCLIP architecture name")

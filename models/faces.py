@@ -11,7 +11,9 @@ pick its PyTorch backend and want different weight files.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import os
 import threading
 from dataclasses import dataclass, field
@@ -30,8 +32,10 @@ os.environ.setdefault("DEEPFACE_LOG_LEVEL", "30")  # DeepFace prints INFO lines 
 log = logging.getLogger(__name__)
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
-# Both MIT-licensed FER2013 Xceptions; together they beat either alone on faces-dev (EVALUATION.md).
-BUNDLED_MODELS = (WEIGHTS / "fer2013_mini_xception.onnx", WEIGHTS / "fer2013_big_xception.onnx")
+# Which bundled models vote, with what weights and whether mirrored: chosen on two labelled sets
+# together by scripts/choose_face_ensemble.py (docs/EVALUATION.md).
+ENSEMBLE_PATH = WEIGHTS / "face_ensemble.json"
+TILE_MIN_SIDE = 400  # photos with a long side below this are searched whole only
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,41 @@ class XceptionEmotion:
         return self._session.run(None, {self._input: batch})[0]
 
 
+class FaceApiExpression:
+    """face-api.js's expression net (MIT; npm @vladmandic/face-api, converted by
+    scripts/convert_faceapi_expression.py) on onnxruntime: 112x112 RGB faces, padded to a square
+    the way face-api.js pads them, 7 classes reordered to ours."""
+
+    size = 112
+    # its classes: neutral, happy, sad, angry, fearful, disgusted, surprised → FACE_LABELS order
+    _order = [3, 5, 4, 1, 2, 6, 0]
+
+    def __init__(self, path: Path, *, tta: bool = True, threads: int = 1):
+        if not path.is_file():
+            raise FileNotFoundError(f"face-expression model not found: {path}")
+        self.name = path.stem + ("+flip" if tta else "")
+        self.tta = tta
+        self._session = _session(path, threads)
+
+    def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        out = []
+        for c in crops:
+            h, w = c.shape[:2]
+            side = max(h, w)
+            square = np.zeros((side, side, 3), np.uint8)
+            top, left = (side - h) // 2, (side - w) // 2
+            square[top : top + h, left : left + w] = c[:, :, :3]
+            out.append(cv2.resize(square, (self.size, self.size), interpolation=cv2.INTER_AREA if side > self.size else cv2.INTER_LINEAR))
+        return np.stack(out).astype(np.float32)
+
+    def predict(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        batch = self.preprocess(crops)
+        if self.tta:
+            batch = np.concatenate([batch, batch[:, :, ::-1, :]])
+        out = self._session.run(None, {"input": batch})[0][:, self._order]
+        return (out[: len(crops)] + out[len(crops) :]) / 2.0 if self.tta else out
+
+
 class DeepFaceEmotion:
     """DeepFace's emotion model, fed exactly as DeepFace.analyze feeds it (224x224 BGR in [0, 1])."""
 
@@ -148,29 +187,69 @@ class DeepFaceEmotion:
         return cls(client), ""
 
 
-class FaceAnalyzer:
-    """Detect faces with DeepFace and run the emotion ensemble on each."""
+class BlazeFaceDetector:
+    """BlazeFace (models/blazeface.py) with crops turned upright by the eyes — the default.
 
-    def __init__(
-        self,
-        *,
-        detector: str = "opencv",
-        detect_side: int = 480,
-        align: bool = True,
-        max_faces: int = 8,
-        models: Sequence[EmotionModel],
-    ):
-        if not models:
-            raise ValueError("FaceAnalyzer needs at least one emotion model")
-        self.detector = detector
+    Both ranges by default: the short-range net finds faces that fill the frame (selfies, portraits;
+    the full-range net misses most of them), the full-range net finds small faces (group photos);
+    their detections are merged, the more confident of two overlapping boxes kept, with those of
+    the full-range net on overlapping tiles of larger photos (small faces in group photos).
+    Timing per photo on one core: docs/EVALUATION.md."""
+
+    def __init__(self, variants: Sequence[str] = ("short", "full"), *, min_score: float = 0.5, margin: float = 1.25,
+                 align: bool = True, tile: bool = True):
+        from models.blazeface import BlazeFace
+
+        self.name = "blazeface" if len(variants) > 1 else f"blazeface-{variants[0]}"
+        self._nets = [BlazeFace(v, min_score=min_score) for v in variants]
+        self.margin = margin
+        self.align = align
+        self.tile = tile
+
+    def _tiles(self, h: int, w: int) -> list[tuple[int, int, int]]:
+        """(x, y, side) of overlapping squares 0.6 of the long side: a face a tenth of a group photo
+        wide is too small for either net on the whole photo, big enough on a tile."""
+        side = int(min(h, w, 0.6 * max(h, w)))
+        if max(h, w) < TILE_MIN_SIDE or side < 64:
+            return []
+        starts = lambda n: np.linspace(0, n - side, max(1, math.ceil((n - side) / (0.75 * side)) + 1)).astype(int)  # noqa: E731
+        return [(int(x), int(y), side) for y in starts(h) for x in starts(w)]
+
+    def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
+        from models.blazeface import Detection, aligned_crop, merge
+
+        h, w = rgb.shape[:2]
+        found = [d for net in self._nets for d in net.detect(rgb)]
+        if self.tile:
+            for x0, y0, side in self._tiles(h, w):
+                for d in self._nets[-1].detect(rgb[y0 : y0 + side, x0 : x0 + side]):
+                    found.append(Detection((d.box[0] + x0, d.box[1] + y0, d.box[2], d.box[3]),
+                                           tuple((px + x0, py + y0) for px, py in d.keypoints), d.score))
+        faces = []
+        for d in merge(found):
+            x, y, bw, bh = d.box
+            box = (max(0, int(round(x))), max(0, int(round(y))), int(round(min(bw, w - x))), int(round(min(bh, h - y))))
+            if box[2] < 8 or box[3] < 8:
+                continue
+            if self.align:
+                crop = aligned_crop(rgb, d, self.margin)
+            else:
+                crop = rgb[box[1] : box[1] + box[3], box[0] : box[0] + box[2]]
+            faces.append(DetectedFace(box=box, confidence=round(d.score, 4), crop=np.ascontiguousarray(crop)))
+        return faces
+
+
+class DeepFaceDetector:
+    """One of DeepFace's detector backends ('opencv' = Haar cascades, 'yunet', 'ssd', ...): the
+    image is searched at `detect_side` px; DeepFace aligns by the eyes where the backend finds them."""
+
+    def __init__(self, backend: str, *, detect_side: int = 480, align: bool = True):
+        self.name = backend
         self.detect_side = detect_side
         self.align = align
-        self.max_faces = max_faces
-        self.models = list(models)
         self._lock = threading.Lock()  # OpenCV's cascade classifier object is not thread-safe
 
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
-        """Faces in an RGB image, largest first; boxes in `rgb`'s pixel coordinates."""
         from deepface import DeepFace
 
         h, w = rgb.shape[:2]
@@ -179,7 +258,7 @@ class FaceAnalyzer:
         with self._lock:
             found = DeepFace.extract_faces(
                 img_path=np.ascontiguousarray(small[:, :, ::-1]),
-                detector_backend=self.detector,
+                detector_backend=self.name,
                 enforce_detection=False,
                 align=self.align,
                 color_face="rgb",
@@ -196,12 +275,51 @@ class FaceAnalyzer:
             if crop.size == 0:
                 continue
             faces.append(DetectedFace(box=box, confidence=min(conf, 1.0), crop=crop))
+        return faces
+
+
+def make_detector(name: str, *, detect_side: int = 480, align: bool = True):
+    """'blazeface' (both ranges), 'blazeface-short', 'blazeface-full', or any DeepFace detector backend name."""
+    if name == "blazeface":
+        return BlazeFaceDetector(align=align)
+    if name in ("blazeface-short", "blazeface-full"):
+        return BlazeFaceDetector((name.split("-")[1],), align=align)
+    return DeepFaceDetector(name, detect_side=detect_side, align=align)
+
+
+class FaceAnalyzer:
+    """Detect faces and run the emotion ensemble on each."""
+
+    def __init__(
+        self,
+        *,
+        detector: str = "blazeface",
+        detect_side: int = 480,
+        align: bool = True,
+        max_faces: int = 8,
+        models: Sequence[EmotionModel],
+        weights: Sequence[float] = (),
+    ):
+        if not models:
+            raise ValueError("FaceAnalyzer needs at least one emotion model")
+        self.detector = make_detector(detector, detect_side=detect_side, align=align)
+        self.max_faces = max_faces
+        self.models = list(models)
+        self.weights = list(weights)
+        if self.weights and len(self.weights) != len(self.models):
+            raise ValueError("one weight per emotion model")
+
+    def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
+        """Faces in an RGB image, largest first; boxes in `rgb`'s pixel coordinates."""
+        faces = self.detector.detect(rgb)
         faces.sort(key=lambda f: f.box[2] * f.box[3], reverse=True)
         return faces[: self.max_faces]
 
     def classify(self, crops: Sequence[np.ndarray]) -> np.ndarray:
-        """(n, 7) ensemble probabilities: the mean of every available model."""
-        return np.mean([m.predict(crops) for m in self.models], axis=0)
+        """(n, 7) ensemble probabilities: the weighted mean of every model (equal weights unless given)."""
+        weights = self.weights or [1.0] * len(self.models)
+        total = sum(weights)
+        return sum(w / total * m.predict(crops) for w, m in zip(weights, self.models))
 
     def analyze(self, rgb: np.ndarray) -> list[FaceResult]:
         faces = self.detect(rgb)
@@ -220,25 +338,46 @@ class FaceAnalyzer:
         ]
 
 
+def load_ensemble(path: Path = ENSEMBLE_PATH) -> dict:
+    """The shipped ensemble choice: {"weights": {model stem: weight}, "tta": bool, ...}."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _bundled_model(stem: str, tta: bool) -> EmotionModel:
+    path = WEIGHTS / f"{stem}.onnx"
+    return FaceApiExpression(path, tta=tta) if stem.startswith("faceapi") else XceptionEmotion(path, tta=tta)
+
+
 def build_face_analyzer(settings) -> tuple[FaceAnalyzer, list[str]]:
-    """The analyzer the settings ask for, and notes on models that could not be used."""
+    """The analyzer the settings ask for, and notes on models that could not be used.
+
+    Default: the shipped ensemble (face_ensemble.json). MOODTUNE_FACE_MODELS replaces it with
+    FER2013-style ONNX models of one's own, averaged with equal weights."""
     notes: list[str] = []
-    paths = settings.face_models or BUNDLED_MODELS
-    models: list[EmotionModel] = [XceptionEmotion(Path(p), tta=settings.face_tta) for p in paths]
+    if settings.face_models:
+        models: list[EmotionModel] = [XceptionEmotion(Path(p), tta=settings.face_tta) for p in settings.face_models]
+        weights: list[float] = []
+    else:
+        chosen = load_ensemble()
+        models = [_bundled_model(stem, settings.face_tta and chosen["tta"]) for stem in chosen["weights"]]
+        weights = list(chosen["weights"].values())
     if settings.deepface_emotion:
         extra, reason = DeepFaceEmotion.load(
             allow_download=settings.allow_downloads, connect_timeout=settings.download_connect_timeout
         )
         if extra is None:
-            log.warning("DeepFace emotion model unavailable, using the bundled model only: %s", reason)
+            log.warning("DeepFace emotion model unavailable, using the bundled models only: %s", reason)
             notes.append(f"DeepFace emotion model unavailable: {reason}")
         else:
             models.append(extra)
+            if weights:  # unmeasured here (no weights offline): it gets the mean weight of the others
+                weights.append(sum(weights) / len(weights))
     analyzer = FaceAnalyzer(
         detector=settings.face_detector,
         detect_side=settings.face_detect_side,
         align=settings.face_align,
         max_faces=settings.max_faces,
         models=models,
+        weights=weights,
     )
     return analyzer, notes

@@ -1,17 +1,29 @@
-"""Latency and memory of the photo pipeline: `python scripts/benchmark.py` (or `make bench`).
+"""Latency and memory of the photo pipeline: `python scripts/benchmark.py [--random-clip] [--baseline] [--json]`.
 
-Prints, over a fixed set of photos (the demo photos and the face fixtures, 10 in all), the warm
-per-photo latency p50/p95 of each stage and in total, the cold start to the first answer, and the
-peak memory (max RSS) of the process. `--random-clip` runs OpenCLIP's real ViT-B-32 code with
-random weights when the pretrained ones are not downloaded: the timing is that of the real model,
-the readings are meaningless.
+Over a fixed set of photos — the demo photos, plus face photos from `--faces DIR` (default: the
+shared faces-dev images beside the checkout, when present) — prints the warm per-photo latency
+p50/p95 of each stage and in total, the cold start to the first answer, and the peak memory (max
+RSS) of the process. `--random-clip` runs OpenCLIP's real code with random weights when the
+pretrained ones are not downloaded (MOODTUNE_CLIP_MODEL picks the architecture): the timing is that
+of the real model, the readings are meaningless.
+
+`--baseline` also runs, in the same process and on the same photos, what a straightforward bot
+would do (the seed projects' way): `DeepFace.analyze(actions=["emotion"])` with DeepFace's default
+detector, and OpenCLIP in PyTorch encoding the mood prompts on every call. DeepFace's emotion
+weights cannot be downloaded here, so the baseline uses its architecture with random weights (the
+time is the same; the answers are not used). `--json` prints one JSON object:
+{"moodtune": {"total_p50_ms", "total_p95_ms", "stages": {...}}, "baseline": {...}, "ratio_p50",
+"cold_start_s", "peak_rss_mb"}.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,14 +32,113 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PHOTOS = sorted((ROOT / "bot" / "demo").glob("*.jpg")) + sorted((ROOT / "tests" / "fixtures" / "faces").glob("*.jpg"))
+DEMO = sorted((ROOT / "bot" / "demo").glob("*.jpg"))
+DEFAULT_FACES = ROOT.parent / "shared" / "data" / "faces-dev" / "images"
+
+
+def photos(faces_dir: Path | None, n_faces: int) -> list[bytes]:
+    paths = list(DEMO)
+    if faces_dir and faces_dir.is_dir():
+        faces = sorted(faces_dir.glob("*.jpg"))
+        paths += faces[:: max(1, len(faces) // n_faces)][:n_faces]
+    return [p.read_bytes() for p in paths]
+
+
+def pct(values) -> dict[str, float]:
+    return {"p50_ms": round(float(np.percentile(values, 50)), 1), "p95_ms": round(float(np.percentile(values, 95)), 1)}
+
+
+def deepface_emotion_stand_in(home: Path) -> None:
+    """DeepFace's emotion CNN (its published Keras architecture: 48x48 grey → 7) with random weights,
+    saved where DeepFace's onnx backend loads it, so DeepFace.analyze runs for timing."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    inits, nodes = [], []
+
+    def w(name, shape):
+        inits.append(numpy_helper.from_array((rng.standard_normal(shape) * 0.05).astype(np.float32), name))
+        return name
+
+    x = "t"
+    nodes.append(helper.make_node("Transpose", ["x"], [x], perm=[0, 3, 1, 2]))
+    layers = [("conv", 64, 1, 5), ("maxpool", 5, 2), ("conv", 64, 64, 3), ("conv", 64, 64, 3), ("avgpool", 3, 2),
+              ("conv", 128, 64, 3), ("conv", 128, 128, 3), ("avgpool", 3, 2)]
+    for i, layer in enumerate(layers):
+        out = f"l{i}"
+        if layer[0] == "conv":
+            _, o, c, k = layer
+            nodes.append(helper.make_node("Conv", [x, w(f"w{i}", (o, c, k, k)), w(f"b{i}", (o,))], [out + "c"]))
+            nodes.append(helper.make_node("Relu", [out + "c"], [out]))
+        else:
+            op = "MaxPool" if layer[0] == "maxpool" else "AveragePool"
+            nodes.append(helper.make_node(op, [x], [out], kernel_shape=[layer[1]] * 2, strides=[layer[2]] * 2))
+        x = out
+    nodes.append(helper.make_node("Flatten", [x], ["f"], axis=1))
+    dims = [128, 1024, 1024, 7]
+    x = "f"
+    for j in range(3):
+        nodes.append(helper.make_node("Gemm", [x, w(f"fw{j}", (dims[j] if j else 128, dims[j + 1])), w(f"fb{j}", (dims[j + 1],))], [f"d{j}"]))
+        x = f"d{j}"
+    nodes.append(helper.make_node("Softmax", [x], ["y"], axis=1))
+    graph = helper.make_graph(nodes, "deepface_emotion_random", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 48, 48, 1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 7])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = home / ".deepface" / "weights" / "facial_expression_model_weights.onnx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(path))
+
+
+def baseline(data: list[bytes], clip_model: str, rounds: int) -> dict:
+    """The seed-style pipeline, timed per photo: DeepFace.analyze + OpenCLIP encoding prompts per call."""
+    import cv2
+    import open_clip
+    import torch
+    from PIL import Image
+
+    from core.emotions import LABELS
+
+    os.environ["DEEPFACE_HOME"] = tempfile.mkdtemp(prefix="moodtune-baseline-")
+    deepface_emotion_stand_in(Path(os.environ["DEEPFACE_HOME"]))
+    from deepface import DeepFace
+
+    torch.manual_seed(0)
+    model, _, preprocess = open_clip.create_model_and_transforms(clip_model, pretrained=None)
+    model.eval()
+    tokenizer = open_clip.get_tokenizer(clip_model)
+    prompts = [f"a photo that feels {label}" for label in LABELS]
+    times = []
+
+    def one(blob: bytes) -> None:
+        bgr = cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_COLOR)
+        DeepFace.analyze(bgr, actions=["emotion"], enforce_detection=False, silent=True)
+        with torch.no_grad():
+            image = preprocess(Image.fromarray(bgr[:, :, ::-1])).unsqueeze(0)
+            text = model.encode_text(tokenizer(prompts))
+            img = model.encode_image(image)
+            (img / img.norm(dim=-1, keepdim=True) @ (text / text.norm(dim=-1, keepdim=True)).T).softmax(dim=-1)
+
+    one(data[0])  # warm
+    for _ in range(rounds):
+        for blob in data:
+            t0 = time.perf_counter()
+            one(blob)
+            times.append((time.perf_counter() - t0) * 1000)
+    return {"total_p50_ms": pct(times)["p50_ms"], "total_p95_ms": pct(times)["p95_ms"]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="passes over the photo set")
-    parser.add_argument("--random-clip", action="store_true", help="random ViT-B-32 weights if none are cached")
+    parser.add_argument("--random-clip", action="store_true", help="random CLIP weights if none are cached")
+    parser.add_argument("--baseline", action="store_true", help="also time the seed-style pipeline in this process")
+    parser.add_argument("--faces", type=Path, default=DEFAULT_FACES, help="a folder of face photos to add")
+    parser.add_argument("--n-faces", type=int, default=6)
+    parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args()
+    say = (lambda *a: None) if args.json else print
 
     t0 = time.perf_counter()
     from core.pipeline import Pipeline, load_models
@@ -42,12 +153,12 @@ def main() -> None:
 
         torch.manual_seed(0)  # the same random weights every run, so the on-disk caches apply
         models.scene = load_clip(settings.clip_model, None, settings.clip_cache_dir, threads=settings.scene_threads)
-        print(f"scene: {settings.clip_model} with RANDOM weights (timing only)")
+        say(f"scene: {settings.clip_model} with RANDOM weights (timing only)")
     elif models.scene is None:
-        print(f"scene: unavailable ({models.scene_reason})")
+        say(f"scene: unavailable ({models.scene_reason})")
     pipeline = Pipeline(models, settings)
     pipeline.warm()
-    data = [p.read_bytes() for p in PHOTOS]
+    data = photos(args.faces, args.n_faces)
     pipeline.analyze(data[0])
     cold = time.perf_counter() - t0
 
@@ -58,27 +169,30 @@ def main() -> None:
             for stage, ms in reading.timings_ms.items():
                 timings.setdefault(stage, []).append(ms)
     pipeline.close()
-
-    print(f"photos: {len(data)} x {args.rounds} rounds; face models: "
-          f"{', '.join(m.name for m in models.faces.models) if models.faces else 'none'}")
+    stages = {s: pct(timings.get(s, [0.0])) for s in ("decode", "faces", "scene", "color", "fusion", "total")}
+    report = {
+        "photos": len(data), "rounds": args.rounds, "scene_model": settings.clip_model if models.scene else None,
+        "face_detector": settings.face_detector,
+        "face_models": [m.name for m in models.faces.models] if models.faces else [],
+        "moodtune": {"total_p50_ms": stages["total"]["p50_ms"], "total_p95_ms": stages["total"]["p95_ms"], "stages": stages},
+        "cold_start_s": round(cold, 2),
+    }
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # before the baseline loads its models
+    if args.baseline:
+        report["baseline"] = baseline(data, settings.clip_model, args.rounds)
+        report["ratio_p50"] = round(report["baseline"]["total_p50_ms"] / report["moodtune"]["total_p50_ms"], 2)
+    if args.json:
+        print(json.dumps(report))
+        return
+    print(f"photos: {len(data)} x {args.rounds} rounds; detector {report['face_detector']}; face models: {', '.join(report['face_models'])}")
     print(f"{'stage':<8}{'p50 ms':>9}{'p95 ms':>9}")
-    for stage in ("decode", "faces", "scene", "color", "fusion", "total"):
-        values = np.array(timings.get(stage, [0.0]))
-        print(f"{stage:<8}{np.percentile(values, 50):>9.1f}{np.percentile(values, 95):>9.1f}")
-    print(f"cold start to first answer: {cold:.1f} s")
-    print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    print(f"memory while serving (RSS after the runs): {current_rss_mb():.0f} MB")
-
-
-def current_rss_mb() -> float:
-    """Resident memory now (Linux /proc; 0 where it is not available)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    for stage, v in stages.items():
+        print(f"{stage:<8}{v['p50_ms']:>9.1f}{v['p95_ms']:>9.1f}")
+    print(f"cold start to first answer: {cold:.1f} s; peak memory (max RSS, Moodtune alone): {report['peak_rss_mb']} MB")
+    if args.baseline:
+        b = report["baseline"]
+        print(f"baseline (DeepFace.analyze + OpenCLIP prompts per call): p50 {b['total_p50_ms']} ms, p95 {b['total_p95_ms']} ms "
+              f"→ Moodtune is {report['ratio_p50']}x faster at p50")
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ What the script does, and why:
   114k set, the decade and the chart flag from the hit predictor); among duplicates the most popular
   release is kept.
 - drops what is not a song people would want suggested: spoken word (speechiness > 0.66, Spotify's
-  own threshold), tracks under 60 s, tempo 0, and the 114k set's 'comedy' and 'sleep' genres (stand-up
-  and white noise, which would otherwise win every 'calm' list);
+  own threshold), tracks under 60 s, tempo 0, and the 114k set's 'comedy', 'sleep', 'children' and
+  'kids' genres (stand-up, white noise and nursery rhymes, which would otherwise win calm and happy
+  lists on popularity: "Baby Shark" led a happy list before they went);
 - keeps popularity only where it is known (0–1), the explicit flag only where known, up to
   MAX_GENRES genres (the track's own first, then its artist's), the chart flag, the decade;
 - writes the columns the catalog reads, rounded, sorted, gzip-compressed.
@@ -43,7 +44,7 @@ from core.mood_fit import artist_genres  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "core" / "data" / "catalog.csv.gz"
 MAX_GENRES = 4
-DROPPED_GENRES = {"comedy", "sleep"}
+DROPPED_GENRES = {"comedy", "sleep", "children", "kids"}
 FEATURES = ("valence", "energy", "acousticness", "danceability", "instrumentalness", "speechiness")
 
 

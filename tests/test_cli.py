@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.eval import score
-from tests.conftest import DEMO, FACES, ROOT
+from tests.conftest import DEMO, ROOT
 
 KEYS = {"file", "label", "confidence", "valence", "arousal", "top", "faces", "signals", "timings_ms", "error"}
 
@@ -47,9 +47,9 @@ def test_json_lines_one_per_photo_bad_files_do_not_stop_the_rest(analyzed):
 
 
 def test_human_output_names_the_mood_and_the_problem(python):
-    proc = run(python, "-m", "bot", "analyze", str(DEMO / "smile.jpg"), str(ROOT / "pyproject.toml"))
+    proc = run(python, "-m", "bot", "analyze", str(DEMO / "astronaut.jpg"), str(ROOT / "pyproject.toml"))
     assert proc.returncode == 0, proc.stderr
-    assert "smile.jpg: happy (" in proc.stdout and "face 1 at" in proc.stdout
+    assert "astronaut.jpg: happy (" in proc.stdout and "face 1 at" in proc.stdout
     assert "pyproject.toml: ✗ That file isn't an image I can read (text file)." in proc.stdout
 
 
@@ -68,8 +68,13 @@ def test_run_without_tokens_explains_and_runs_the_demo(python):
     assert "astronaut.jpg: happy" in proc.stdout
 
 
-def test_eval_on_fixture_faces_reports_metrics(python):
-    proc = run(python, "-m", "core.eval", "faces", str(FACES), "--face-crops", "--json")
+def test_eval_on_fixture_faces_reports_metrics(python, face_files, tmp_path):
+    import shutil
+
+    for path in face_files.values():
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "labels.csv").write_text("file,label\n" + "".join(f"{p.name},{lab}\n" for lab, p in face_files.items()))
+    proc = run(python, "-m", "core.eval", "faces", str(tmp_path), "--face-crops", "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert {"n", "skipped", "accuracy", "macro_f1", "per_class", "confusion"} <= set(report)
@@ -77,11 +82,11 @@ def test_eval_on_fixture_faces_reports_metrics(python):
     assert report["per_class"]["happy"]["support"] == 1
 
 
-def test_eval_skips_and_counts_labels_outside_the_seven(python, tmp_path):
+def test_eval_skips_and_counts_labels_outside_the_seven(python, tmp_path, face_files):
     import shutil
 
-    for name in ("Howard_Dean_0006.jpg", "Bo_Ryan_0001.jpg"):
-        shutil.copy(FACES / name, tmp_path / name)
+    for label in ("happy", "surprise"):
+        shutil.copy(face_files[label], tmp_path / face_files[label].name)
     (tmp_path / "labels.csv").write_text("file,label\nHoward_Dean_0006.jpg,happy\nBo_Ryan_0001.jpg,contempt\n")
     proc = run(python, "-m", "core.eval", "faces", str(tmp_path), "--json")
     report = json.loads(proc.stdout)

@@ -92,7 +92,7 @@ async def test_slash_command_defers_then_answers_with_embed_and_buttons(dc):
 
 async def test_rating_button_stores_and_edits_the_view(dc):
     client, app, api = dc
-    await slash_mood(client, api, DEMO / "smile.jpg")
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
     followup = api.sent("followup")[-1]
     components = followup["components"]
     custom_id = next(c["custom_id"] for row in components for c in row["components"] if c["label"] == "3 👎")
@@ -109,7 +109,7 @@ async def test_rating_button_stores_and_edits_the_view(dc):
 
 async def test_reactions_rate_the_list_and_numbers_like_one_song(dc):
     client, app, api = dc
-    await slash_mood(client, api, DEMO / "smile.jpg")
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
     ((message_id, rec_id),) = await app.store.db.execute_fetchall("SELECT message_id, recommendation FROM messages")
     base = {"user_id": "42", "channel_id": CHANNEL, "message_id": message_id, "type": 0, "burst": False, "burst_colors": []}
     await dispatch(client, "parse_message_reaction_add", {**base, "emoji": {"id": None, "name": "👎"}})
@@ -131,7 +131,7 @@ async def test_context_menu_soundtrack_this(dc):
 async def test_soundtrack_for_the_channel(dc):
     client, app, api = dc
     await slash_mood(client, api, DEMO / "astronaut.jpg")
-    await slash_mood(client, api, DEMO / "smile.jpg", name="two.jpg")
+    await slash_mood(client, api, DEMO / "astronaut.jpg", name="two.jpg")
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c3", "name": "soundtrack", "type": 1}))
     embed = api.sent("followup")[-1]["embeds"][0]
     assert "Soundtrack of 2 photos" in embed["title"] and embed["description"].count("open.spotify.com") == 8
@@ -156,7 +156,7 @@ async def test_photo_that_mentions_the_bot_gets_a_reply(dc):
 
 async def test_forget_and_mode(dc):
     client, app, api = dc
-    await slash_mood(client, api, DEMO / "smile.jpg")
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c4", "name": "mode", "type": 1, "options": [
         {"name": "mode", "type": 3, "value": "shift"}, {"name": "target", "type": 3, "value": "calm"}]}))
     assert "shift toward calm" in api.sent("callback")[-1]["data"]["content"]

@@ -51,7 +51,7 @@ def test_bad_bytes_raise_a_user_readable_error(pipeline):
 
 
 def test_concurrent_calls_give_the_same_readings(pipeline):
-    photos = [(DEMO / n).read_bytes() for n in ("astronaut.jpg", "smile.jpg", "cat.jpg", "coffee.jpg")] * 2
+    photos = [(DEMO / n).read_bytes() for n in ("astronaut.jpg", "rocket.jpg", "cat.jpg", "coffee.jpg")] * 2
     sequential = [pipeline.analyze(b).distribution for b in photos]
     with ThreadPoolExecutor(4) as pool:
         parallel = list(pool.map(lambda b: pipeline.analyze(b).distribution, photos))
@@ -117,7 +117,7 @@ def test_missing_clip_weights_degrade_the_reading_and_warn_once(settings, caplog
     assert models.scene is None and "downloads are off" in models.scene_reason
     assert sum("Scene analysis unavailable" in r.message for r in caplog.records) == 1
     p = Pipeline(models, s)
-    reading = p.analyze((DEMO / "smile.jpg").read_bytes())
+    reading = p.analyze((DEMO / "astronaut.jpg").read_bytes())
     scene = {sig.name: sig for sig in reading.signals}["scene"]
     assert not scene.available and scene.weight == 0
     assert "OpenCLIP weights not downloaded" in reading.explanation
