@@ -1,6 +1,6 @@
 """Build the bundled catalog `core/data/catalog.csv.gz` from two public Spotify track datasets.
 
-    python scripts/build_catalog.py ../shared/data/music [--out core/data/catalog.csv.gz]
+    python scripts/build_catalog.py SHARED/data/music [--out core/data/catalog.csv.gz]
 
 The folder holds the sources as they are published (each with a SOURCES.tsv naming its origin):
 - `hit_predictor/dataset-of-*.csv` — 'Spotify Hit Predictor Dataset' (F. Ansari): tracks 1960–2019

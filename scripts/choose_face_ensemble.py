@@ -2,8 +2,11 @@
 
     python scripts/choose_face_ensemble.py FACES_DEV_DIR FER2013_PUBLIC_DIR [--write] [--json]
 
-Both folders hold images and a labels.csv (file,label); every image is treated as a face crop.
-For each bundled model — the FER2013 mini- and big-Xception and face-api.js's expression net —
+Both folders hold images and a labels.csv (file,label). faces-dev's photos are read the way the
+bot reads a photo — the default detector finds the face and turns it upright by the eyes (where it
+finds none, the whole photo is the crop); FER2013's 48-px images are already face crops and are
+read as such (as `python -m core.eval faces DIR --face-crops` reads them).
+For each bundled model — the FER2013 mini-Xception and face-api.js's expression net —
 with and without mirror test-time augmentation, the script computes 7-class probabilities once,
 then searches the weights of a weighted average (steps of 0.1 over every subset of models) for the
 best *mean over the two sets* of (accuracy + macro-F1) / 2, so neither set decides alone (within
@@ -31,25 +34,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.emotions import FACE_LABELS  # noqa: E402
 from core.eval import _ece, _fit_platt, read_labels, score  # noqa: E402
 from core.images import ImageError, decode_image  # noqa: E402
-from models.faces import ENSEMBLE_PATH, WEIGHTS, FaceApiExpression, XceptionEmotion  # noqa: E402
+from models.faces import ENSEMBLE_PATH, WEIGHTS, BlazeFaceDetector, FaceApiExpression, XceptionEmotion  # noqa: E402
 
 MODELS = {
     "fer2013_mini_xception": lambda tta: XceptionEmotion(WEIGHTS / "fer2013_mini_xception.onnx", tta=tta),
-    "fer2013_big_xception": lambda tta: XceptionEmotion(WEIGHTS / "fer2013_big_xception.onnx", tta=tta),
     "faceapi_expression": lambda tta: FaceApiExpression(WEIGHTS / "faceapi_expression.onnx", tta=tta),
 }
 
 
-def load_set(folder: Path) -> tuple[list[np.ndarray], np.ndarray]:
+def load_set(folder: Path, detect: bool) -> tuple[list[np.ndarray], np.ndarray, int]:
+    """Face crops (made by the detector when `detect`), their labels, and how many the detector made."""
+    detector = BlazeFaceDetector() if detect else None
     rows, _ = read_labels(folder)
-    crops, labels = [], []
+    crops, labels, detected = [], [], 0
     for path, label in rows:
         try:
-            crops.append(decode_image(path.read_bytes()).rgb)
-            labels.append(FACE_LABELS.index(label))
+            rgb = decode_image(path.read_bytes()).rgb
         except (ImageError, OSError):
             continue
-    return crops, np.array(labels)
+        faces = detector.detect(rgb) if detector else []
+        crops.append(max(faces, key=lambda f: f.box[2] * f.box[3]).crop if faces else rgb)
+        detected += bool(faces)
+        labels.append(FACE_LABELS.index(label))
+    return crops, np.array(labels), detected
 
 
 def predictions(crops: list[np.ndarray]) -> dict[tuple[str, bool], np.ndarray]:
@@ -123,9 +130,9 @@ def main() -> None:
     names = {"faces-dev": args.faces_dev, "fer2013-public": args.fer_public}
     data = {}
     for key, folder in names.items():
-        crops, truth = load_set(folder)
+        crops, truth, detected = load_set(folder, detect=key == "faces-dev")
         data[key] = (predictions(crops), truth)
-        print(f"{key}: {len(crops)} faces", file=sys.stderr)
+        print(f"{key}: {len(crops)} faces, {detected} found by the detector", file=sys.stderr)
     table = {}
     for (name, tta) in data["faces-dev"][0]:
         table[f"{name}{'+flip' if tta else ''}"] = {k: metrics(p[(name, tta)], t) for k, (p, t) in data.items()}
@@ -133,8 +140,6 @@ def main() -> None:
     chosen = {k: metrics(combine(p, tta, weights), t) for k, (p, t) in data.items()}
     label = " + ".join(f"{w:.1f}×{n}" for n, w in weights.items()) + (" (+flip)" if tta else "")
     table[f"chosen: {label}"] = chosen
-    table["previous: 0.5×mini + 0.5×big (+flip)"] = {
-        k: metrics(combine(p, True, {"fer2013_mini_xception": 0.5, "fer2013_big_xception": 0.5}), t) for k, (p, t) in data.items()}
     cross = {}
     for fit_on, score_on in (("faces-dev", "fer2013-public"), ("fer2013-public", "faces-dev")):
         c_tta, c_w, _ = best([data[fit_on]])

@@ -1,6 +1,6 @@
 """Fit the mood models (core/data/mood_model.json) on human mood labels.
 
-    python scripts/fit_mood_model.py ../shared/data/music [--out core/data/mood_model.json]
+    python scripts/fit_mood_model.py SHARED/data/music [--out core/data/mood_model.json]
 
 Reads the labelled datasets in the folder (mood_mapper, spotify_mood_playlists, gracie_4mood,
 playmood, deezer_mood; the label table is in core/mood_fit.py), joins them to the bundled catalog

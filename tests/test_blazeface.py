@@ -81,3 +81,11 @@ def test_the_confidence_calibration_in_use_is_the_one_fitted_for_the_ensemble():
 
     fitted = json.loads(ENSEMBLE_PATH.read_text())["calibration"]
     assert (fusion.FACE_PLATT_A, fusion.FACE_PLATT_B) == (fitted["a"], fitted["b"])
+
+
+def test_haar_through_deepface_stays_selectable():
+    """MOODTUNE_FACE_DETECTOR=opencv still works offline (DeepFace's Haar cascades)."""
+    from models.faces import make_detector
+
+    faces = make_detector("opencv").detect(rgb(DEMO / "astronaut.jpg"))
+    assert len(faces) >= 1 and faces[0].crop.ndim == 3

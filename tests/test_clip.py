@@ -147,3 +147,13 @@ def test_different_weights_never_share_caches(tmp_path):
     b = C.load_clip(TINY, None, tmp_path)
     assert not np.allclose(a.text_embeddings, b.text_embeddings)
     assert len(list(tmp_path.glob("text-*.npy"))) == 2 and len(list(tmp_path.glob("visual-*.onnx"))) == 2
+
+
+def test_the_default_scene_model_names_its_weights_and_fails_fast_offline(tmp_path):
+    """ViT-B-32-256/datacomp_s34b_b86k resolves to its OpenCLIP checkpoint; offline it says what to do."""
+    from core.settings import Settings
+
+    s = Settings()
+    assert (s.clip_model, s.clip_pretrained) == ("ViT-B-32-256", "datacomp_s34b_b86k")
+    with pytest.raises(C.WeightsUnavailable, match="downloads are off"):
+        C.resolve_weights(s.clip_model, s.clip_pretrained, tmp_path, allow_download=False, connect_timeout=1)
