@@ -114,19 +114,19 @@ class ClipScorer:
         cache_dir: Optional[Path],
         logit_scale: float = 100.0,
         image_session=None,
+        text_embeddings: Optional[np.ndarray] = None,
     ):
-        import torch
-
-        self.model = model.eval()
+        self.model = model.eval() if model is not None else None
         self.image_session = image_session  # onnxruntime session of the image tower, or None: eager torch
-        weights_id = fingerprint(model)
-        self.preprocess = preprocess
+        self.preprocess = preprocess  # → a torch tensor (OpenCLIP's) or a numpy array (numpy_preprocess)
         self.tokenizer = tokenizer
         self.logit_scale = logit_scale
-        self._torch = torch
         classes = prompt_set()
         self.class_names = list(classes)
-        self.text_embeddings = self._class_embeddings(classes, weights_id, cache_dir)
+        self.text_file: Optional[Path] = None
+        if text_embeddings is None:
+            text_embeddings = self._class_embeddings(classes, fingerprint(model), cache_dir)
+        self.text_embeddings = text_embeddings
         self._mood_idx = [i for i, c in enumerate(self.class_names) if c.startswith("mood:")]
         self._scene_idx = [i for i, c in enumerate(self.class_names) if c.startswith("scene:")]
         if image_session is not None:
@@ -137,6 +137,7 @@ class ClipScorer:
     def _class_embeddings(self, classes: Mapping[str, Sequence[str]], weights_id: str, cache_dir: Optional[Path]) -> np.ndarray:
         key = hashlib.sha256(json.dumps([weights_id, classes], sort_keys=True).encode()).hexdigest()[:16]
         path = cache_dir / f"text-{key}.npy" if cache_dir else None
+        self.text_file = path
         if path is not None and path.is_file():
             try:
                 cached = np.load(path)
@@ -155,7 +156,8 @@ class ClipScorer:
 
     def encode_text_classes(self, classes: Mapping[str, Sequence[str]]) -> np.ndarray:
         """One unit vector per class: the normalised mean of its normalised prompt embeddings."""
-        torch = self._torch
+        import torch
+
         out = []
         with torch.inference_mode():
             for prompts in classes.values():
@@ -167,13 +169,15 @@ class ClipScorer:
 
     def embed_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
         """Unit image embeddings for RGB uint8 arrays (a batch is one forward pass)."""
-        torch = self._torch
-        batch = torch.stack([self.preprocess(Image.fromarray(im)) for im in images])
+        crops = [self.preprocess(Image.fromarray(im)) for im in images]
         if self.image_session is not None:
-            emb = self.image_session.run(None, {"image": batch.numpy()})[0]
+            batch = np.stack([np.asarray(c, dtype=np.float32) for c in crops])
+            emb = self.image_session.run(None, {"image": batch})[0]
         else:
+            import torch
+
             with torch.inference_mode():
-                emb = self.model.encode_image(batch).float().numpy()
+                emb = self.model.encode_image(torch.stack(crops)).float().numpy()
         return emb / np.linalg.norm(emb, axis=-1, keepdims=True)
 
     def score(self, rgb: np.ndarray) -> SceneResult:
@@ -198,6 +202,67 @@ class ClipScorer:
         return SceneResult(moods=moods, scenes=scenes, margin=top[0] - (top[1] if len(top) > 1 else 0.0))
 
 
+_PIL_FILTERS = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR, "nearest": Image.NEAREST}
+
+
+def numpy_preprocess(image_size: int, mean: Sequence[float], std: Sequence[float], interpolation: str = "bicubic"):
+    """OpenCLIP's evaluation transform without PyTorch: resize the shortest side to `image_size`
+    (PIL, as torchvision does for PIL images), centre-crop, scale to 0..1, normalise → (3, H, W)."""
+    m = np.asarray(mean, np.float32)[:, None, None]
+    sd = np.asarray(std, np.float32)[:, None, None]
+    resample = _PIL_FILTERS.get(interpolation, Image.BICUBIC)
+
+    def run(img: Image.Image) -> np.ndarray:
+        w, h = img.size
+        # torchvision's rule: the short side becomes image_size, the long one int(image_size * long / short)
+        size = (image_size, int(image_size * h / w)) if w <= h else (int(image_size * w / h), image_size)
+        img = img.convert("RGB").resize(size, resample)
+        left, top = int(round((img.width - image_size) / 2.0)), int(round((img.height - image_size) / 2.0))
+        img = img.crop((left, top, left + image_size, top + image_size))
+        return (np.asarray(img, np.float32).transpose(2, 0, 1) / 255.0 - m) / sd
+
+    return run
+
+
+def _manifest_path(cache_dir: Path, model_name: str, pretrained: str) -> Path:
+    """Where a prepared scene model is described. Keyed by the model, the prompts and the weights:
+    a local file by its path, size and mtime (never reading its 600 MB), a pretrained tag by name."""
+    if os.path.isfile(pretrained):
+        st = os.stat(pretrained)
+        source = f"file|{os.path.realpath(pretrained)}|{st.st_size}|{st.st_mtime_ns}"
+    else:
+        source = f"tag|{pretrained}"
+    ident = f"{model_name}|{source}|{json.dumps(prompt_set(), sort_keys=True)}"
+    return cache_dir / f"scene-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.json"
+
+
+def _load_prepared(manifest: Path, threads: int) -> Optional["ClipScorer"]:
+    """The scorer straight from its cached pieces (ONNX image tower, text embeddings, transform
+    settings): no PyTorch, no OpenCLIP, no 600 MB of weights in memory. None if anything is missing."""
+    try:
+        info = json.loads(manifest.read_text())
+        text = np.load(manifest.parent / info["text"])
+        session = _onnx_session((manifest.parent / info["onnx"]).read_bytes(), threads)
+    except (OSError, ValueError, KeyError) as exc:
+        log.info("scene model cache %s not usable (%s); building from the weights", manifest, exc)
+        return None
+    preprocess = numpy_preprocess(info["image_size"], info["mean"], info["std"], info["interpolation"])
+    return ClipScorer(None, preprocess, None, cache_dir=None, logit_scale=info["logit_scale"], image_session=session,
+                      text_embeddings=text)
+
+
+def _write_prepared(manifest: Path, scorer: "ClipScorer", model, onnx_file: Path, text_file: Path, cfg: Mapping) -> None:
+    size = model.visual.image_size
+    size = size[0] if isinstance(size, (tuple, list)) else size
+    mean = cfg.get("mean") or getattr(model.visual, "image_mean", None) or (0.48145466, 0.4578275, 0.40821073)
+    std = cfg.get("std") or getattr(model.visual, "image_std", None) or (0.26862954, 0.26130258, 0.27577711)
+    info = {"onnx": onnx_file.name, "text": text_file.name, "logit_scale": scorer.logit_scale, "image_size": int(size),
+            "mean": list(mean), "std": list(std), "interpolation": cfg.get("interpolation", "bicubic")}
+    tmp = manifest.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(info))
+    os.replace(tmp, manifest)
+
+
 def fingerprint(model) -> str:
     """A short id of a model's weights: the hash of the first values of every parameter.
 
@@ -215,9 +280,9 @@ def image_session(model, cache_dir: Optional[Path], threads: int):
     """The image tower as an onnxruntime session (about 1.8x faster than eager PyTorch on 2 cores).
 
     The graph is exported once per weights and cached as `<cache>/visual-<fingerprint>.onnx`.
-    Returns None (eager PyTorch is used) if the export fails — slower, never wrong.
+    Returns (session, cached file), or (None, None) — eager PyTorch is used — if the export fails:
+    slower, never wrong.
     """
-    import onnxruntime as ort
     import torch
 
     size = model.visual.image_size
@@ -246,16 +311,22 @@ def image_session(model, cache_dir: Optional[Path], threads: int):
                 os.replace(tmp, path)
         else:
             graph = path.read_bytes()
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        # idle pool threads must not spin: the face models need those cores right after
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return ort.InferenceSession(graph, sess_options=opts, providers=["CPUExecutionProvider"])
+        return _onnx_session(graph, threads), path
     except Exception as exc:  # exporter and runtime raise many types; all mean "use torch"
         log.warning("running the OpenCLIP image tower on PyTorch (ONNX export failed: %s)", exc)
-        return None
+        return None, None
+
+
+def _onnx_session(graph: bytes, threads: int):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    # idle pool threads must not spin: the face models need those cores right after
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(graph, sess_options=opts, providers=["CPUExecutionProvider"])
 
 
 def _hub_cached_file(cfg: Mapping, cache_dir: Path) -> Optional[str]:
@@ -277,10 +348,10 @@ def _hub_cached_file(cfg: Mapping, cache_dir: Path) -> Optional[str]:
 
 def resolve_weights(model_name: str, pretrained: str, cache_dir: Path, *, allow_download: bool, connect_timeout: float) -> tuple[str, Mapping]:
     """A local weights path for `pretrained` (tag or file) and the tag's config ({} for files)."""
-    import open_clip
-
     if os.path.isfile(pretrained):
         return pretrained, {}
+    import open_clip
+
     cfg = open_clip.get_pretrained_cfg(model_name, pretrained)
     if not cfg:
         tags = open_clip.list_pretrained_tags_by_model(model_name)
@@ -330,14 +401,22 @@ def load_clip(
     With `onnx`, images go through an onnxruntime copy of the image tower (text stays on torch:
     it runs once per prompt set).
     """
+    if pretrained is not None and onnx and cache_dir is not None:
+        manifest = _manifest_path(cache_dir, model_name, pretrained)
+        if manifest.is_file():  # prepared by an earlier start: no PyTorch, no weights in memory
+            prepared = _load_prepared(manifest, threads or os.cpu_count() or 1)
+            if prepared is not None:
+                return prepared
+    path, cfg = None, {}
+    if pretrained is not None:
+        path, cfg = resolve_weights(model_name, pretrained, cache_dir, allow_download=allow_download, connect_timeout=connect_timeout)
     import open_clip
     import torch
 
     if threads:
         torch.set_num_threads(threads)
     kwargs: dict = {}
-    if pretrained is not None:
-        path, cfg = resolve_weights(model_name, pretrained, cache_dir, allow_download=allow_download, connect_timeout=connect_timeout)
+    if path is not None:
         kwargs["pretrained"] = path
         if cfg.get("quick_gelu"):
             kwargs["force_quick_gelu"] = True
@@ -349,6 +428,15 @@ def load_clip(
         raise WeightsUnavailable(f"OpenCLIP could not load {model_name} from {kwargs.get('pretrained')}: {exc}") from exc
     tokenizer = open_clip.get_tokenizer(model_name)
     scale = float(model.logit_scale.exp().item())  # CLIP's learned temperature (≤ 100 by training)
-    session = image_session(model, cache_dir, threads or torch.get_num_threads()) if onnx else None
+    session, onnx_file = image_session(model, cache_dir, threads or torch.get_num_threads()) if onnx else (None, None)
+    if session is not None:
+        # images go through onnxruntime from now on: the same transform, without PyTorch tensors
+        size = model.visual.image_size
+        preprocess = numpy_preprocess(size[0] if isinstance(size, (tuple, list)) else size,
+                                      cfg.get("mean") or (0.48145466, 0.4578275, 0.40821073),
+                                      cfg.get("std") or (0.26862954, 0.26130258, 0.27577711), cfg.get("interpolation", "bicubic"))
     scorer = ClipScorer(model, preprocess, tokenizer, cache_dir=cache_dir, logit_scale=min(scale, 100.0), image_session=session)
+    if pretrained is not None and onnx_file is not None and scorer.text_file is not None:
+        # next start: straight from these files (see _load_prepared)
+        _write_prepared(_manifest_path(cache_dir, model_name, pretrained), scorer, model, onnx_file, scorer.text_file, cfg)
     return scorer

@@ -3,9 +3,11 @@
 Over a fixed set of photos — the demo photos, plus face photos from `--faces DIR` (default: the
 shared faces-dev images beside the checkout, when present) — prints the warm per-photo latency
 p50/p95 of each stage and in total, the cold start to the first answer, and the peak memory (max
-RSS) of the process. `--random-clip` runs OpenCLIP's real code with random weights when the
-pretrained ones are not downloaded (MOODTUNE_CLIP_MODEL picks the architecture): the timing is that
-of the real model, the readings are meaningless.
+RSS) of the process. `--random-clip` runs OpenCLIP's real code with seeded random weights
+(MOODTUNE_CLIP_MODEL picks the architecture), written once to a weights file in the cache and
+configured like a local file of real weights: the timing is that of the real model, the readings
+are meaningless. Run it twice: the first run also prepares the caches (ONNX image tower, text
+embeddings) that every later start uses, as a real first start does.
 
 `--baseline` also runs, in the same process and on the same photos, what a straightforward bot
 would do (the seed projects' way): `DeepFace.analyze(actions=["emotion"])` with DeepFace's default
@@ -42,6 +44,19 @@ def photos(faces_dir: Path | None, n_faces: int) -> list[bytes]:
         faces = sorted(faces_dir.glob("*.jpg"))
         paths += faces[:: max(1, len(faces) // n_faces)][:n_faces]
     return [p.read_bytes() for p in paths]
+
+
+def random_weights(model_name: str, cache_dir: Path) -> Path:
+    """A file of seeded random weights for `model_name` (made once; timing only)."""
+    path = cache_dir / f"random-{model_name}-seed0.pt"
+    if not path.is_file():
+        import open_clip
+        import torch
+
+        torch.manual_seed(0)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(open_clip.create_model(model_name, pretrained=None).state_dict(), path)
+    return path
 
 
 def pct(values) -> dict[str, float]:
@@ -132,7 +147,7 @@ def baseline(data: list[bytes], clip_model: str, rounds: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="passes over the photo set")
-    parser.add_argument("--random-clip", action="store_true", help="random CLIP weights if none are cached")
+    parser.add_argument("--random-clip", action="store_true", help="seeded random CLIP weights (timing only)")
     parser.add_argument("--baseline", action="store_true", help="also time the seed-style pipeline in this process")
     parser.add_argument("--faces", type=Path, default=DEFAULT_FACES, help="a folder of face photos to add")
     parser.add_argument("--n-faces", type=int, default=6)
@@ -145,16 +160,13 @@ def main() -> None:
     from core.settings import Settings
 
     settings = Settings()
-    models = load_models(settings)
-    if models.scene is None and args.random_clip:
-        import torch
-
-        from models.clip import load_clip
-
-        torch.manual_seed(0)  # the same random weights every run, so the on-disk caches apply
-        models.scene = load_clip(settings.clip_model, None, settings.clip_cache_dir, threads=settings.scene_threads)
+    if args.random_clip:
+        # seeded random weights saved once as a weights file and configured like a local file of real
+        # weights: from the second run on, a start takes the warm path a real one takes
+        settings = settings.model_copy(update={"clip_pretrained": str(random_weights(settings.clip_model, settings.clip_cache_dir))})
         say(f"scene: {settings.clip_model} with RANDOM weights (timing only)")
-    elif models.scene is None:
+    models = load_models(settings)
+    if models.scene is None:
         say(f"scene: unavailable ({models.scene_reason})")
     pipeline = Pipeline(models, settings)
     pipeline.warm()

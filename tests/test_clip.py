@@ -157,3 +157,35 @@ def test_the_default_scene_model_names_its_weights_and_fails_fast_offline(tmp_pa
     assert (s.clip_model, s.clip_pretrained) == ("ViT-B-32-256", "datacomp_s34b_b86k")
     with pytest.raises(C.WeightsUnavailable, match="downloads are off"):
         C.resolve_weights(s.clip_model, s.clip_pretrained, tmp_path, allow_download=False, connect_timeout=1)
+
+
+def test_a_second_start_needs_neither_pytorch_nor_the_weights_in_memory(tmp_path):
+    """After one start with a weights file, the next builds the scorer from its cached ONNX tower
+    and text embeddings alone, and reads photos exactly as the first did."""
+    import open_clip
+
+    torch.manual_seed(3)
+    path = tmp_path / "tiny.pt"
+    torch.save(open_clip.create_model(TINY).state_dict(), path)
+    first = C.load_clip(TINY, str(path), tmp_path)
+    assert list(tmp_path.glob("scene-*.json"))
+    second = C.load_clip(TINY, str(path), tmp_path)
+    assert second.model is None and second.tokenizer is None  # nothing of PyTorch kept
+    for name in ("coffee.jpg", "astronaut.jpg"):
+        a, b = first.score(photo(name)), second.score(photo(name))
+        assert a.moods == pytest.approx(b.moods, abs=1e-6) and a.scenes[0][0] == b.scenes[0][0]
+    # a changed weights file is a different model: nothing is reused
+    torch.manual_seed(4)
+    torch.save(open_clip.create_model(TINY).state_dict(), path)
+    third = C.load_clip(TINY, str(path), tmp_path)
+    assert third.model is None or third.score(photo()).moods != pytest.approx(first.score(photo()).moods, abs=1e-6)
+
+
+def test_numpy_preprocessing_matches_openclips_transform():
+    import open_clip
+    from PIL import Image
+
+    _, _, preprocess = open_clip.create_model_and_transforms(TINY)
+    img = Image.fromarray(photo("rocket.jpg"))
+    ours = C.numpy_preprocess(224, open_clip.OPENAI_DATASET_MEAN, open_clip.OPENAI_DATASET_STD)(img)
+    assert ours.shape == (3, 224, 224) and np.abs(ours - preprocess(img).numpy()).max() < 1e-4
