@@ -196,6 +196,27 @@ class MoodtuneDiscord(discord.Client):
             text = "Songs will match your photos." if s.mode == "match" else f"Lists will shift toward {s.target or 'calm or happy'}."
             await interaction.response.send_message(text, ephemeral=True)
 
+        @tree.command(name="settings", description="Songs per list and explicit songs (for this server, or for you in DMs)")
+        @app_commands.describe(songs="how many songs a list has (1-10)", explicit="explicit songs: on or off (off in servers by default)")
+        async def settings_command(
+            interaction: discord.Interaction, songs: Optional[app_commands.Range[int, 1, 10]] = None,
+            explicit: Optional[Literal["on", "off"]] = None,
+        ) -> None:
+            """Songs per list and explicit songs (for this server, or for you in DMs)."""
+            user, chat = self.ids(interaction.user.id, interaction.channel_id)
+            in_server = interaction.guild_id is not None
+            scope, key = ("chat", chat) if in_server else ("user", user)
+            if songs is not None:
+                await self.moodtune.set_list_length(scope=scope, id=key, n=songs)
+            if explicit is not None:
+                await self.moodtune.set_explicit(scope=scope, id=key, allowed=explicit == "on")
+            s = await self.moodtune.store.get_settings(scope, key)
+            allowed = s.allow_explicit if s.allow_explicit is not None else not in_server
+            await interaction.response.send_message(
+                f"Songs per list: {s.list_length or 5}. Explicit songs: {'allowed' if allowed else 'left out'}"
+                f"{' in this channel' if in_server else ' for you'}.", ephemeral=True,
+            )
+
         @tree.command(name="forget", description="Delete everything Moodtune stored about you")
         async def forget(interaction: discord.Interaction) -> None:
             """Delete everything Moodtune stored about you."""

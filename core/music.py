@@ -6,8 +6,10 @@ models learned from human mood labels (and documented rules for labels without d
 (core.recommender) blends those scores by the target's weights and adds the closeness of the song's
 predicted listener valence/arousal to the target's point:
 - a named mood ('calm', from `/mode` or the command line) weighs only that label;
-- a photo's reading weighs its whole label distribution, so a photo read 60 % calm / 30 % romantic
-  gets songs that are mostly calm and a little romantic, not only the top label;
+- a photo's reading weighs its whole label distribution (LABEL_SHARE) and the labels near its
+  valence/arousal point (the rest), so a photo read 60 % calm / 30 % romantic gets songs that are
+  mostly calm and a little romantic, not only the top label, and a calmer 'happy' photo gets calmer
+  songs than an excited one;
 - a bare valence/arousal point weighs the labels near it (core.emotions.distribution_near);
 - a label together with a point (a soundtrack, a step of a shift list) mixes the two, LABEL_SHARE
   for the label.
@@ -53,9 +55,13 @@ def _clip_va(point: VA) -> VA:
 
 
 def target_for_distribution(distribution: Mapping[str, float], point: VA) -> MusicTarget:
-    """A reading's target: its label distribution and its VA point."""
-    weights = _normalised(distribution)
-    return MusicTarget(weights, _clip_va(point), LABELS[max(range(len(LABELS)), key=weights.__getitem__)])
+    """A reading's target: its label distribution, and (1 - LABEL_SHARE) for the labels near its VA
+    point — two photos both read 'happy' get different lists when one is calmer (lower arousal)."""
+    point = _clip_va(point)
+    dist = _normalised(distribution)
+    near = distribution_near(point)
+    weights = _normalised({lab: LABEL_SHARE * d + (1 - LABEL_SHARE) * near[lab] for lab, d in zip(LABELS, dist)})
+    return MusicTarget(weights, point, LABELS[max(range(len(LABELS)), key=dist.__getitem__)])
 
 
 def target_for_va(point: VA, label: str = "") -> MusicTarget:

@@ -163,3 +163,12 @@ async def test_forget_and_mode(dc):
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c5", "name": "forget", "type": 1}))
     assert "deleted" in api.sent("callback")[-1]["data"]["content"]
     assert await app.store.user_row_count("dc:42") == 0
+
+
+async def test_settings_command_sets_explicit_and_length(dc):
+    client, app, api = dc
+    await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c6", "name": "settings", "type": 1, "options": [
+        {"name": "songs", "type": 4, "value": 7}, {"name": "explicit", "type": 3, "value": "off"}]}))
+    assert api.sent("callback")[-1]["data"]["content"] == "Songs per list: 7. Explicit songs: left out for you."
+    s = await app.store.get_settings("user", "dc:42")
+    assert (s.list_length, s.allow_explicit) == (7, False)
