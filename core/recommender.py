@@ -14,19 +14,18 @@ DISCOVERY_EVERY for a lesser-known song (popularity prior below DISCOVERY_MAX_PO
 by the same score without the popularity term — so a list is mostly songs people know, with room
 for a find.
 
-Label scores and predicted valence/arousal are computed once per catalog, so one ranking is a few
-vectorised operations over the whole catalog (~107k tracks).
+Every track's label scores are computed once per catalog, so one ranking is a few vectorised
+operations over the whole catalog (~106k tracks; 6 ms p50, docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
-
-import math
 
 from core.catalog import Catalog, Track
 from core.emotions import VA, VA_POINTS, normalize_label
@@ -48,8 +47,9 @@ class RankWeights:
 
     The personal weights were chosen with scripts/simulate_personalisation.py as a balance: the
     heavier taste weights tried (taste 1.2, era 0.2) lifted hit-rate more but let a person's taste
-    pull lists away from the photo's mood (mood fit 0.53 against 0.67 without feedback); these keep
-    the fit at ~0.62 and still clear a 25 % lift after 20 ratings (docs/EVALUATION.md).
+    pull lists away from the photo's mood. With the learned mood scores these weights lift hit-rate
+    by ~70 % after 20 ratings at a 6 % cost in mood fit (docs/EVALUATION.md). Popularity is a prior
+    on the same 0..1 scale as the mood fit: among songs that fit about equally, known ones win.
     """
 
     popularity: float = 0.25
@@ -156,7 +156,6 @@ class Recommender:
         self.label_scores = model.label_scores(x, catalog.era)  # (n, len(LABELS)) 0..1
         self._artist_codes, artist_names = self._codes(catalog.artists)
         self._artist_index = {a: i for i, a in enumerate(artist_names)}
-        self._era_values = catalog.era
         self._era_list = sorted(set(int(e) for e in catalog.era))
         self._era_codes = np.searchsorted(self._era_list, catalog.era) if len(catalog) else np.zeros(0, np.int64)
         self._family_codes, _ = self._codes(catalog.family)
