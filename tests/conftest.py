@@ -17,13 +17,18 @@ DEMO = ROOT / "bot" / "demo"
 SHARED = Path(os.environ.get("MOODTUNE_SHARED", ROOT.parent / "shared"))
 
 
+def shared_data(name: str, marker: str, what: str) -> Path:
+    """SHARED/data/<name> if it holds <marker>, else a skip that says what is missing and where."""
+    folder = SHARED / "data" / name
+    if not (folder / marker).exists():
+        pytest.skip(f"needs the shared {what} at {folder} (set MOODTUNE_SHARED)")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def music_data() -> Path:
-    """The labelled music datasets (shared/data/music), or a skip saying why not."""
-    folder = SHARED / "data" / "music"
-    if not (folder / "mood_mapper").is_dir():
-        pytest.skip(f"needs the shared music datasets at {folder} (set MOODTUNE_SHARED)")
-    return folder
+    """The labelled music datasets (shared/data/music)."""
+    return shared_data("music", "mood_mapper", "music datasets")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -60,11 +65,8 @@ FACE_PHOTOS = {"happy": "Howard_Dean_0006.jpg", "surprise": "Bo_Ryan_0001.jpg", 
 
 @pytest.fixture(scope="session")
 def faces_dev() -> Path:
-    """The labelled face photos (shared/data/faces-dev), or a skip saying why not."""
-    folder = SHARED / "data" / "faces-dev"
-    if not (folder / "labels.csv").is_file():
-        pytest.skip(f"needs the shared face photos at {folder} (set MOODTUNE_SHARED)")
-    return folder
+    """The labelled face photos (shared/data/faces-dev)."""
+    return shared_data("faces-dev", "labels.csv", "face photos")
 
 
 @pytest.fixture(scope="session")
