@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from bot import logs
 from bot.replies import reading_to_dict, reading_to_text, recommendation_to_dict, songs_to_text
 from core.catalog import CatalogError, import_csv
 from core.emotions import LABELS, VA, UnknownLabel
@@ -201,12 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[list[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     settings = Settings()
+    logs.configure(args.verbose, secrets=[s.get_secret_value() for s in (
+        settings.telegram_token, settings.discord_token, settings.spotify_client_secret) if s is not None])
     try:
         if args.command == "analyze":
             failures = asyncio.run(analyze_files(args.photos, settings, args))

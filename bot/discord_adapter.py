@@ -246,7 +246,8 @@ class MoodtuneDiscord(discord.Client):
             return
         try:
             if action.kind == "rate":
-                await self.moodtune.rate_song(user=user, recommendation=action.recommendation, position=action.position, score=action.score)
+                await self.moodtune.rate_song(user=user, recommendation=action.recommendation, position=action.position, score=action.score,
+                                              chat=chat)
                 marked = mark_choice(_buttons_of(interaction.message), data)
                 await interaction.response.edit_message(view=view_for(marked))
                 return
@@ -304,11 +305,11 @@ class MoodtuneDiscord(discord.Client):
         emoji = str(payload.emoji)
         if emoji in NUMBER_REACTIONS:
             try:
-                await self.moodtune.rate_song(user=user, recommendation=rec, position=NUMBER_REACTIONS.index(emoji), score=1)
+                await self.moodtune.rate_song(user=user, recommendation=rec, position=NUMBER_REACTIONS.index(emoji), score=1, chat=chat)
             except ChatError as exc:
                 log.info("reaction ignored: %s", exc)
             return
         score = reaction_score(emoji)
         if score is not None:
-            await self.moodtune.rate_list(user=user, recommendation=rec, score=score)
+            await self.moodtune.rate_list(user=user, recommendation=rec, score=score, chat=chat)
 

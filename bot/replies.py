@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from core.emotions import LABELS
 from core.fusion import MoodReading
+from core.music import MAX_SHIFT_SONGS as MAX_LIST_SONGS  # the longest list a button can point into
 
 
 def _r(x: float, nd: int = 4) -> float:
@@ -169,18 +171,27 @@ def encode_action(a: Action) -> str:
     return data
 
 
+_ID = re.compile(r"[1-9][0-9]{0,14}")  # ASCII digits only, no sign, no leading zero, < 10^15
+_POSITION = re.compile(r"0|[1-9][0-9]?")
+
+
 def decode_action(data: str) -> Optional[Action]:
-    """The action behind a button, or None for data we did not make (old or forged buttons)."""
-    parts = (data or "").split(":")
-    try:
-        if parts[0] == "r" and len(parts) == 4 and parts[3] in "+-":
-            return Action("rate", int(parts[1]), position=int(parts[2]), score=1 if parts[3] == "+" else -1)
-        if parts[0] == "s" and len(parts) == 3:
-            return Action("shift", int(parts[1]), target=parts[2])
-        if parts[0] == "m" and len(parts) == 2:
-            return Action("more", int(parts[1]))
-    except ValueError:
+    """The action behind a button, or None for data we did not make (old or forged buttons).
+
+    Strict: ASCII digits in range (int() would accept '١٢', '+5', ' 7' and 2^70), a sign that is
+    exactly '+' or '-', a shift target among our labels, nothing more.
+    """
+    parts = (data or "")[:64].split(":")
+    kind, rest = parts[0], parts[1:]
+    if not rest or not _ID.fullmatch(rest[0]):
         return None
+    rec = int(rest[0])
+    if kind == "r" and len(rest) == 3 and _POSITION.fullmatch(rest[1]) and int(rest[1]) < MAX_LIST_SONGS and rest[2] in ("+", "-"):
+        return Action("rate", rec, position=int(rest[1]), score=1 if rest[2] == "+" else -1)
+    if kind == "s" and len(rest) == 2 and rest[1] in LABELS:
+        return Action("shift", rec, target=rest[1])
+    if kind == "m" and len(rest) == 1:
+        return Action("more", rec)
     return None
 
 

@@ -34,10 +34,9 @@ async def serve(settings: Settings) -> None:
     telegram_app = discord_client = discord_task = None
     try:
         if settings.telegram_token:
-            from telegram import Update
             from telegram.error import InvalidToken
 
-            from bot.telegram_adapter import COMMANDS, build_application
+            from bot.telegram_adapter import ALLOWED_UPDATES, COMMANDS, build_application
 
             telegram_app = build_application(settings, app)
             try:
@@ -46,8 +45,10 @@ async def serve(settings: Settings) -> None:
                 raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN — copy it again from @BotFather.") from None
             await telegram_app.bot.set_my_commands(COMMANDS)
             await telegram_app.start()
-            # reactions arrive only when message_reaction is among the allowed updates
-            await telegram_app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            # only what the bot handles: an update type it does not know (and the pinned
+            # python-telegram-bot might fail to parse) is never delivered to it; reactions arrive
+            # only because message_reaction is asked for
+            await telegram_app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             log.info("Telegram bot @%s is running", telegram_app.bot.username)
         if settings.discord_token:
             import discord

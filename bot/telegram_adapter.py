@@ -90,6 +90,10 @@ def _buttons_of(markup: Optional[InlineKeyboardMarkup]) -> list[list[Button]]:
     return [[Button(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
 
 
+# The update types the handlers below use; Telegram sends no others (runner: allowed_updates).
+ALLOWED_UPDATES = ("message", "callback_query", "message_reaction")
+
+
 def moodtune(context: ContextTypes.DEFAULT_TYPE) -> Moodtune:
     return context.application.bot_data["moodtune"]
 
@@ -263,17 +267,21 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action is None:
         await query.answer("That button is from an older version — send a new photo.", show_alert=False)
         return
+    if update.effective_user is None or update.effective_chat is None:  # an inline message: no chat to check against
+        await query.answer("These buttons work in the chat where the list was shown.")
+        return
     app = moodtune(context)
     user, chat = ids(update)
     try:
         if action.kind == "rate":
-            track = await app.rate_song(user=user, recommendation=action.recommendation, position=action.position, score=action.score)
+            track = await app.rate_song(user=user, recommendation=action.recommendation, position=action.position, score=action.score,
+                                        chat=chat)
             await query.answer(f"{'👍' if action.score > 0 else '👎'} saved: {track.title}")
             marked = mark_choice(_buttons_of(query.message.reply_markup if query.message else None), query.data)
             if query.message is not None:
                 await _retry(query.edit_message_reply_markup)(reply_markup=keyboard(marked))
             return
-        await query.answer()
+        # ranking takes milliseconds: answer once, after we know whether the press was allowed
         if action.kind == "shift":
             rec = await app.follow_up(action.recommendation, user=user, chat=chat, mode="shift", target=action.target,
                                       group=_in_group(update))
@@ -281,6 +289,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             rec = await app.follow_up(action.recommendation, user=user, chat=chat, mode="match", group=_in_group(update))
             reply = list_reply(rec, f"➕ More for a {rec.mood} mood")
+        await query.answer()
     except ChatError as exc:
         await query.answer(exc.user_message, show_alert=True)
         return
@@ -302,7 +311,7 @@ async def on_reaction(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     rec = await app.store.message_recommendation(PLATFORM, f"tg:{reaction.chat.id}", str(reaction.message_id))
     if rec is None:
         return
-    n = await app.rate_list(user=f"tg:{reaction.user.id}", recommendation=rec, score=scores.pop())
+    n = await app.rate_list(user=f"tg:{reaction.user.id}", recommendation=rec, score=scores.pop(), chat=f"tg:{reaction.chat.id}")
     log.info("reaction rated %d songs of list %s", n, rec)
 
 

@@ -180,10 +180,22 @@ class Moodtune:
                                         distribution=votes)
         return rec, len(photos)
 
-    async def rate_song(self, *, user: str, recommendation: int, position: int, score: int) -> Track:
-        """A 👍/👎 on one song of a list the bot showed."""
+    async def _own_list(self, recommendation: int, chat: Optional[str]):
+        """The stored list, if it was shown in `chat` (None: the command line, which may act on any).
+
+        A button or reaction can only act on lists shown in the chat it comes from: a person on
+        their own lists, a group's members on the group's. Any other list — someone else's, or one
+        that does not exist — gets the same answer, so nothing about it leaks.
+        """
         stored = await self.store.get_recommendation(recommendation)
-        if stored is None or not 0 <= position < len(stored.tracks):
+        if stored is None or (chat is not None and stored.chat != chat):
+            raise ChatError("That list is no longer available — send a new photo for fresh songs.")
+        return stored
+
+    async def rate_song(self, *, user: str, recommendation: int, position: int, score: int, chat: Optional[str] = None) -> Track:
+        """A 👍/👎 on one song of a list the bot showed in `chat`."""
+        stored = await self._own_list(recommendation, chat)
+        if not 0 <= position < len(stored.tracks):
             raise ChatError("That list is no longer available — send a new photo for fresh songs.")
         track_id = stored.tracks[position]
         await self.store.rate(user, track_id, score, recommendation)
@@ -192,10 +204,11 @@ class Moodtune:
             raise ChatError("Saved — but that song is no longer in the catalog.")
         return track
 
-    async def rate_list(self, *, user: str, recommendation: int, score: int) -> int:
-        """A reaction on the whole list: every song in it gets the score. Returns how many."""
-        stored = await self.store.get_recommendation(recommendation)
-        if stored is None:
+    async def rate_list(self, *, user: str, recommendation: int, score: int, chat: Optional[str] = None) -> int:
+        """A reaction on the whole list (shown in `chat`): every song in it gets the score. Returns how many."""
+        try:
+            stored = await self._own_list(recommendation, chat)
+        except ChatError:
             return 0
         for track_id in stored.tracks:
             await self.store.rate(user, track_id, score, recommendation)
@@ -204,10 +217,8 @@ class Moodtune:
     async def follow_up(
         self, recommendation: int, *, user: str, chat: str, mode: str, target: Optional[str] = None, group: bool = False,
     ) -> Recommendation:
-        """'More like this' (mode match) or 'shift toward X' for the mood of an earlier list."""
-        stored = await self.store.get_recommendation(recommendation)
-        if stored is None:
-            raise ChatError("That list is no longer available — send a new photo for fresh songs.")
+        """'More like this' (mode match) or 'shift toward X' for the mood of an earlier list shown in `chat`."""
+        stored = await self._own_list(recommendation, chat)
         return await self.songs_for_mood(
             label=stored.mood, va=VA(stored.valence, stored.arousal), user=user, chat=chat, mode=mode, target=target, group=group
         )

@@ -48,9 +48,12 @@ class SpotifyEnricher:
     ):
         import requests
         import spotipy
+        from spotipy.cache_handler import MemoryCacheHandler
         from spotipy.oauth2 import SpotifyClientCredentials
 
-        creds = SpotifyClientCredentials(client_id=client_id, client_secret=client_secret, requests_timeout=timeout)
+        # the access token lives in memory: spotipy's default writes it to ./.cache, readable by anyone
+        creds = SpotifyClientCredentials(client_id=client_id, client_secret=client_secret, requests_timeout=timeout,
+                                         cache_handler=MemoryCacheHandler())
         creds.OAUTH_TOKEN_URL = token_url
         # a plain Session: spotipy's own session retries 429s by sleeping, and hides Retry-After
         self._sp = spotipy.Spotify(auth_manager=creds, requests_timeout=timeout, requests_session=requests.Session())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,8 +152,17 @@ class Store:
         self._write_lock = asyncio.Lock()
 
     async def open(self) -> "Store":
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        on_disk = str(self.path) != ":memory:"
+        if on_disk and not self.path.parent.exists():
+            # a folder we create is ours alone; an existing one (say /tmp) is left as it is
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if on_disk:
+            # readable by us only, from the start (and an older, world-readable file is tightened)
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            try:
+                os.chmod(self.path, 0o600)
+            except PermissionError:  # not our file: leave it as its owner set it
+                pass
         self._db = await aiosqlite.connect(self.path)
         try:
             self._db.row_factory = aiosqlite.Row

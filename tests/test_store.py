@@ -169,3 +169,21 @@ async def test_a_version_2_database_gets_the_new_catalog_and_keeps_imports_and_r
         assert (await store.get_settings("chat", "g")).list_length == 7
         assert (await store.set_settings("chat", "g", allow_explicit=True)).allow_explicit is True
         assert [r.track for r in await store.ratings_of("ann")] == ["1" * 22]
+
+
+async def test_the_database_is_private_to_its_owner(tmp_path):
+    """Ratings and readings are personal: the file is 0600 and a folder we create 0700."""
+    import stat
+
+    path = tmp_path / "new-folder" / "db.sqlite3"
+    async with Store(path) as store:
+        await store.rate("ann", "t", 1)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    for extra in path.parent.glob("db.sqlite3-*"):  # WAL and shared-memory files follow the database
+        assert stat.S_IMODE(extra.stat().st_mode) & 0o077 == 0
+    old = tmp_path / "old.sqlite3"
+    old.touch(mode=0o644)
+    async with Store(old):
+        pass
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600

@@ -7,6 +7,7 @@ assertions read what was sent there and what was stored in SQLite.
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 
 import pytest
@@ -251,14 +252,15 @@ def test_python_m_bot_polls_answers_and_stops_cleanly_on_sigterm(api, python, tm
     api.updates.append(photo(api, DEMO / "astronaut.jpg", file_id="p1"))
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": api.base_url,
            "MOODTUNE_DB": str(tmp_path / "run.sqlite3"), "MOODTUNE_CLIP_ENABLED": "false", "MOODTUNE_DEEPFACE_EMOTION": "false"}
-    proc = subprocess.Popen([python, "-m", "bot"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([python, "-m", "bot", "-v"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 120
         while time.time() < deadline and not any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage")):
             time.sleep(0.2)
         assert any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage"))
         updates_call = next(p for m, p in api.calls if m == "getUpdates")
-        assert "message_reaction" in updates_call["allowed_updates"]
+        # only the update types the bot handles (reactions included); nothing it could fail to parse
+        assert list(updates_call["allowed_updates"]) == ["message", "callback_query", "message_reaction"]
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -266,6 +268,8 @@ def test_python_m_bot_polls_answers_and_stops_cleanly_on_sigterm(api, python, tm
             proc.kill()
     assert proc.returncode == 0, err
     assert "shutting down" in err and "Traceback" not in err
+    assert "123:abc" not in err  # the token is in every Bot API URL; no log line shows it, even with -v
+    assert not (tmp_path / ".cache").exists()
     import sqlite3
 
     con = sqlite3.connect(tmp_path / "run.sqlite3")
@@ -279,3 +283,57 @@ async def test_a_passing_telegram_error_is_retried_and_the_reply_still_arrives(t
     attempts = [m for m, _ in api.calls if m == "sendMessage"]
     assert len(attempts) == 2
     assert "open.spotify.com" in api.sent("sendMessage")[-1]["text"]
+
+
+def callback(data, user=USER, chat=PRIVATE, with_message=True) -> dict:
+    query = {"id": f"cb{next(_ids)}", "from": user, "chat_instance": "ci", "data": data}
+    if with_message:
+        query["message"] = {"message_id": 1001, "date": int(time.time()), "chat": chat, "from": BOT, "text": "x"}
+    else:
+        query["inline_message_id"] = "inline-1"
+    return {"update_id": next(_ids), "callback_query": query}
+
+
+async def test_forged_buttons_are_answered_and_change_nothing(tg, caplog):
+    application, app, api = tg
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    reply, buttons = await sent_list(application, api)
+    rec = decode_action(buttons[0]["callback_data"]).recommendation
+    forged = [f"r:{2**70}:0:+", f"r:{rec}:0:+-", f"r:{rec}:99:+", f"r:-{rec}:0:+", f"s:{rec}:hangry", f"m:{rec}:x",
+              f"r:{rec}:٠:+", "", "r:::"]
+    with caplog.at_level("WARNING"):
+        for data in forged:
+            await feed(application, callback(data))
+    answers = api.sent("answerCallbackQuery")
+    assert len(answers) == len(forged)  # every press answered, so no button spins forever
+    assert all("older version" in a["text"] for a in answers)
+    assert await app.store.ratings_of(f"tg:{USER['id']}") == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_nobody_can_act_on_a_list_shown_in_another_chat(tg):
+    """Bo presses a rating button (or 'more like this') for Ann's list in his own chat: the same
+    answer as for a list that does not exist, nothing stored, nothing about Ann's list revealed."""
+    application, app, api = tg
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    reply, buttons = await sent_list(application, api)
+    rate, more = buttons[0]["callback_data"], next(b["callback_data"] for b in buttons if b["callback_data"].startswith("m:"))
+    bo_chat = {"id": OTHER["id"], "type": "private", "first_name": "Bo"}
+    before = len(api.sent("sendMessage"))
+    await feed(application, callback(rate, user=OTHER, chat=bo_chat))
+    await feed(application, callback(more, user=OTHER, chat=bo_chat))
+    answers = api.sent("answerCallbackQuery")
+    assert [a["text"] for a in answers] == ["That list is no longer available — send a new photo for fresh songs."] * 2
+    assert await app.store.ratings_of(f"tg:{OTHER['id']}") == []
+    assert len(api.sent("sendMessage")) == before  # no list sent to Bo
+    # Ann herself still can
+    await feed(application, callback(rate))
+    assert len(await app.store.ratings_of(f"tg:{USER['id']}")) == 1
+
+
+async def test_a_button_on_an_inline_message_is_answered_not_crashed_on(tg, caplog):
+    application, app, api = tg
+    with caplog.at_level("WARNING"):
+        await feed(application, callback("m:1", with_message=False))
+    assert "chat where the list was shown" in api.sent("answerCallbackQuery")[-1]["text"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
