@@ -131,8 +131,9 @@ class MoodtuneDiscord(discord.Client):
 
         `group`: a server channel (False only in direct messages): explicit songs are left out."""
         user, chat = self.ids(user_id, channel_id)
-        data = await self._read(att)
-        answer = await self.moodtune.answer_photo(data, user=user, chat=chat, group=group)
+        async with self.moodtune.admit_photo(user=user, chat=chat) as slot:  # before the download
+            data = await self._read(att)
+            answer = await self.moodtune.answer_photo(data, user=user, chat=chat, group=group, slot=slot)
         return photo_reply(answer.reading, answer.recommendation), answer.recommendation.id
 
     async def _follow_up(self, interaction: discord.Interaction, att: Optional[discord.Attachment]) -> None:

@@ -7,6 +7,7 @@ which also retries on RetryAfter; each person's photo rate is kept by the core.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Optional
 
@@ -152,13 +153,37 @@ async def _photo_bytes(message: Message) -> bytes:
         raise ChatError("I couldn't download that photo from Telegram — please send it again.") from None
 
 
+_typing_tasks: set[asyncio.Task] = set()
+MAX_TYPING_TASKS = 64  # 'typing…' is a courtesy: past this many waiting on Telegram's limits, skip it
+
+
+def _show_typing(bot, chat_id: int) -> None:
+    """'typing…' without waiting for it: in a busy group Telegram's rate limit can hold it for
+    seconds, and a handler waiting on it would hold a worker the other chats need."""
+    if len(_typing_tasks) >= MAX_TYPING_TASKS:
+        return
+
+    async def send() -> None:
+        try:
+            await bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError as exc:
+            log.debug("typing action in %s not sent: %s", chat_id, exc)
+
+    task = asyncio.create_task(send())
+    _typing_tasks.add(task)
+    task.add_done_callback(_typing_tasks.discard)
+
+
 async def answer_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message) -> None:
+    """Admission first (limits and a queue place, which cost nothing when refused), then the
+    'typing…' action and the download, then the reading."""
     app = moodtune(context)
     user, chat = ids(update)
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     try:
-        data = await _photo_bytes(message)
-        answer = await app.answer_photo(data, user=user, chat=chat, group=_in_group(update))
+        async with app.admit_photo(user=user, chat=chat) as slot:
+            _show_typing(context.bot, message.chat_id)
+            data = await _photo_bytes(message)
+            answer = await app.answer_photo(data, user=user, chat=chat, group=_in_group(update), slot=slot)
     except (ChatError, ImageError, PipelineBusy) as exc:
         log.info("photo refused in %s: %s", chat, exc)
         await _say(update.effective_message, exc.user_message)

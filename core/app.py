@@ -5,6 +5,7 @@ offers the operations every surface (CLI, Telegram, Discord) needs. Tests pass f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Optional
@@ -129,28 +130,47 @@ class Moodtune:
 
     # --- what the chat surfaces do ------------------------------------------------------------
 
-    async def answer_photo(self, data: bytes, *, user: str, chat: str, group: bool = False) -> PhotoAnswer:
-        """Photo bytes from a person in a chat → reading + songs; remembers the reading for /soundtrack.
+    @contextlib.asynccontextmanager
+    async def admit_photo(self, *, user: str, chat: str):
+        """Take what a photo needs before anything is done for it — before the download and the
+        'typing…' action: a place in this chat's share of the analysis queue, a place in the queue,
+        and (only when both are free) one of the person's photos this minute. A refusal costs the
+        person nothing and raises RateLimited or PipelineBusy, each with a `user_message`.
 
-        Raises RateLimited, core.pipeline.PipelineBusy or core.images.ImageError, each with a
-        `user_message`.
+        Whatever arrives, at most `pipeline.capacity` photos are downloaded or analysed at once, and
+        one chat holds at most `photos_in_flight_per_chat` of them (never all), so one flooding group
+        cannot starve the others. Yields the queue slot for `answer_photo`.
         """
-        if not await self.photo_limiter.allow(user):
+        cap = max(1, min(self.settings.photos_in_flight_per_chat, self.pipeline.capacity - 1))
+        if self._in_flight.get(chat, 0) >= cap:
+            raise RateLimited("I'm still working on the photos sent here — send more in a moment.")
+        if not self.photo_limiter.has_capacity(user):
             raise RateLimited(
                 f"That's a lot of photos — I read up to {self.settings.photos_per_minute} a minute per person. "
                 "Try again in a moment."
             )
-        # fairness: one busy group may use only part of the analysis queue, so other chats still
-        # get through while it is flooding
-        if self._in_flight.get(chat, 0) >= self.settings.photos_in_flight_per_chat:
-            raise RateLimited("I'm still working on the photos sent here — send more in a moment.")
+        slot = self.pipeline.reserve()
         self._in_flight[chat] = self._in_flight.get(chat, 0) + 1
         try:
-            reading = await self.pipeline.analyze_async(data)
+            await self.photo_limiter.allow(user)  # had capacity a moment ago: immediate
+            yield slot
         finally:
+            slot.release()
             self._in_flight[chat] -= 1
             if not self._in_flight[chat]:
                 del self._in_flight[chat]
+
+    async def answer_photo(self, data: bytes, *, user: str, chat: str, group: bool = False, slot=None) -> PhotoAnswer:
+        """Photo bytes from a person in a chat → reading + songs; remembers the reading for /soundtrack.
+
+        Call it inside `admit_photo` (pass its slot); called alone it admits the photo itself.
+        Raises RateLimited, core.pipeline.PipelineBusy or core.images.ImageError, each with a
+        `user_message`.
+        """
+        if slot is None:
+            async with self.admit_photo(user=user, chat=chat) as slot:
+                return await self.answer_photo(data, user=user, chat=chat, group=group, slot=slot)
+        reading = await self.pipeline.analyze_async(data, slot)
         await self.store.add_photo_reading(
             chat=chat, user=user, label=reading.label, valence=reading.valence, arousal=reading.arousal, confidence=reading.confidence
         )

@@ -16,6 +16,11 @@ class PerKeyLimiter:
         self.max_keys = max_keys
         self._buckets: dict[str, AsyncLimiter] = {}
 
+    def has_capacity(self, key: str) -> bool:
+        """Whether `allow(key)` would pass now (takes nothing)."""
+        bucket = self._buckets.get(key)
+        return bucket is None or bucket.has_capacity()
+
     async def allow(self, key: str) -> bool:
         bucket = self._buckets.get(key)
         if bucket is None:

@@ -83,6 +83,19 @@ def load_models(settings: Settings) -> Models:
     return Models(faces=faces, scene=scene, color=color_features, scene_reason=scene_reason)
 
 
+class Slot:
+    """One reserved place in the analysis queue; releasing it twice is harmless."""
+
+    def __init__(self, semaphore: threading.BoundedSemaphore):
+        self._semaphore = semaphore
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._semaphore.release()
+
+
 class Pipeline:
     """Decode → faces → scene → colour → fusion, with per-stage timings."""
 
@@ -155,15 +168,29 @@ class Pipeline:
         reading.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         return reading
 
-    async def analyze_async(self, data: bytes) -> MoodReading:
-        """`analyze` in the bounded pool; raises PipelineBusy at once when the queue is full."""
+    @property
+    def capacity(self) -> int:
+        """Photos that may be analysed or wait at once."""
+        return self.settings.analysis_threads + self.settings.analysis_queue
+
+    def reserve(self) -> "Slot":
+        """A place in the bounded queue, taken now (before a photo is even downloaded); raises
+        PipelineBusy at once when every place is taken. Release it with `slot.release()`."""
         if not self._slots.acquire(blocking=False):
             raise PipelineBusy("analysis queue is full")
+        return Slot(self._slots)
+
+    async def analyze_async(self, data: bytes, slot: Optional["Slot"] = None) -> MoodReading:
+        """`analyze` in the bounded pool, in `slot` (reserved earlier) or in one taken now;
+        raises PipelineBusy at once when the queue is full."""
+        own = slot is None
+        slot = slot or self.reserve()
         try:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, self.analyze, data)
         finally:
-            self._slots.release()
+            if own:
+                slot.release()
 
     def close(self) -> None:
         """Let in-flight photos finish, then stop the workers."""

@@ -6,6 +6,7 @@ assertions read what was sent there and what was stored in SQLite.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -337,3 +338,15 @@ async def test_a_button_on_an_inline_message_is_answered_not_crashed_on(tg, capl
         await feed(application, callback("m:1", with_message=False))
     assert "chat where the list was shown" in api.sent("answerCallbackQuery")[-1]["text"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_refused_photo_is_never_downloaded(tg):
+    """Limits are checked before the download: the fourth photo in a minute (limit 3) costs no
+    download, no 'typing…', and gets its sentence."""
+    application, app, api = tg
+    for i in range(4):
+        await feed(application, photo(api, DEMO / "astronaut.jpg", file_id=f"f{i}"))
+    await asyncio.sleep(0.1)  # let the fire-and-forget 'typing…' calls land
+    assert len([m for m, _ in api.calls if m == "getFile"]) == 3
+    assert len([m for m, _ in api.calls if m == "sendChatAction"]) == 3
+    assert "up to 3 a minute" in api.sent("sendMessage")[-1]["text"]
