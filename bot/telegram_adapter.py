@@ -17,10 +17,11 @@ from telegram import (
     InlineKeyboardMarkup,
     Message,
     ReactionTypeEmoji,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -31,7 +32,7 @@ from telegram.ext import (
     MessageReactionHandler,
     filters,
 )
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from bot.replies import Button, Reply, decode_action, list_reply, mark_choice, photo_reply, reaction_score, to_html
 from core.app import ChatError, Moodtune
@@ -65,8 +66,14 @@ COMMANDS = [
     BotCommand("forget", "delete everything about you"),
 ]
 
+def _transient(exc: BaseException) -> bool:
+    """Worth another try: a timeout or a connection problem — not a refusal (BadRequest and
+    Forbidden are NetworkErrors in python-telegram-bot too, and asking again changes nothing)."""
+    return isinstance(exc, (NetworkError, TimedOut)) and not isinstance(exc, (BadRequest, Forbidden))
+
+
 _retry = retry(
-    retry=retry_if_exception_type((NetworkError, TimedOut)),
+    retry=retry_if_exception(_transient),
     stop=stop_after_attempt(3),
     wait=wait_exponential(multiplier=0.5, max=4),
     reraise=True,
@@ -125,7 +132,17 @@ def addressed_to_bot(message: Message, bot_id: int, username: str) -> bool:
 
 @_retry
 async def _send(message: Message, reply: Reply) -> Message:
-    return await message.reply_html(to_html(reply), reply_markup=keyboard(reply.buttons), disable_web_page_preview=True, do_quote=True)
+    # a reply to a photo deleted meanwhile is still sent (as a plain message), not lost
+    return await message.reply_html(to_html(reply), reply_markup=keyboard(reply.buttons), disable_web_page_preview=True,
+                                    reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True))
+
+
+async def _answer(query, text: Optional[str] = None, **kwargs) -> None:
+    """Answer a button press; a press answered too late (Telegram's window is short) is only logged."""
+    try:
+        await query.answer(text, **kwargs)
+    except BadRequest as exc:
+        log.info("button press %s not answered: %s", query.id, exc)
 
 
 async def _say(message: Message, text: str) -> None:
@@ -290,10 +307,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     action = decode_action(query.data or "")
     if action is None:
-        await query.answer("That button is from an older version — send a new photo.", show_alert=False)
+        await _answer(query, "That button is from an older version — send a new photo.", show_alert=False)
         return
     if update.effective_user is None or update.effective_chat is None:  # an inline message: no chat to check against
-        await query.answer("These buttons work in the chat where the list was shown.")
+        await _answer(query, "These buttons work in the chat where the list was shown.")
         return
     app = moodtune(context)
     user, chat = ids(update)
@@ -301,7 +318,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if action.kind == "rate":
             track = await app.rate_song(user=user, recommendation=action.recommendation, position=action.position, score=action.score,
                                         chat=chat)
-            await query.answer(f"{'👍' if action.score > 0 else '👎'} saved: {track.title}")
+            await _answer(query, f"{'👍' if action.score > 0 else '👎'} saved: {track.title}")
             marked = mark_choice(_buttons_of(query.message.reply_markup if query.message else None), query.data)
             if query.message is not None:
                 await _retry(query.edit_message_reply_markup)(reply_markup=keyboard(marked))
@@ -314,9 +331,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             rec = await app.follow_up(action.recommendation, user=user, chat=chat, mode="match", group=_in_group(update))
             reply = list_reply(rec, f"➕ More for a {rec.mood} mood")
-        await query.answer()
+        await _answer(query)
     except ChatError as exc:
-        await query.answer(exc.user_message, show_alert=True)
+        await _answer(query, exc.user_message, show_alert=True)
         return
     sent = await _send(query.message, reply)
     if rec.id is not None:

@@ -250,7 +250,8 @@ class Moodtune:
             try:
                 target = normalize_label(target)
             except ValueError:
-                raise ChatError(f"I don't know the mood '{target}'. Try one of: {', '.join(LABELS)}.") from None
+                shown = target if len(target) <= 30 else target[:30] + "…"  # never echo a long argument back
+                raise ChatError(f"I don't know the mood '{shown}'. Try one of: {', '.join(LABELS)}.") from None
         return await self.store.set_settings(scope, id, mode=mode, target=target if mode == "shift" else None)
 
     async def set_list_length(self, *, scope: str, id: str, n: int) -> ChatSettings:

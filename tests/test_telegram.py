@@ -350,3 +350,34 @@ async def test_a_refused_photo_is_never_downloaded(tg):
     assert len([m for m, _ in api.calls if m == "getFile"]) == 3
     assert len([m for m, _ in api.calls if m == "sendChatAction"]) == 3
     assert "up to 3 a minute" in api.sent("sendMessage")[-1]["text"]
+
+
+async def test_a_refusal_from_telegram_is_not_retried_and_replies_survive_a_deleted_photo(tg):
+    application, app, api = tg
+    api.reject_next["sendMessage"] = "Bad Request: message is too long"
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    html_replies = [p for m, p in api.calls if m == "sendMessage" and p.get("parse_mode") == "HTML"]
+    assert len(html_replies) == 1  # a 400 is final: asking again three times changes nothing
+    await feed(application, photo(api, DEMO / "astronaut.jpg", file_id="p2"))
+    reply = api.sent("sendMessage")[-1]
+    assert reply["reply_parameters"]["allow_sending_without_reply"] in (True, "true")
+
+
+async def test_a_late_button_answer_is_no_error(tg, caplog):
+    application, app, api = tg
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    _, buttons = await sent_list(application, api)
+    api.reject_next["answerCallbackQuery"] = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    sent_before = len(api.sent("sendMessage"))
+    with caplog.at_level("INFO"):
+        await feed(application, callback(buttons[0]["callback_data"]))
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(api.sent("sendMessage")) == sent_before  # no "Something went wrong"
+    assert len(await app.store.ratings_of(f"tg:{USER['id']}")) == 1  # the rating itself was kept
+
+
+async def test_a_huge_mode_argument_is_not_echoed(tg):
+    application, app, api = tg
+    await feed(application, command("/mode shift " + "x" * 5000))
+    text = api.sent("sendMessage")[-1]["text"]
+    assert "I don't know the mood" in text and len(text) < 400

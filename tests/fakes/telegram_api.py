@@ -22,6 +22,7 @@ class FakeTelegram:
         self.fail_downloads = False
         self.updates: list[dict] = []  # handed out by getUpdates, for tests that poll for real
         self.fail_next: dict[str, int] = {}  # method -> how many calls answer 502 Bad Gateway first
+        self.reject_next: dict[str, str] = {}  # method -> the next call answers 400 with this description
         self._next_id = 1000
         self._lock = threading.Lock()
         fake = self
@@ -61,6 +62,10 @@ class FakeTelegram:
                     failing = fake.fail_next.get(method, 0)
                     if failing:
                         fake.fail_next[method] = failing - 1
+                    rejection = fake.reject_next.pop(method, None)
+                if rejection:
+                    self._json(400, {"ok": False, "error_code": 400, "description": rejection})
+                    return
                 if failing:
                     self._json(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
                     return
