@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from typing import Optional
 
 from telegram import (
@@ -357,11 +358,26 @@ async def on_reaction(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     log.info("reaction rated %d songs of list %s", n, rec)
 
 
+BUSY_DATABASE = "I'm saving a lot right now — please try that again in a moment."
+SOMETHING_WRONG = "Something went wrong on my side — please try again in a moment."
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log every unexpected error with its traceback; tell the person something went wrong."""
-    log.error("error handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_message is not None:
-        await _say(update.effective_message, "Something went wrong on my side — please try again in a moment.")
+    """The error boundary: a database busy for longer than its timeout is a passing state (a
+    warning and a 'try again'); anything else is logged with its traceback. The person is told
+    either way — a pressed button by its answer, a message by a reply."""
+    busy = isinstance(context.error, sqlite3.OperationalError) and "locked" in str(context.error)
+    if busy:
+        log.warning("database busy: %s", context.error)
+    else:
+        log.error("error handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    text = BUSY_DATABASE if busy else SOMETHING_WRONG
+    if update.callback_query is not None:
+        await _answer(update.callback_query, text, show_alert=True)
+    elif update.effective_message is not None:
+        await _say(update.effective_message, text)
 
 
 def build_application(settings: Settings, app: Optional[Moodtune] = None) -> Application:

@@ -172,3 +172,18 @@ async def test_settings_command_sets_explicit_and_length(dc):
     assert api.sent("callback")[-1]["data"]["content"] == "Songs per list: 7. Explicit songs: left out for you."
     s = await app.store.get_settings("user", "dc:42")
     assert (s.list_length, s.allow_explicit) == (7, False)
+
+
+async def test_a_button_copied_into_another_channel_acts_on_nothing(dc):
+    """A list's buttons work in the channel it was shown in: a forged press elsewhere is refused
+    with the same words as a list that does not exist, and nothing is stored."""
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    followup = api.sent("followup")[-1]
+    custom_id = next(c["custom_id"] for row in followup["components"] for c in row["components"] if c["label"] == "1 👍")
+    elsewhere = "999000111"
+    msg = message_payload(elsewhere, components=followup["components"], embeds=followup["embeds"])
+    await dispatch(client, "parse_interaction_create", interaction(
+        3, {"custom_id": custom_id, "component_type": 2}, message=msg, channel_id=elsewhere, channel={"id": elsewhere, "type": 1}))
+    assert "no longer available" in api.sent("callback")[-1]["data"]["content"]
+    assert await app.store.ratings_of("dc:42") == []

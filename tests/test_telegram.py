@@ -381,3 +381,21 @@ async def test_a_huge_mode_argument_is_not_echoed(tg):
     await feed(application, command("/mode shift " + "x" * 5000))
     text = api.sent("sendMessage")[-1]["text"]
     assert "I don't know the mood" in text and len(text) < 400
+
+
+async def test_a_busy_database_gets_a_friendly_try_again(tg, monkeypatch, caplog):
+    import sqlite3
+
+    application, app, api = tg
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    _, buttons = await sent_list(application, api)
+
+    async def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(app.store, "rate", locked)
+    with caplog.at_level("WARNING"):
+        await feed(application, callback(buttons[0]["callback_data"]))
+    answer = api.sent("answerCallbackQuery")[-1]
+    assert "try that again in a moment" in answer["text"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
