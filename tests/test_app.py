@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -109,44 +110,49 @@ async def test_groups_get_clean_lists_unless_the_group_allows_explicit(core):
     assert not ids(await app.songs_for_mood(label="angry", user="bo", chat="dm2", n=10)) & explicit_ids
 
 
+@contextlib.asynccontextmanager
+async def gated_core(settings, tmp_path, **limits):
+    """A core whose face stage waits for `faces.release`, with these limits, closed afterwards."""
+    store = await Store(tmp_path / "gated.sqlite3").open()
+    faces = GatedFaces()
+    s = settings.model_copy(update=limits)
+    pipeline = Pipeline(Models(faces=faces, scene=None, color=color_features, scene_reason="off"), s)
+    try:
+        yield Moodtune(s, store, await Catalog.load(store), pipeline), faces
+    finally:
+        faces.release.set()
+        pipeline.close()
+        await store.close()
+
+
 async def test_a_busy_answer_does_not_cost_the_person_a_photo(settings, tmp_path):
     """Ann is told 'busy' while the queue is full; once it frees, she still has all her photos."""
-    store = await Store(tmp_path / "q.sqlite3").open()
-    faces = GatedFaces()
-    s = settings.model_copy(update={"photos_per_minute": 2, "photos_in_flight_per_chat": 1, "analysis_threads": 1, "analysis_queue": 1})
-    pipeline = Pipeline(Models(faces=faces, scene=None, color=color_features, scene_reason="off"), s)
-    app = Moodtune(s, store, await Catalog.load(store), pipeline)
-    data = (DEMO / "cat.jpg").read_bytes()
-    blocking = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat=f"c{i}")) for i in range(2)]
-    await asyncio.sleep(0.05)
-    for _ in range(3):
-        with pytest.raises(PipelineBusy):
+    limits = {"photos_per_minute": 2, "photos_in_flight_per_chat": 1, "analysis_threads": 1, "analysis_queue": 1}
+    async with gated_core(settings, tmp_path, **limits) as (app, faces):
+        data = (DEMO / "cat.jpg").read_bytes()
+        blocking = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat=f"c{i}")) for i in range(2)]
+        await asyncio.sleep(0.05)
+        for _ in range(3):
+            with pytest.raises(PipelineBusy):
+                await app.answer_photo(data, user="ann", chat="ann")
+        faces.release.set()
+        await asyncio.gather(*blocking)
+        for _ in range(2):  # her two photos a minute are intact
             await app.answer_photo(data, user="ann", chat="ann")
-    faces.release.set()
-    await asyncio.gather(*blocking)
-    for _ in range(2):  # her two photos a minute are intact
-        await app.answer_photo(data, user="ann", chat="ann")
-    with pytest.raises(RateLimited):
-        await app.answer_photo(data, user="ann", chat="ann")
-    pipeline.close()
-    await store.close()
+        with pytest.raises(RateLimited):
+            await app.answer_photo(data, user="ann", chat="ann")
 
 
 async def test_one_chat_never_holds_the_whole_queue(settings, tmp_path):
     """Even when a chat's own cap is set higher than the queue, one place stays for everyone else."""
-    store = await Store(tmp_path / "cap.sqlite3").open()
-    faces = GatedFaces()
-    s = settings.model_copy(update={"photos_per_minute": 100, "photos_in_flight_per_chat": 50, "analysis_threads": 1, "analysis_queue": 2})
-    pipeline = Pipeline(Models(faces=faces, scene=None, color=color_features, scene_reason="off"), s)
-    app = Moodtune(s, store, await Catalog.load(store), pipeline)
-    data = (DEMO / "cat.jpg").read_bytes()
-    flood = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat="flood")) for i in range(2)]
-    await asyncio.sleep(0.05)
-    with pytest.raises(RateLimited):
-        await app.answer_photo(data, user="u9", chat="flood")
-    other = asyncio.create_task(app.answer_photo(data, user="ann", chat="quiet"))
-    await asyncio.sleep(0.05)
-    faces.release.set()
-    assert (await other).recommendation.songs and len(await asyncio.gather(*flood)) == 2
-    pipeline.close()
-    await store.close()
+    limits = {"photos_per_minute": 100, "photos_in_flight_per_chat": 50, "analysis_threads": 1, "analysis_queue": 2}
+    async with gated_core(settings, tmp_path, **limits) as (app, faces):
+        data = (DEMO / "cat.jpg").read_bytes()
+        flood = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat="flood")) for i in range(2)]
+        await asyncio.sleep(0.05)
+        with pytest.raises(RateLimited):
+            await app.answer_photo(data, user="u9", chat="flood")
+        other = asyncio.create_task(app.answer_photo(data, user="ann", chat="quiet"))
+        await asyncio.sleep(0.05)
+        faces.release.set()
+        assert (await other).recommendation.songs and len(await asyncio.gather(*flood)) == 2
