@@ -29,17 +29,20 @@ PHOTOS, CHATS, TARGET_BYTES = 60, 10, int(19.9 * 2**20)
 
 
 def big_jpeg() -> bytes:
-    """A noisy JPEG just under 20 MB (noise does not compress)."""
+    """A noisy JPEG just under 19.9 MB (noise does not compress): the largest side that fits."""
     from PIL import Image
 
-    side = 2400
-    while True:
-        pixels = np.random.default_rng(0).integers(0, 255, (side, side, 3), dtype=np.uint8)
+    rng = np.random.default_rng(0)
+    best, side = b"", 2000
+    for _ in range(12):
         buf = io.BytesIO()
-        Image.fromarray(pixels).save(buf, "JPEG", quality=97)
-        if buf.tell() >= TARGET_BYTES * 0.97 or side > 6000:
-            return buf.getvalue()[:TARGET_BYTES] if buf.tell() > TARGET_BYTES else buf.getvalue()
-        side = int(side * (TARGET_BYTES / buf.tell()) ** 0.5) + 16
+        Image.fromarray(rng.integers(0, 255, (side, side, 3), dtype=np.uint8)).save(buf, "JPEG", quality=95)
+        if buf.tell() <= TARGET_BYTES:
+            best = buf.getvalue()
+            if buf.tell() > TARGET_BYTES * 0.97:
+                break
+        side = max(64, int(side * (TARGET_BYTES * 0.985 / buf.tell()) ** 0.5))
+    return best
 
 
 def rss_mb() -> float:
