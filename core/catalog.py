@@ -279,7 +279,10 @@ async def import_csv(store: Store, path: Path, replace: bool = False) -> ImportR
     if not tracks:
         raise CatalogError(f"No usable rows in {path} ({sum(reasons.values())} skipped: {dict(reasons)}).")
     await store.upsert_tracks((_as_row(t) for t in tracks), source=path.name, replace=replace)
-    await store.set_meta("catalog_source", "bundled+import" if not replace else f"import:{path.name}")
+    before = await store.get_meta("catalog_source") or "bundled"
+    # an import on top of a replaced catalog keeps it replaced: the bundled one must not come back
+    source = f"import:{path.name}" if replace else ("bundled+import" if before.startswith("bundled") else before)
+    await store.set_meta("catalog_source", source)
     return ImportReport(
         imported=len(tracks),
         skipped=sum(reasons.values()),

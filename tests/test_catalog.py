@@ -141,3 +141,11 @@ async def test_an_imported_catalog_is_ranked_by_the_learned_mood_models(store, t
     ranker = Recommender(await Catalog.load(store))
     first = lambda label: ranker.match(target_for_label(label), 1)[0].track.title  # noqa: E731
     assert (first("calm"), first("energetic"), first("sad")) == ("Still Water", "Jump Around", "Grey Rain")
+
+
+async def test_a_replaced_catalog_stays_replaced_after_more_imports_and_restarts(store, tmp_path):
+    header = "id,name,artist,valence,energy\n"
+    await import_csv(store, write(tmp_path, header + f"{ID1},One,A,0.5,0.5\n", "a.csv"), replace=True)
+    await import_csv(store, write(tmp_path, header + f"{ID2},Two,B,0.5,0.5\n", "b.csv"))
+    catalog = await Catalog.load(store)  # a later start
+    assert sorted(t.id for t in catalog.tracks) == sorted([ID1, ID2])
