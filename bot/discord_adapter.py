@@ -19,6 +19,7 @@ from bot.replies import (
     NUMBER_REACTIONS,
     Button,
     Reply,
+    cut_to,
     decode_action,
     list_reply,
     mark_choice,
@@ -47,7 +48,8 @@ def is_image(att: discord.Attachment) -> bool:
 
 
 def embed_for(reply: Reply) -> discord.Embed:
-    return discord.Embed(title=reply.headline[:256], description=to_markdown(reply)[:4096], colour=discord.Colour.blurple())
+    # an embed holds 4,096 characters: a long shift list is cut after its last whole line, and says so
+    return discord.Embed(title=reply.headline[:256], description=cut_to(to_markdown(reply), 4096), colour=discord.Colour.blurple())
 
 
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<data>[rsm]:[\w:+-]+)"):
@@ -66,7 +68,13 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<dat
 
 
 def view_for(buttons: list[list[Button]]) -> Optional[discord.ui.View]:
-    flat = [b for row in buttons for b in row][: BUTTONS_PER_ROW * 5]
+    """At most 25 buttons: the shift / more buttons always stay; rating buttons fill the rest, whole
+    songs first (a 17-song shift list shows 👍/👎 for its first 11 songs; reactions rate the rest)."""
+    flat = [b for row in buttons for b in row]
+    actions = [b for b in flat if not b.action.startswith("r:")]
+    ratings = [b for b in flat if b.action.startswith("r:")]
+    room = BUTTONS_PER_ROW * 5 - len(actions)
+    flat = ratings[: room - room % 2] + actions
     if not flat:
         return None
     view = discord.ui.View(timeout=None)

@@ -195,6 +195,14 @@ def decode_action(data: str) -> Optional[Action]:
     return None
 
 
+def cut_to(text: str, limit: int, note: str = "\n… the list is longer than one message can show.") -> str:
+    """`text` if it fits in `limit` characters, else its whole lines that fit and `note`."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit - len(note))
+    return text[: cut if cut > 0 else limit - len(note)] + note
+
+
 def reaction_score(emoji: str) -> Optional[int]:
     """+1 / -1 for the reactions that rate a whole list, None for others."""
     if emoji in POSITIVE_REACTIONS:

@@ -187,3 +187,21 @@ async def test_a_button_copied_into_another_channel_acts_on_nothing(dc):
         3, {"custom_id": custom_id, "component_type": 2}, message=msg, channel_id=elsewhere, channel={"id": elsewhere, "type": 1}))
     assert "no longer available" in api.sent("callback")[-1]["data"]["content"]
     assert await app.store.ratings_of("dc:42") == []
+
+
+def test_a_long_shift_list_fits_discords_limits_and_keeps_its_action_buttons():
+    from core.catalog import Catalog
+    from core.recommender import Recommendation, Recommender
+    from core.emotions import VA, VA_POINTS
+    from bot.discord_adapter import embed_for, view_for
+    from bot.replies import list_reply
+
+    songs = Recommender(Catalog.from_tracks(Catalog.bundled().tracks[:5000])).shift(VA(-1, -1), "energetic", 5)
+    assert len(songs) == 17
+    rec = Recommendation(7, "sad", "shift", -1.0, -1.0, songs, "energetic")
+    reply = list_reply(rec, "From sad toward energetic")
+    embed = embed_for(reply)
+    assert len(embed.description) <= 4096 and embed.description.endswith("longer than one message can show.")
+    labels = [item.item.label for item in view_for(reply.buttons).children]
+    assert len(labels) <= 25 and "🌿 Shift to calm" in labels and "➕ More like this" in labels
+    assert labels.count("1 👍") == 1 and sum(lab.endswith("👎") for lab in labels) == sum(lab.endswith("👍") for lab in labels)
