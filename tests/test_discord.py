@@ -192,7 +192,7 @@ async def test_a_button_copied_into_another_channel_acts_on_nothing(dc):
 def test_a_long_shift_list_fits_discords_limits_and_keeps_its_action_buttons():
     from core.catalog import Catalog
     from core.recommender import Recommendation, Recommender
-    from core.emotions import VA, VA_POINTS
+    from core.emotions import VA
     from bot.discord_adapter import embed_for, view_for
     from bot.replies import list_reply
 
