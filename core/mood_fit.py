@@ -169,22 +169,21 @@ def load_examples(folder: Path, catalog: Catalog) -> list[Example]:
         name = artist or track.artist or join.artist_of_id.get(track.id, "")
         out.append(Example(track, frozenset(labels), dataset, frozenset(vocabulary), artist_key(name) if name else None, extra or {}))
 
-    table = DATASET_LABELS["mood_mapper"]
-    vocab = {v for v in table.values() if v}
-    for path in sorted((folder / "mood_mapper").glob("*.csv")):
-        ours = table.get(path.stem)
-        if not ours:
-            continue
-        for r in _rows(path):
-            add("mood_mapper", join.build(r, r.get("id", ""), "", ""), {ours}, vocab)
-    table = DATASET_LABELS["spotify_mood_playlists"]
-    vocab = {v for v in table.values() if v}
-    for path in sorted((folder / "spotify_mood_playlists").glob("*.csv")):
-        ours = table.get(path.stem)
-        if not ours:
-            continue
-        for r in _rows(path):
-            add("spotify_mood_playlists", join.build(r, r["id"], r["song_name"], r["artists"]), {ours}, vocab, r["artists"])
+    # one CSV per playlist, named after its mood; (id, title, artist) of a row, where the file has them
+    playlist_folders = {
+        "mood_mapper": lambda r: (r.get("id", ""), "", ""),
+        "spotify_mood_playlists": lambda r: (r["id"], r["song_name"], r["artists"]),
+    }
+    for dataset, ident in playlist_folders.items():
+        table = DATASET_LABELS[dataset]
+        vocab = {v for v in table.values() if v}
+        for path in sorted((folder / dataset).glob("*.csv")):
+            ours = table.get(path.stem)
+            if not ours:
+                continue
+            for r in _rows(path):
+                track_id, title, artist = ident(r)
+                add(dataset, join.build(r, track_id, title, artist), {ours}, vocab, artist)
     table = DATASET_LABELS["gracie_4mood"]
     vocab = set(table.values())
     path = folder / "gracie_4mood" / "all_data_no_duplicates_no_nan.csv"

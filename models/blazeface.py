@@ -88,6 +88,19 @@ def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray) -> l
     return out
 
 
+def letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, float, int, int]:
+    """The image scaled into a size x size square (padding centred), in [-1, 1], NCHW with a batch
+    axis; and the scale and offsets that map the square back to the image."""
+    h, w = rgb.shape[:2]
+    scale = size / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    small = cv2.resize(rgb[:, :, :3], (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    square = np.zeros((size, size, 3), np.float32)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    square[top : top + nh, left : left + nw] = small
+    return (square / 127.5 - 1.0).transpose(2, 0, 1)[None], scale, left, top
+
+
 class BlazeFace:
     """Find faces in an RGB image: `detect(rgb)` → detections, largest first."""
 
@@ -110,19 +123,8 @@ class BlazeFace:
         self.min_score = min_score
         self.anchors = anchors(self.size, strides, two)
 
-    def _letterbox(self, rgb: np.ndarray) -> tuple[np.ndarray, float, float, float]:
-        """The image scaled into a size x size square (padding centred), in [-1, 1], NCHW."""
-        h, w = rgb.shape[:2]
-        scale = self.size / max(h, w)
-        nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-        small = cv2.resize(rgb[:, :, :3], (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-        square = np.zeros((self.size, self.size, 3), np.float32)
-        top, left = (self.size - nh) // 2, (self.size - nw) // 2
-        square[top : top + nh, left : left + nw] = small
-        return (square / 127.5 - 1.0).transpose(2, 0, 1)[None], scale, left, top
-
     def detect(self, rgb: np.ndarray) -> list[Detection]:
-        tensor, scale, left, top = self._letterbox(rgb)
+        tensor, scale, left, top = letterbox(rgb, self.size)
         raw_boxes, raw_scores = self._session.run(None, {self._input: tensor})
         raw_boxes, raw_scores = raw_boxes[0], raw_scores[0, :, 0]
         scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores, -RAW_SCORE_LIMIT, RAW_SCORE_LIMIT)))

@@ -246,18 +246,23 @@ def _load_prepared(manifest: Path, threads: int) -> Optional["ClipScorer"]:
     except (OSError, ValueError, KeyError) as exc:
         log.info("scene model cache %s not usable (%s); building from the weights", manifest, exc)
         return None
-    preprocess = numpy_preprocess(info["image_size"], info["mean"], info["std"], info["interpolation"])
+    preprocess = numpy_preprocess(info["image_size"], info["mean"], info["std"], info["interpolation"])  # as written by _write_prepared
     return ClipScorer(None, preprocess, None, cache_dir=None, logit_scale=info["logit_scale"], image_session=session,
                       text_embeddings=text)
 
 
-def _write_prepared(manifest: Path, scorer: "ClipScorer", model, onnx_file: Path, text_file: Path, cfg: Mapping) -> None:
+def _transform_settings(model, cfg: Mapping) -> dict:
+    """What OpenCLIP's evaluation transform for this model does: the input side, the normalisation
+    (the pretrained tag's, else what OpenCLIP set on the model) and the resampling filter."""
     size = model.visual.image_size
-    size = size[0] if isinstance(size, (tuple, list)) else size
     mean = cfg.get("mean") or getattr(model.visual, "image_mean", None) or (0.48145466, 0.4578275, 0.40821073)
     std = cfg.get("std") or getattr(model.visual, "image_std", None) or (0.26862954, 0.26130258, 0.27577711)
-    info = {"onnx": onnx_file.name, "text": text_file.name, "logit_scale": scorer.logit_scale, "image_size": int(size),
-            "mean": list(mean), "std": list(std), "interpolation": cfg.get("interpolation", "bicubic")}
+    return {"image_size": int(size[0] if isinstance(size, (tuple, list)) else size), "mean": list(mean), "std": list(std),
+            "interpolation": cfg.get("interpolation", "bicubic")}
+
+
+def _write_prepared(manifest: Path, scorer: "ClipScorer", onnx_file: Path, text_file: Path, transform: Mapping) -> None:
+    info = {"onnx": onnx_file.name, "text": text_file.name, "logit_scale": scorer.logit_scale, **transform}
     tmp = manifest.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(info))
     os.replace(tmp, manifest)
@@ -429,14 +434,12 @@ def load_clip(
     tokenizer = open_clip.get_tokenizer(model_name)
     scale = float(model.logit_scale.exp().item())  # CLIP's learned temperature (≤ 100 by training)
     session, onnx_file = image_session(model, cache_dir, threads or torch.get_num_threads()) if onnx else (None, None)
+    transform = _transform_settings(model, cfg)
     if session is not None:
         # images go through onnxruntime from now on: the same transform, without PyTorch tensors
-        size = model.visual.image_size
-        preprocess = numpy_preprocess(size[0] if isinstance(size, (tuple, list)) else size,
-                                      cfg.get("mean") or (0.48145466, 0.4578275, 0.40821073),
-                                      cfg.get("std") or (0.26862954, 0.26130258, 0.27577711), cfg.get("interpolation", "bicubic"))
+        preprocess = numpy_preprocess(**transform)
     scorer = ClipScorer(model, preprocess, tokenizer, cache_dir=cache_dir, logit_scale=min(scale, 100.0), image_session=session)
     if pretrained is not None and onnx_file is not None and scorer.text_file is not None:
         # next start: straight from these files (see _load_prepared)
-        _write_prepared(_manifest_path(cache_dir, model_name, pretrained), scorer, model, onnx_file, scorer.text_file, cfg)
+        _write_prepared(_manifest_path(cache_dir, model_name, pretrained), scorer, onnx_file, scorer.text_file, transform)
     return scorer

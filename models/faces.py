@@ -18,7 +18,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Optional, Protocol, Sequence
 
 import cv2
 import numpy as np
@@ -78,10 +78,12 @@ def _session(path: Path, threads: int):
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
 
-class XceptionEmotion:
-    """A FER2013 Xception on onnxruntime: 64x64 grey faces scaled to [-1, 1], 7 classes."""
+class OnnxEmotionModel:
+    """A face-expression model on onnxruntime, optionally averaged over a mirrored copy of each
+    face (a mirrored face shows the same emotion; averaging halves flip-noise). Subclasses say how
+    to prepare crops (`preprocess`, NHWC) and, if their classes are in another order, `order`."""
 
-    size = 64
+    order: Optional[list[int]] = None  # output index of each FACE_LABELS class; None: already ours
 
     def __init__(self, path: Path, *, tta: bool = True, threads: int = 1):
         if not path.is_file():
@@ -92,37 +94,39 @@ class XceptionEmotion:
         self._input = self._session.get_inputs()[0].name
 
     def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        batch = self.preprocess(crops)
+        if self.tta:
+            batch = np.concatenate([batch, batch[:, :, ::-1, :]])
+        out = self._session.run(None, {self._input: batch})[0]
+        if self.order is not None:
+            out = out[:, self.order]
+        return (out[: len(crops)] + out[len(crops) :]) / 2.0 if self.tta else out
+
+
+class XceptionEmotion(OnnxEmotionModel):
+    """A FER2013 Xception: 64x64 grey faces scaled to [-1, 1], 7 classes in our order."""
+
+    size = 64
+
+    def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         grey = [
             cv2.resize(cv2.cvtColor(c, cv2.COLOR_RGB2GRAY), (self.size, self.size), interpolation=cv2.INTER_AREA)
             for c in crops
         ]
-        batch = np.stack(grey).astype(np.float32)[..., None] / 127.5 - 1.0
-        return batch
-
-    def predict(self, crops: Sequence[np.ndarray]) -> np.ndarray:
-        batch = self.preprocess(crops)
-        if self.tta:  # a mirrored face shows the same emotion; averaging halves flip-noise
-            both = np.concatenate([batch, batch[:, :, ::-1, :]])
-            out = self._session.run(None, {self._input: both})[0]
-            return (out[: len(batch)] + out[len(batch) :]) / 2.0
-        return self._session.run(None, {self._input: batch})[0]
+        return np.stack(grey).astype(np.float32)[..., None] / 127.5 - 1.0
 
 
-class FaceApiExpression:
+class FaceApiExpression(OnnxEmotionModel):
     """face-api.js's expression net (MIT; npm @vladmandic/face-api, converted by
-    scripts/convert_faceapi_expression.py) on onnxruntime: 112x112 RGB faces, padded to a square
-    the way face-api.js pads them, 7 classes reordered to ours."""
+    scripts/convert_faceapi_expression.py): 112x112 RGB faces, padded to a square the way
+    face-api.js pads them, 7 classes reordered to ours."""
 
     size = 112
     # its classes: neutral, happy, sad, angry, fearful, disgusted, surprised → FACE_LABELS order
-    _order = [3, 5, 4, 1, 2, 6, 0]
-
-    def __init__(self, path: Path, *, tta: bool = True, threads: int = 1):
-        if not path.is_file():
-            raise FileNotFoundError(f"face-expression model not found: {path}")
-        self.name = path.stem + ("+flip" if tta else "")
-        self.tta = tta
-        self._session = _session(path, threads)
+    order = [3, 5, 4, 1, 2, 6, 0]
 
     def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         out = []
@@ -134,13 +138,6 @@ class FaceApiExpression:
             square[top : top + h, left : left + w] = c[:, :, :3]
             out.append(cv2.resize(square, (self.size, self.size), interpolation=cv2.INTER_AREA if side > self.size else cv2.INTER_LINEAR))
         return np.stack(out).astype(np.float32)
-
-    def predict(self, crops: Sequence[np.ndarray]) -> np.ndarray:
-        batch = self.preprocess(crops)
-        if self.tta:
-            batch = np.concatenate([batch, batch[:, :, ::-1, :]])
-        out = self._session.run(None, {"input": batch})[0][:, self._order]
-        return (out[: len(crops)] + out[len(crops) :]) / 2.0 if self.tta else out
 
 
 class DeepFaceEmotion:

