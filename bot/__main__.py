@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Optional
 
 from bot import logs
-from bot.replies import reading_to_dict, reading_to_text, recommendation_to_dict, songs_to_text
+from bot.replies import error_text, reading_to_dict, reading_to_text, recommendation_to_dict, songs_to_text
+from bot.root import open_services
 from core.catalog import CatalogError, import_csv
 from core.emotions import LABELS, VA, UnknownLabel
 from core.images import ImageError
@@ -43,17 +44,11 @@ class UsageError(Exception):
     """A mistake in what the person asked for; printed as one line, exit code 2."""
 
 
-async def _open(settings: Settings, with_pipeline: bool):
-    from core.app import Moodtune
-
-    return await Moodtune.open(settings, with_pipeline=with_pipeline)
-
-
 async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.stdout) -> int:
     """Analyse each file, suggest songs, print; returns how many files could not be read."""
-    app = await _open(settings, with_pipeline=True)
     failures = 0
-    try:
+    async with open_services(settings) as services:
+        app = services.moodtune
         for path in paths:
             reading = rec = error = None
             try:
@@ -61,7 +56,7 @@ async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.std
                 rec = await app.songs_for_reading(reading, user=args.user, chat=args.chat, mode=args.mode, target=args.target,
                                                   n=args.n, group=args.group)
             except ImageError as exc:
-                error = exc.user_message
+                error = error_text(exc)
                 log.info("refused %s: %s", path, exc)
             except OSError as exc:
                 error = f"Can't open that file ({exc.strerror or exc})."
@@ -74,21 +69,16 @@ async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.std
             else:
                 text = reading_to_text(reading, file=str(path), error=error)
                 print(text + ("\n" + songs_to_text(rec) if rec else ""), file=out, flush=True)
-    finally:
-        await app.close()
     return failures
 
 
 async def cmd_recommend(settings: Settings, args) -> int:
-    app = await _open(settings, with_pipeline=False)
-    try:
+    async with open_services(settings, with_pipeline=False) as services:
         va = VA(*args.va) if args.va else None
         if va and not (-1 <= va.valence <= 1 and -1 <= va.arousal <= 1):
             raise UsageError("--va takes valence and arousal between -1 and 1.")
-        rec = await app.songs_for_mood(label=args.emotion, va=va, user=args.user, chat=args.chat, mode=args.mode, target=args.target,
-                                       n=args.n, group=args.group)
-    finally:
-        await app.close()
+        rec = await services.moodtune.songs_for_mood(label=args.emotion, va=va, user=args.user, chat=args.chat, mode=args.mode,
+                                                     target=args.target, n=args.n, group=args.group)
     if args.json:
         print(json.dumps(recommendation_to_dict(rec)))
     else:
@@ -97,16 +87,14 @@ async def cmd_recommend(settings: Settings, args) -> int:
 
 
 async def cmd_rate(settings: Settings, args) -> int:
-    app = await _open(settings, with_pipeline=False)
-    try:
+    async with open_services(settings, with_pipeline=False) as services:
+        app = services.moodtune
         if app.catalog.get(args.track) is None:
             raise UsageError(f"No track with id {args.track} in the catalog.")
         if args.recommendation is not None and args.track not in await app.store.recommendation_tracks(args.recommendation):
             raise UsageError(f"List #{args.recommendation} does not hold track {args.track}.")
         await app.store.rate(args.user, args.track, args.score, args.recommendation)
         track = app.catalog.get(args.track)
-    finally:
-        await app.close()
     print(f"{'👍' if args.score > 0 else '👎'} saved: {track.artist} — {track.title} for {args.user}")
     return 0
 

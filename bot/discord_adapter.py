@@ -1,35 +1,27 @@
-"""Discord: `/mood photo:<attachment>`, "Soundtrack this" on a message, photos that mention the
-bot, 👍/👎 buttons, reactions, `/soundtrack`, `/mode`, `/forget` — a thin adapter over core.app.
+"""Discord: parse an interaction or event into a bot.conversation call, send what it returns.
 
-No privileged intent is needed: slash-command attachments and messages that mention the bot carry
-their attachments without the message-content intent. Every interaction is deferred before the
-analysis (Discord drops interactions not acknowledged within 3 s), then answered with a follow-up.
+`/mood photo:<attachment>`, "Soundtrack this" on a message, photos that mention the bot, 👍/👎
+buttons, reactions, `/soundtrack`, `/mode`, `/settings`, `/forget`, `/help`. No privileged intent
+is needed: slash-command attachments and messages that mention the bot carry their attachments
+without the message-content intent. Every interaction that may take a while is deferred first
+(Discord drops interactions not acknowledged within 3 s), then answered with a follow-up.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from typing import Literal, Optional
 
 import discord
 from discord import app_commands
 
-from bot.replies import (
-    NUMBER_REACTIONS,
-    Button,
-    Reply,
-    cut_to,
-    decode_action,
-    list_reply,
-    mark_choice,
-    photo_reply,
-    reaction_score,
-    to_markdown,
-)
-from core.app import ChatError, Moodtune
-from core.images import ImageError
-from core.pipeline import PipelineBusy
+from bot import replies
+from bot.courtesy import courtesy
+from bot.conversation import Conversation, Origin, Outgoing
+from bot.replies import Button, Reply, cut_to, to_markdown
+from core.errors import UserError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,14 +29,15 @@ discord.VoiceClient.warn_nacl = False  # no voice here: don't warn people about 
 
 PLATFORM = "discord"
 MAX_ATTACHMENT = 20 * 1024 * 1024
-IMAGE_TYPES = ("image/",)
+MAX_CONTENT = 2000  # characters in a message's content
 BUTTONS_PER_ROW = 5
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic")
 
 
 def is_image(att: discord.Attachment) -> bool:
     if att.content_type:
-        return att.content_type.startswith(IMAGE_TYPES)
-    return att.filename.lower().endswith((".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic"))
+        return att.content_type.startswith("image/")
+    return att.filename.lower().endswith(IMAGE_SUFFIXES)
 
 
 def embed_for(reply: Reply) -> discord.Embed:
@@ -67,10 +60,10 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<dat
         await interaction.client.on_action(interaction, self.data)
 
 
-def view_for(buttons: list[list[Button]]) -> Optional[discord.ui.View]:
+def view_for(buttons: Optional[list[list[Button]]]) -> Optional[discord.ui.View]:
     """At most 25 buttons: the shift / more buttons always stay; rating buttons fill the rest, whole
     songs first (a 17-song shift list shows 👍/👎 for its first 11 songs; reactions rate the rest)."""
-    flat = [b for row in buttons for b in row]
+    flat = [b for row in buttons or [] for b in row]
     actions = [b for b in flat if not b.action.startswith("r:")]
     ratings = [b for b in flat if b.action.startswith("r:")]
     room = BUTTONS_PER_ROW * 5 - len(actions)
@@ -91,234 +84,211 @@ def _buttons_of(message: Optional[discord.Message]) -> list[list[Button]]:
     return [[Button(c.label or "", c.custom_id or "") for c in row.children if getattr(c, "custom_id", None)] for row in message.components]
 
 
+def _content(out: Outgoing) -> dict:
+    """send() arguments for an Outgoing: an embed with buttons, or plain text."""
+    if out.reply is not None:
+        return {"embed": embed_for(out.reply), "view": view_for(out.reply.buttons) or discord.utils.MISSING}
+    return {"content": cut_to(out.text, MAX_CONTENT)}
+
+
+def origin_of(user_id: Optional[int], channel_id: Optional[int], guild_id: Optional[int]) -> Origin:
+    """Direct messages are per person; a server channel is a group."""
+    return Origin(PLATFORM, f"dc:{user_id}" if user_id else None, f"dc:{channel_id}" if channel_id else None, group=guild_id is not None)
+
+
+def _interaction_origin(interaction: discord.Interaction) -> Origin:
+    return origin_of(interaction.user.id if interaction.user else None, interaction.channel_id, interaction.guild_id)
+
+
+def _fetcher(att: Optional[discord.Attachment]):
+    """The download of an attachment, called by the conversation once the photo is admitted."""
+
+    async def fetch() -> bytes:
+        if att is None:
+            raise UserError("no_image")
+        if not is_image(att):
+            raise UserError("not_a_file_image", name=att.filename)
+        if att.size > MAX_ATTACHMENT:
+            raise UserError("file_too_big", mb=att.size / 2**20, max_mb=MAX_ATTACHMENT / 2**20, platform=PLATFORM)
+        try:
+            return await att.read()
+        except discord.HTTPException as exc:
+            raise UserError("download_failed", detail=str(exc), platform=PLATFORM) from None
+
+    return fetch
+
+
+def _unexpected_text(error: BaseException) -> str:
+    """The error boundary's sentence: a busy database is a passing state, anything else a bug."""
+    cause = getattr(error, "original", error)
+    busy = isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause)
+    if busy:
+        log.warning("database busy: %s", cause)
+    else:
+        log.error("error handling an interaction", exc_info=cause)
+    return replies.error_text("database_busy" if busy else "unexpected")
+
+
 class MoodtuneDiscord(discord.Client):
-    def __init__(self, settings: Settings, app: Optional[Moodtune] = None, *, sync_commands: bool = True):
+    """The discord.py client around a conversation the caller opened and will close (bot.root)."""
+
+    def __init__(self, settings: Settings, convo: Conversation, *, sync_commands: bool = True):
         super().__init__(intents=discord.Intents.default())  # no privileged intents
         self.settings = settings
-        self.moodtune = app
-        self._owns_moodtune = app is None  # a shared core is closed by whoever opened it
+        self.conversation = convo
         self.sync_commands = sync_commands
         self.tree = app_commands.CommandTree(self)
+        self.tree.on_error = self._on_command_error
         self._register_commands()
 
     async def setup_hook(self) -> None:
-        """Open the core once (models warmed, database open) and register the persistent buttons."""
-        if self.moodtune is None:
-            self.moodtune = await Moodtune.open(self.settings)
+        """Register the persistent buttons and the commands."""
         self.add_dynamic_items(ActionButton)
         if self.sync_commands:
             await self.tree.sync()
 
-    async def close(self) -> None:
-        await super().close()
-        if self.moodtune is not None and self._owns_moodtune:
-            await self.moodtune.close()  # in-flight photos finish, then the database closes
-            self.moodtune = None
+    # --- answering interactions ------------------------------------------------------------------
 
-    # --- answering ------------------------------------------------------------------------
+    async def _respond(self, interaction: discord.Interaction, origin: Origin, out: Outgoing) -> None:
+        """Answer an interaction (first response, or a follow-up once deferred) and report it."""
+        kwargs = _content(out)
+        ephemeral = out.private or out.error
+        if interaction.response.is_done():
+            sent = await interaction.followup.send(ephemeral=ephemeral, wait=True, **kwargs)
+        else:
+            await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+            sent = await interaction.original_response() if out.list_id is not None else None
+        if sent is not None:
+            await self.conversation.sent(origin, str(sent.id), out)
+
+    async def _photo(self, interaction: discord.Interaction, att: Optional[discord.Attachment]) -> None:
+        await interaction.response.defer(thinking=True)
+        origin = _interaction_origin(interaction)
+        await self._respond(interaction, origin, await self.conversation.photo(origin, _fetcher(att)))
+
+    async def _on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await self._say_sorry(interaction, _unexpected_text(error))
 
     @staticmethod
-    def ids(user_id: int, channel_id: Optional[int]) -> tuple[str, str]:
-        return f"dc:{user_id}", f"dc:{channel_id}"
-
-    async def _read(self, att: discord.Attachment) -> bytes:
-        if not is_image(att):
-            raise ChatError(f"{att.filename} isn't an image I can read — attach a photo (JPEG, PNG, WebP, HEIC…).")
-        if att.size > MAX_ATTACHMENT:
-            raise ChatError(f"That file is {att.size / 2**20:.1f} MB; I can read photos up to 20 MB.")
+    async def _say_sorry(interaction: discord.Interaction, text: str) -> None:
         try:
-            return await att.read()
-        except (discord.HTTPException, discord.NotFound) as exc:
-            log.warning("attachment download failed: %s", exc)
-            raise ChatError("I couldn't download that image from Discord — please try again.") from None
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as exc:
+            log.warning("could not answer interaction %s: %s", interaction.id, exc)
 
-    async def answer_attachment(
-        self, att: discord.Attachment, *, user_id: int, channel_id: int, group: bool = True,
-    ) -> tuple[Reply, Optional[int]]:
-        """Reply content for a photo, or raise ChatError / ImageError / PipelineBusy.
-
-        `group`: a server channel (False only in direct messages): explicit songs are left out."""
-        user, chat = self.ids(user_id, channel_id)
-        async with self.moodtune.admit_photo(user=user, chat=chat) as slot:  # before the download
-            data = await self._read(att)
-            answer = await self.moodtune.answer_photo(data, user=user, chat=chat, group=group, slot=slot)
-        return photo_reply(answer.reading, answer.recommendation), answer.recommendation.id
-
-    async def _follow_up(self, interaction: discord.Interaction, att: Optional[discord.Attachment]) -> None:
-        if att is None:
-            await interaction.followup.send("I need a message with an image attached.", ephemeral=True)
-            return
-        try:
-            reply, rec_id = await self.answer_attachment(att, user_id=interaction.user.id, channel_id=interaction.channel_id,
-                                                         group=interaction.guild_id is not None)
-        except (ChatError, ImageError, PipelineBusy) as exc:
-            log.info("photo refused: %s", exc)
-            await interaction.followup.send(exc.user_message, ephemeral=True)
-            return
-        sent = await interaction.followup.send(embed=embed_for(reply), view=view_for(reply.buttons) or discord.utils.MISSING, wait=True)
-        if rec_id is not None:
-            await self.moodtune.store.link_message(PLATFORM, f"dc:{interaction.channel_id}", str(sent.id), rec_id)
-
-    # --- commands -------------------------------------------------------------------------
+    # --- commands ------------------------------------------------------------------------------
 
     def _register_commands(self) -> None:
         tree = self.tree
+        convo = self.conversation
 
         @tree.command(name="mood", description="Read the mood of a photo and get songs for it")
         @app_commands.describe(photo="the photo to read")
         async def mood(interaction: discord.Interaction, photo: discord.Attachment) -> None:
             """Read the mood of a photo and get songs for it."""
-            await interaction.response.defer(thinking=True)
-            await self._follow_up(interaction, photo)
+            await self._photo(interaction, photo)
 
         @tree.context_menu(name="Soundtrack this")
         async def soundtrack_this(interaction: discord.Interaction, message: discord.Message) -> None:
             """Songs for the image in this message."""
-            await interaction.response.defer(thinking=True)
-            await self._follow_up(interaction, next((a for a in message.attachments if is_image(a)), None))
+            await self._photo(interaction, next((a for a in message.attachments if is_image(a)), None))
 
         @tree.command(name="soundtrack", description="One playlist for the photos shared here in the last hour")
         async def soundtrack(interaction: discord.Interaction) -> None:
             """One playlist for the photos shared here in the last hour."""
             await interaction.response.defer(thinking=True)
-            user, chat = self.ids(interaction.user.id, interaction.channel_id)
-            try:
-                rec, count = await self.moodtune.soundtrack(chat=chat, user=user, group=interaction.guild_id is not None)
-            except ChatError as exc:
-                await interaction.followup.send(exc.user_message)
-                return
-            reply = list_reply(rec, f"🎬 Soundtrack of {count} photo{'s' if count > 1 else ''}")
-            sent = await interaction.followup.send(embed=embed_for(reply), view=view_for(reply.buttons) or discord.utils.MISSING, wait=True)
-            if rec.id is not None:
-                await self.moodtune.store.link_message(PLATFORM, chat, str(sent.id), rec.id)
+            origin = _interaction_origin(interaction)
+            await self._respond(interaction, origin, await convo.soundtrack(origin))
 
         @tree.command(name="mode", description="Match the photo's mood, or shift from it toward another")
         @app_commands.describe(mode="match (default) or shift", target="for shift: the mood to move toward, e.g. calm")
-        async def mode(interaction: discord.Interaction, mode: Literal["match", "shift"], target: Optional[str] = None) -> None:
-            """Match the photo's mood, or shift from it toward another."""
-            user, _ = self.ids(interaction.user.id, interaction.channel_id)
-            try:
-                s = await self.moodtune.set_mode(scope="user", id=user, mode=mode, target=target)
-            except ChatError as exc:
-                await interaction.response.send_message(exc.user_message, ephemeral=True)
-                return
-            text = "Songs will match your photos." if s.mode == "match" else f"Lists will shift toward {s.target or 'calm or happy'}."
-            await interaction.response.send_message(text, ephemeral=True)
+        async def mode(interaction: discord.Interaction, mode: Optional[Literal["match", "shift"]] = None,
+                       target: Optional[str] = None) -> None:
+            """Match the photo's mood, or shift from it toward another (for this channel in a server)."""
+            origin = _interaction_origin(interaction)
+            await self._respond(interaction, origin, await convo.mode(origin, mode, target))
 
-        @tree.command(name="settings", description="Songs per list and explicit songs (for this server, or for you in DMs)")
+        @tree.command(name="settings", description="Songs per list and explicit songs (for this channel, or for you in DMs)")
         @app_commands.describe(songs="how many songs a list has (1-10)", explicit="explicit songs: on or off (off in servers by default)")
         async def settings_command(
             interaction: discord.Interaction, songs: Optional[app_commands.Range[int, 1, 10]] = None,
             explicit: Optional[Literal["on", "off"]] = None,
         ) -> None:
-            """Songs per list and explicit songs (for this server, or for you in DMs)."""
-            user, chat = self.ids(interaction.user.id, interaction.channel_id)
-            in_server = interaction.guild_id is not None
-            scope, key = ("chat", chat) if in_server else ("user", user)
-            if songs is not None:
-                await self.moodtune.set_list_length(scope=scope, id=key, n=songs)
-            if explicit is not None:
-                await self.moodtune.set_explicit(scope=scope, id=key, allowed=explicit == "on")
-            s = await self.moodtune.store.get_settings(scope, key)
-            allowed = s.allow_explicit if s.allow_explicit is not None else not in_server
-            await interaction.response.send_message(
-                f"Songs per list: {s.list_length or 5}. Explicit songs: {'allowed' if allowed else 'left out'}"
-                f"{' in this channel' if in_server else ' for you'}.", ephemeral=True,
-            )
+            """Songs per list and explicit songs (for this channel, or for you in DMs)."""
+            origin = _interaction_origin(interaction)
+            out = await convo.settings(origin, songs=None if songs is None else str(songs), explicit=explicit)
+            await self._respond(interaction, origin, out)
 
         @tree.command(name="forget", description="Delete everything Moodtune stored about you")
         async def forget(interaction: discord.Interaction) -> None:
             """Delete everything Moodtune stored about you."""
-            user, _ = self.ids(interaction.user.id, interaction.channel_id)
-            counts = await self.moodtune.store.forget(user)
-            await interaction.response.send_message(
-                f"Done — I deleted your {counts['ratings']} ratings, {counts['recommendations']} lists and your settings.", ephemeral=True
-            )
+            origin = _interaction_origin(interaction)
+            await self._respond(interaction, origin, await convo.forget(origin))
 
-        @tree.error
-        async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-            log.error("command failed", exc_info=error)
-            text = "Something went wrong on my side — please try again in a moment."
-            if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
+        @tree.command(name="help", description="What Moodtune does and how to use it")
+        async def help_command(interaction: discord.Interaction) -> None:
+            """What Moodtune does and how to use it."""
+            origin = _interaction_origin(interaction)
+            out = convo.help(origin)
+            out.private = True
+            await self._respond(interaction, origin, out)
 
-    # --- buttons --------------------------------------------------------------------------
+    # --- buttons -------------------------------------------------------------------------------
 
     async def on_action(self, interaction: discord.Interaction, data: str) -> None:
-        """A 👍/👎, shift or 'more like this' button (see ActionButton)."""
-        action = decode_action(data)
-        user, chat = self.ids(interaction.user.id, interaction.channel_id)
-        if action is None:
-            await interaction.response.send_message("That button is from an older version — send a new photo.", ephemeral=True)
-            return
+        """A 👍/👎, shift or 'more like this' button (see ActionButton); always answered."""
+        origin = _interaction_origin(interaction)
         try:
-            if action.kind == "rate":
-                await self.moodtune.rate_song(user=user, recommendation=action.recommendation, position=action.position, score=action.score,
-                                              chat=chat)
-                marked = mark_choice(_buttons_of(interaction.message), data)
-                await interaction.response.edit_message(view=view_for(marked))
-                return
-            await interaction.response.defer(thinking=True)
-            if action.kind == "shift":
-                rec = await self.moodtune.follow_up(action.recommendation, user=user, chat=chat, mode="shift", target=action.target,
-                                                    group=interaction.guild_id is not None)
-                reply = list_reply(rec, f"🧭 From {rec.mood} toward {rec.target}")
-            else:
-                rec = await self.moodtune.follow_up(action.recommendation, user=user, chat=chat, mode="match",
-                                                    group=interaction.guild_id is not None)
-                reply = list_reply(rec, f"➕ More for a {rec.mood} mood")
-        except ChatError as exc:
-            if interaction.response.is_done():
-                await interaction.followup.send(exc.user_message, ephemeral=True)
-            else:
-                await interaction.response.send_message(exc.user_message, ephemeral=True)
-            return
-        sent = await interaction.followup.send(embed=embed_for(reply), view=view_for(reply.buttons) or discord.utils.MISSING, wait=True)
-        if rec.id is not None:
-            await self.moodtune.store.link_message(PLATFORM, chat, str(sent.id), rec.id)
+            action = replies.decode_action(data)
+            if action is not None and action.kind != "rate":
+                await interaction.response.defer(thinking=True)  # a new list: acknowledge within 3 s
+            press = await self.conversation.press(origin, data, _buttons_of(interaction.message))
+            if press.buttons is not None and not interaction.response.is_done():
+                await interaction.response.edit_message(view=view_for(press.buttons))
+            elif press.toast:
+                await self._say_sorry(interaction, press.toast)
+            if press.then is not None:
+                await self._respond(interaction, origin, press.then)
+        except Exception as exc:  # noqa: BLE001 — the error boundary for buttons
+            await self._say_sorry(interaction, _unexpected_text(exc))
 
-    # --- events ---------------------------------------------------------------------------
+    # --- events --------------------------------------------------------------------------------
 
     async def on_message(self, message: discord.Message) -> None:
-        """Photos in messages that mention the bot (visible without the message-content intent)."""
-        if message.author.bot or self.user is None or self.user not in message.mentions:
+        """Photos in direct messages, and in server messages that mention the bot (both visible
+        without the message-content intent)."""
+        if message.author.bot or self.user is None:
             return
-        images = [a for a in message.attachments if is_image(a)]
-        if not images:
-            text = "Attach a photo when you mention me and I'll find songs for its mood." if not message.attachments else (
-                f"{message.attachments[0].filename} isn't an image I can read — attach a photo (JPEG, PNG, WebP, HEIC…).")
-            await message.reply(text, mention_author=False)
+        if message.guild is not None and self.user not in message.mentions:
             return
-        async with message.channel.typing():
-            try:
-                reply, rec_id = await self.answer_attachment(images[0], user_id=message.author.id, channel_id=message.channel.id,
-                                                             group=message.guild is not None)
-            except (ChatError, ImageError, PipelineBusy) as exc:
-                log.info("photo refused: %s", exc)
-                await message.reply(exc.user_message, mention_author=False)
-                return
-            sent = await message.reply(embed=embed_for(reply), view=view_for(reply.buttons), mention_author=False)
-        if rec_id is not None:
-            await self.moodtune.store.link_message(PLATFORM, f"dc:{message.channel.id}", str(sent.id), rec_id)
+        origin = origin_of(message.author.id, message.channel.id, message.guild.id if message.guild else None)
+        try:
+            images = [a for a in message.attachments if is_image(a)]
+            if not images:
+                att = message.attachments[0] if message.attachments else None
+                out = Outgoing(text=replies.error_text(UserError("not_a_file_image", name=att.filename) if att else "no_image_mention"))
+            else:
+                out = await self.conversation.photo(origin, _fetcher(images[0]),
+                                                    admitted=lambda: courtesy(message.channel.typing, "typing action"))
+        except Exception as exc:  # noqa: BLE001 — the error boundary for messages
+            out = Outgoing(text=_unexpected_text(exc), error=True)
+        try:
+            sent = await message.reply(mention_author=False, **_content(out))
+        except discord.HTTPException as exc:
+            log.warning("could not answer in %s: %s", origin.chat, exc)
+            return
+        await self.conversation.sent(origin, str(sent.id), out)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """👍/👎 (and friends) on one of our lists rate it; 1️⃣–🔟 like that song."""
         if self.user is not None and payload.user_id == self.user.id:
             return
-        user, chat = self.ids(payload.user_id, payload.channel_id)
-        rec = await self.moodtune.store.message_recommendation(PLATFORM, chat, str(payload.message_id))
-        if rec is None:
-            return
-        emoji = str(payload.emoji)
-        if emoji in NUMBER_REACTIONS:
-            try:
-                await self.moodtune.rate_song(user=user, recommendation=rec, position=NUMBER_REACTIONS.index(emoji), score=1, chat=chat)
-            except ChatError as exc:
-                log.info("reaction ignored: %s", exc)
-            return
-        score = reaction_score(emoji)
-        if score is not None:
-            await self.moodtune.rate_list(user=user, recommendation=rec, score=score, chat=chat)
+        origin = origin_of(payload.user_id, payload.channel_id, payload.guild_id)
+        await self.conversation.react(origin, str(payload.message_id), [str(payload.emoji)])
 
+    async def on_error(self, event: str, *args, **kwargs) -> None:
+        """An event handler failed: logged once with its traceback; the bot goes on."""
+        log.exception("error handling Discord event %s", event)

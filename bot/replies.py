@@ -1,19 +1,92 @@
-"""Render readings for people and programs, the same for every surface (CLI, Telegram, Discord)."""
+"""Every sentence Moodtune says, for people and programs, the same on every surface (CLI, Telegram,
+Discord). The core hands over facts — a reading's signals with their shares, songs' reasons as
+SongReason, errors as UserError kinds — and only this module turns them into words."""
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from core.emotions import LABELS
-from core.fusion import MoodReading
+from core.errors import UserError
+from core.images import ImageError
+from core.fusion import MoodReading, SignalReading
+from core.recommender import SongReason
 from core.music import MAX_SHIFT_SONGS as MAX_LIST_SONGS  # the longest list a button can point into
+
+log = logging.getLogger(__name__)
 
 
 def _r(x: float, nd: int = 4) -> float:
     return round(float(x), nd)
+
+
+# --- readings and songs as sentences ----------------------------------------------------------
+
+def colour_words(detail: dict) -> str:
+    """'bright, vivid, warm' from the colour signal's measurements."""
+    words = []
+    b, s, w = detail.get("brightness"), detail.get("saturation"), detail.get("warmth")
+    if b is not None:
+        words.append("bright" if b > 0.6 else "dark" if b < 0.3 else "")
+    if s is not None:
+        words.append("vivid" if s > 0.5 else "muted" if s < 0.15 else "")
+    if w is not None:
+        words.append("warm" if w > 0.15 else "cool" if w < -0.15 else "")
+    return ", ".join(x for x in words if x) or "balanced"
+
+
+def signal_words(s: SignalReading) -> str:
+    """What one signal saw: '2 faces', 'the scene (beach at sunset)', 'colour (bright, warm)'."""
+    if s.name == "faces":
+        n = s.detail.get("count", 0)
+        return f"{n} face{'s' if n != 1 else ''}"
+    if s.name == "scene":
+        scenes = s.detail.get("scenes") or []
+        return f"the scene ({scenes[0][0]})" if scenes else "the scene"
+    return f"colour ({colour_words(s.detail)})"
+
+
+def explain(reading: MoodReading) -> str:
+    """One sentence: the label, then which signals it rests on and how much each contributed."""
+    parts = [f"{signal_words(s)} says {s.top} ({s.weight:.0%} of the weight)"
+             for s in sorted((s for s in reading.signals if s.available), key=lambda s: -s.weight)]
+    if not parts:
+        return "No signal could be read from this photo."
+    text = f"{reading.label.capitalize()} ({reading.confidence:.0%} confident), from " + "; ".join(parts) + "."
+    missing = [f"{s.name}: {s.reason}" for s in reading.signals if not s.available]
+    if missing:
+        text += " Not used — " + "; ".join(missing) + "."
+    return text
+
+
+FEEL = {"upbeat": "upbeat", "intense": "intense", "gentle": "gentle", "heavy": "slow and heavy-hearted",
+        "bright": "bright", "mellow": "mellow", "moody": "moody"}
+
+
+def song_reason(r: SongReason) -> str:
+    """'upbeat, major key, 124 BPM — matches happy; you liked ABBA (step 2 of 9 toward calm)'."""
+    feel = [FEEL.get(r.feel, r.feel)] + (["acoustic"] if r.acoustic else [])
+    if r.major is not None:
+        feel.append("major key" if r.major else "minor key")
+    feel.append(f"{r.bpm} BPM")
+    text = f"{', '.join(feel)} — matches {r.matches}"
+    extras = []
+    if r.liked_artist:
+        extras.append(f"you liked {r.liked_artist}")
+    if r.others_liked:
+        extras.append("others liked it for this mood")
+    if r.decade:
+        extras.append(f"from the {r.decade % 100:02d}s")
+    if r.lesser_known:
+        extras.append("a lesser-known find")
+    text += ("; " + ", ".join(extras)) if extras else ""
+    if r.step:
+        text += f" (step {r.step[0]} of {r.step[1]} toward {r.step[2]})"
+    return text
 
 
 def reading_to_dict(reading: Optional[MoodReading], *, file: Optional[str] = None, error: Optional[str] = None) -> dict[str, Any]:
@@ -47,7 +120,7 @@ def reading_to_dict(reading: Optional[MoodReading], *, file: Optional[str] = Non
             }
             for s in reading.signals
         },
-        explanation=reading.explanation,
+        explanation=explain(reading),
         timings_ms=reading.timings_ms,
         error=error,
     )
@@ -62,7 +135,7 @@ def reading_to_text(reading: Optional[MoodReading], *, file: Optional[str] = Non
     lines = [
         f"{head}{reading.label} ({reading.confidence:.0%} confident) — valence {reading.valence:+.2f}, arousal {reading.arousal:+.2f}",
         "  also: " + ", ".join(f"{lab} {p:.0%}" for lab, p in reading.top[1:]),
-        f"  {reading.explanation}",
+        f"  {explain(reading)}",
     ]
     for i, f in enumerate(reading.faces, 1):
         x, y, w, h = f.box
@@ -86,7 +159,7 @@ def song_to_dict(song) -> dict[str, Any]:
         "popularity": t.popularity,
         "explicit": t.explicit,
         "genres": t.genres.split("|") if t.genres else [],
-        "reason": song.reason,
+        "reason": song_reason(song.reason),
         "features": {k: (_r(v, 3) if isinstance(v, float) else v) for k, v in song.features().items()},
     }
 
@@ -104,15 +177,18 @@ def recommendation_to_dict(rec) -> dict[str, Any]:
 
 def songs_to_text(rec) -> str:
     if not rec.songs:
-        return "  No songs to suggest — the catalog is empty or you have disliked everything that fits."
+        return "  " + NO_SONGS
     head = f"  Songs ({'shifting toward ' + rec.target if rec.mode == 'shift' else 'matching ' + rec.mood}), list #{rec.id}:"
     lines = [head]
     for i, s in enumerate(rec.songs, 1):
         t = s.track
         era = f" ({t.year or str(t.era) + 's'})" if (t.year or t.era) else ""
-        lines.append(f"  {i}. {t.artist} — {t.title}{era} · {s.reason}")
+        lines.append(f"  {i}. {t.artist} — {t.title}{era} · {song_reason(s.reason)}")
         lines.append(f"     {s.spotify_url}  ·  {t.youtube_url}")
     return "\n".join(lines)
+
+
+NO_SONGS = "No songs to suggest — the catalog is empty or you have disliked everything that fits."
 
 
 # --- chat replies: one neutral structure, rendered as Telegram HTML or Discord markdown --------
@@ -214,7 +290,7 @@ def reaction_score(emoji: str) -> Optional[int]:
 
 def _song_items(rec) -> list[SongItem]:
     return [
-        SongItem(i, s.track.artist, s.track.title, s.reason, s.spotify_url, s.track.youtube_url)
+        SongItem(i, s.track.artist, s.track.title, song_reason(s.reason), s.spotify_url, s.track.youtube_url)
         for i, s in enumerate(rec.songs, 1)
     ]
 
@@ -244,7 +320,7 @@ def photo_reply(reading: MoodReading, rec) -> Reply:
     """The answer to a photo: the mood, how sure, what it rests on, and the songs."""
     others = ", ".join(f"{lab} {p:.0%}" for lab, p in reading.top[1:])
     used = [s for s in reading.signals if s.available and s.weight > 0]
-    basis = ", ".join(f"{s.reason if s.name == 'faces' else ('the scene' if s.name == 'scene' else 'colour and light')} "
+    basis = ", ".join(f"{signal_words(s) if s.name == 'faces' else ('the scene' if s.name == 'scene' else 'colour and light')} "
                       f"({s.weight:.0%})" for s in sorted(used, key=lambda s: -s.weight))
     details = [f"Also possible: {others}." if others else "", f"Read from {basis}."]
     scene = next((s for s in reading.signals if s.name == "scene"), None)
@@ -264,7 +340,7 @@ def photo_reply(reading: MoodReading, rec) -> Reply:
         note=note,
     )
     if not rec.songs:
-        reply.details.append("No songs to suggest — the catalog is empty or you have disliked everything that fits.")
+        reply.details.append(NO_SONGS)
     return reply
 
 
@@ -275,7 +351,7 @@ def list_reply(rec, headline: str) -> Reply:
         details=[_list_heading(rec)],
         songs=_song_items(rec),
         buttons=_buttons(rec) if rec.songs and rec.id is not None else [],
-        note="" if rec.songs else "No songs to suggest — the catalog is empty or you have disliked everything that fits.",
+        note="" if rec.songs else NO_SONGS,
     )
 
 
@@ -322,3 +398,143 @@ def to_markdown(reply: Reply) -> str:
     for s in reply.songs:
         lines.append(f"**{s.number}. {md(s.artist)} — {md(s.title)}**\n{md(s.reason)}\n[Spotify]({s.spotify_url}) · [YouTube Music]({s.youtube_url})")
     return "\n".join(lines)
+
+
+# --- what the bots say: errors, commands, help -------------------------------------------------
+
+def _short(value: object, limit: int = 30) -> str:
+    """A person's own words echoed back, never long (a 5 KB argument would make the reply too long
+    to send)."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _mb(x: float) -> str:
+    return f"{x:.1f} MB"
+
+
+ERRORS: dict[str, Any] = {
+    # photos
+    "empty": "That file is empty — nothing to look at.",
+    "too_many_bytes": lambda mb, max_mb: f"That file is {_mb(mb)}; I can read photos up to {_mb(max_mb)}.",
+    "not_an_image": lambda what=None: f"That file isn't an image I can read{f' ({what})' if what else ''}.",
+    "unsupported_format": lambda format: f"I can't read {_short(format)} images; please send a JPEG, PNG, WebP, HEIC, BMP, TIFF or GIF.",
+    "too_many_pixels": lambda mp=None, max_mp=0, width=None, height=None: (
+        f"That image is {f'{width}×{height} pixels ({mp:.0f} MP)' if width else f'{mp:.0f} MP' if mp else 'far too large'}; "
+        f"I can read up to {max_mp:.0f} MP."),
+    "too_small": lambda width, height: f"That image is only {width}×{height} pixels — too small to read a mood from.",
+    "damaged": "That image looks damaged or cut off — could you send it again?",
+    "bad_image": "I couldn't read that image — could you send it again?",
+    "file_too_big": lambda mb, max_mb, platform: (
+        f"That file is {_mb(mb)}; {'Telegram lets bots download' if platform == 'telegram' else 'I can read'} files up to {max_mb:.0f} MB."),
+    "not_a_file_image": lambda name: f"{_short(name, 60)} isn't an image I can read — attach a photo (JPEG, PNG, WebP, HEIC…).",
+    "download_failed": lambda platform: (
+        f"I couldn't download that photo from {'Telegram' if platform == 'telegram' else 'Discord'} — please send it again."),
+    "no_image": "I need a message with an image attached.",
+    "no_image_mention": "Attach a photo when you mention me and I'll find songs for its mood.",
+    # limits
+    "rate_limited": "That's a lot of photos — try again in a moment.",
+    "person_limit": lambda per_minute: f"That's a lot of photos — I read up to {per_minute} a minute per person. Try again in a moment.",
+    "chat_busy": "I'm still working on the photos sent here — send more in a moment.",
+    "busy": "I'm busy with other photos right now — please try again in a moment.",
+    "shutting_down": "I'm restarting — please send that again in a minute.",
+    # lists and settings
+    "nothing_to_do": "There's nothing to do here yet.",
+    "no_recent_photos": ("I haven't seen any photos here in the last hour. Send some (mention me in groups), "
+                         "or reply /soundtrack to a photo."),
+    "list_gone": "That list is no longer available — send a new photo for fresh songs.",
+    "saved_song_gone": "Saved — but that song is no longer in the catalog.",
+    "bad_mode": "Modes are match (songs that fit the photo) and shift (start there, move toward a mood).",
+    "unknown_mood": lambda name, labels: f"I don't know the mood '{_short(name)}'. Try one of: {', '.join(labels)}.",
+    "bad_length": lambda max: f"Lists can hold 1 to {max} songs — e.g. /settings 7.",
+    "bad_explicit": "Explicit songs are on or off — e.g. /settings explicit off.",
+    # the error boundaries
+    "database_busy": "I'm saving a lot right now — please try that again in a moment.",
+    "unexpected": "Something went wrong on my side — please try again in a moment.",
+}
+
+
+def error_text(exc: UserError | str) -> str:
+    """The sentence for an expected refusal (a UserError, or a kind of our own)."""
+    kind, params = (exc, {}) if isinstance(exc, str) else (exc.kind, exc.params)
+    template = ERRORS.get(kind) or ERRORS["unexpected"]
+    try:
+        return template(**params) if callable(template) else template
+    except (TypeError, ValueError):  # a fact missing: still one clear sentence (a test checks every kind)
+        log.warning("no wording for %s with %s", kind, params)
+        return ERRORS["bad_image"] if isinstance(exc, ImageError) else ERRORS["unexpected"]
+
+
+def _mode_words(mode: str, target: Optional[str]) -> str:
+    if mode != "shift":
+        return "match"
+    return f"shift toward {target or 'calm or happy (I pick from the photo)'}"
+
+
+def _where(group: bool, platform: str) -> str:
+    if not group:
+        return "for you"
+    return "in this group" if platform == "telegram" else "in this channel"
+
+
+TEXTS: dict[str, Any] = {
+    "no_sender": "I can only answer people in a chat — send it from your account in a chat with me.",
+    "not_a_photo": lambda what="": (f"{what.capitalize()} don't" if what else "Stickers, GIFs and videos don't")
+    + " work for me — send a photo and I'll find songs for its mood.",
+    "old_button": "That button is from an older version — send a new photo.",
+    "buttons_in_chat_only": "These buttons work in the chat where the list was shown.",
+    "rated": lambda score, title: f"{'👍' if score > 0 else '👎'} saved: {_short(title, 80)}",
+    "soundtrack_title": lambda count: f"🎬 Soundtrack of {count} photo{'s' if count > 1 else ''}",
+    "soundtrack_building": "🎬 Building a soundtrack from this chat's recent photos…",
+    "shift_title": lambda mood, target: f"🧭 From {mood} toward {target}",
+    "more_title": lambda mood: f"➕ More for a {mood} mood",
+    "mode_is": lambda mode, target, platform: (
+        f"Mode: {_mode_words(mode, target)}. Change it with "
+        + ("/mode match or /mode shift calm." if platform == "telegram" else "/mode mode:match or /mode mode:shift target:calm.")),
+    "mode_set": lambda mode, target, group: (
+        ("Mode set: songs that match the photo" if mode == "match" else f"Mode set: {_mode_words(mode, target)}")
+        + (" — for everyone here." if group else ".")),
+    "settings_are": lambda songs, mode, target, explicit, group, platform: (
+        f"Songs per list: {songs or 5}. Mode: {_mode_words(mode, target)}. "
+        f"Explicit songs: {'allowed' if explicit else 'left out'} {_where(group, platform)} "
+        + ("(/settings explicit on|off)." if platform == "telegram" else "(/settings explicit:on|off).")),
+    "forgotten": lambda ratings=0, recommendations=0, settings=0, photos=0: (
+        f"Done — I deleted your {ratings} ratings, {recommendations} lists, {photos} photo readings and your settings."),
+}
+
+
+def text(key: str, **params: Any) -> str:
+    t = TEXTS[key]
+    return t(**params) if callable(t) else t
+
+
+_HELP_COMMON = (
+    "Rate songs with 👍/👎 under my answer, or react to it (👍❤🔥🥰👏 / 👎💩😢; on Discord also 1️⃣–🔟 for one song): "
+    "I learn what you like.\n\n"
+)
+
+
+def help_text(platform: str) -> str:
+    """How to use the bot, with the platform's own command syntax."""
+    if platform == "telegram":
+        return (
+            "Send me a photo and I'll read its mood — faces, the scene, colour and light — and suggest songs "
+            "that fit, with Spotify and YouTube Music links.\n\n" + _HELP_COMMON +
+            "/mode match — songs that fit the photo (default)\n"
+            "/mode shift [calm|happy|…] — start at the photo's mood and move step by step toward another\n"
+            "/soundtrack — one playlist for the photos of the last hour in this chat (or reply it to a photo)\n"
+            "/settings [1-10] — how many songs a list has; /settings explicit on|off — explicit songs (off in groups by default)\n"
+            "/forget — delete everything I stored about you\n\n"
+            "In groups, mention me in the photo's caption or reply to one of my messages; /mode and /settings there "
+            "apply to the whole group. Reactions reach me only where I am an admin."
+        )
+    return (
+        "Use /mood with a photo, mention me in a message with a photo, or right-click a message → Apps → "
+        "Soundtrack this. I read its mood — faces, the scene, colour and light — and suggest songs with Spotify "
+        "and YouTube Music links.\n\n" + _HELP_COMMON +
+        "/mode — match the photo (default) or shift toward a mood\n"
+        "/soundtrack — one playlist for the photos of the last hour in this channel\n"
+        "/settings songs:1-10 explicit:on|off — list length and explicit songs (off in servers by default)\n"
+        "/forget — delete everything I stored about you\n\n"
+        "In a server, /mode and /settings apply to the whole channel."
+    )

@@ -1,8 +1,13 @@
 """Run the Telegram bot, the Discord bot, or both, in one process around one shared core.
 
-One Moodtune core (models loaded and warmed once, one database) serves both platforms. Ctrl-C or
-SIGTERM stops polling and the gateway first, lets photos in flight finish, then closes the
-database.
+One core (models loaded and warmed once, one database), opened and closed by bot.root, serves
+both platforms. Ctrl-C or SIGTERM stops in a bounded time:
+1. Telegram polling stops (no new updates are taken; unconfirmed ones are redelivered later);
+2. new photos are answered "restarting — send it again" at once, and the photos already admitted
+   get up to MOODTUNE_SHUTDOWN_GRACE seconds (20 by default) to be answered;
+3. PTB then finishes its handlers (given as long again) and the Discord gateway closes;
+4. the pipeline drops work still queued (its senders were told already) and the database closes.
+So the process ends within about 2 × the grace plus one photo's analysis, whatever is queued.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import asyncio
 import logging
 import signal
 
-from core.app import Moodtune
+from bot.root import open_services
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,48 +35,54 @@ async def serve(settings: Settings) -> None:
         except (NotImplementedError, RuntimeError):  # not on the main thread / platform without signals
             pass
 
-    app = await Moodtune.open(settings)
-    telegram_app = discord_client = discord_task = None
-    try:
-        if settings.telegram_token:
-            from telegram.error import InvalidToken
+    async with open_services(settings) as services:
+        telegram_app = discord_client = discord_task = None
+        try:
+            if settings.telegram_token:
+                from telegram.error import InvalidToken
 
-            from bot.telegram_adapter import ALLOWED_UPDATES, COMMANDS, build_application
+                from bot.telegram_adapter import ALLOWED_UPDATES, COMMANDS
 
-            telegram_app = build_application(settings, app)
-            try:
-                await telegram_app.initialize()
-            except InvalidToken:
-                raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN — copy it again from @BotFather.") from None
-            await telegram_app.bot.set_my_commands(COMMANDS)
-            await telegram_app.start()
-            # only what the bot handles: an update type it does not know (and the pinned
-            # python-telegram-bot might fail to parse) is never delivered to it; reactions arrive
-            # only because message_reaction is asked for
-            await telegram_app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-            log.info("Telegram bot @%s is running", telegram_app.bot.username)
-        if settings.discord_token:
-            import discord
+                telegram_app = services.telegram()
+                try:
+                    await telegram_app.initialize()
+                except InvalidToken:
+                    raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN — copy it again from @BotFather.") from None
+                await telegram_app.bot.set_my_commands(COMMANDS)
+                await telegram_app.start()
+                # only what the bot handles: reactions arrive only because message_reaction is asked for
+                await telegram_app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+                log.info("Telegram bot @%s is running", telegram_app.bot.username)
+            if settings.discord_token:
+                import discord
 
-            from bot.discord_adapter import MoodtuneDiscord
+                discord_client = services.discord()
+                try:
+                    await discord_client.login(settings.discord_token.get_secret_value())
+                except discord.LoginFailure:
+                    raise StartupError("Discord rejected DISCORD_BOT_TOKEN — reset it in the developer portal (Bot → Reset Token).") from None
+                discord_task = asyncio.create_task(discord_client.connect())
+                discord_task.add_done_callback(lambda t: stop.set())
+                log.info("Discord bot is connecting")
+            await stop.wait()
+            if discord_task is not None and discord_task.done() and discord_task.exception():
+                raise StartupError(f"The Discord connection ended: {discord_task.exception()}")
+        finally:
+            await _stop(services, settings.shutdown_grace, telegram_app, discord_client)
 
-            discord_client = MoodtuneDiscord(settings, app)
-            try:
-                await discord_client.login(settings.discord_token.get_secret_value())
-            except discord.LoginFailure:
-                raise StartupError("Discord rejected DISCORD_BOT_TOKEN — reset it in the developer portal (Bot → Reset Token).") from None
-            discord_task = asyncio.create_task(discord_client.connect())
-            discord_task.add_done_callback(lambda t: stop.set())
-            log.info("Discord bot is connecting")
-        await stop.wait()
-        if discord_task is not None and discord_task.done() and discord_task.exception():
-            raise StartupError(f"The Discord connection ended: {discord_task.exception()}")
-    finally:
-        log.info("shutting down: finishing photos in flight")
-        if telegram_app is not None and telegram_app.running:
-            await telegram_app.updater.stop()
-            await telegram_app.stop()
-            await telegram_app.shutdown()
-        if discord_client is not None:
-            await discord_client.close()
-        await app.close()
+
+async def _stop(services, grace: float, telegram_app, discord_client) -> None:
+    """Steps 1–3 of the module docstring; bot.root does step 4."""
+    log.info("shutting down: finishing photos in flight (up to %.0f s)", grace)
+    if telegram_app is not None and telegram_app.updater is not None and telegram_app.updater.running:
+        await telegram_app.updater.stop()
+    if not await services.moodtune.drain(grace):
+        log.warning("shutting down: %d photos still in flight after %.0f s are dropped", services.moodtune.photos_in_flight, grace)
+    if telegram_app is not None and telegram_app.running:
+        try:
+            await asyncio.wait_for(telegram_app.stop(), grace or None)
+        except asyncio.TimeoutError:
+            log.warning("shutting down: Telegram handlers still running after %.0f s are dropped", grace)
+        await telegram_app.shutdown()
+    if discord_client is not None:
+        await discord_client.close()

@@ -1,5 +1,5 @@
-"""The one place that builds Moodtune's real pieces — pipeline, store, catalog, recommender — and
-offers the operations every surface (CLI, Telegram, Discord) needs. Tests pass fakes in.
+"""Moodtune's core: the operations every surface (CLI, Telegram, Discord) needs, over the store,
+catalog, pipeline and recommender. Opened and closed by bot.root; tests may pass their own pieces.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from core.catalog import Catalog, Track
+from core.errors import NothingToDo, RateLimited, UserError
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
 from core.fusion import MoodReading
 from core.limits import PerKeyLimiter
@@ -22,20 +23,6 @@ SOUNDTRACK_WINDOW = 3600.0  # a group's soundtrack covers the photos of the last
 SOUNDTRACK_SONGS = 8  # a soundtrack is a little longer than a photo's list, unless the chat set a length
 
 
-class ChatError(Exception):
-    """Something the person should be told in one sentence (`user_message`); not a bug."""
-
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
-
-
-class RateLimited(ChatError):
-    pass
-
-
-class NothingToDo(ChatError):
-    pass
 
 
 @dataclass
@@ -49,7 +36,7 @@ class Moodtune:
 
     def __init__(
         self, settings: Settings, store: Store, catalog: Catalog, pipeline=None,
-        recommender: Optional[Recommender] = None, spotify=None,
+        recommender: Optional[Recommender] = None, spotify=None, owns: tuple[str, ...] = ("store", "pipeline"),
     ):
         self.settings = settings
         self.store = store
@@ -57,32 +44,59 @@ class Moodtune:
         self.pipeline = pipeline
         self.recommender = recommender or Recommender(catalog)
         self.spotify = spotify  # core.spotify.SpotifyEnricher, or None
+        self._owns = owns  # what close() closes: the pieces this core opened, not those it was given
         self.photo_limiter = PerKeyLimiter(settings.photos_per_minute, 60.0)
         self._in_flight: dict[str, int] = {}  # photos being analysed per chat
+        self._closing = False
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     @classmethod
-    async def open(cls, settings: Settings, *, with_pipeline: bool = True) -> "Moodtune":
-        store = await Store(settings.db_path).open()
+    async def open(cls, settings: Settings, *, with_pipeline: bool = True, store: Optional[Store] = None, pipeline=None,
+                   spotify=None) -> "Moodtune":
+        """The real pieces from `settings`, except those given (tests pass a store or a pipeline).
+        Called by bot.root, the one composition root."""
+        owns = tuple(name for name, given in (("store", store), ("pipeline", pipeline)) if given is None)
+        store = store or await Store(settings.db_path).open()
         catalog = await Catalog.load(store)
-        pipeline = None
-        if with_pipeline:
+        if pipeline is None and with_pipeline:
             from core.pipeline import Pipeline
 
             pipeline = await asyncio.to_thread(Pipeline.from_settings, settings)
-        spotify = None
-        if settings.spotify_client_id and settings.spotify_client_secret:
+        if spotify is None and settings.spotify_client_id and settings.spotify_client_secret:
             from core.spotify import SpotifyEnricher
 
             spotify = SpotifyEnricher(
                 settings.spotify_client_id, settings.spotify_client_secret.get_secret_value(), store,
                 api_url=settings.spotify_api_url, token_url=settings.spotify_token_url,
             )
-        return cls(settings, store, catalog, pipeline, spotify=spotify)
+        return cls(settings, store, catalog, pipeline, spotify=spotify, owns=owns)
+
+    def stop_admitting(self) -> None:
+        """From now on a new photo is answered 'restarting, send it again' at once."""
+        self._closing = True
+
+    @property
+    def photos_in_flight(self) -> int:
+        return sum(self._in_flight.values())
+
+    async def drain(self, timeout: float) -> bool:
+        """Stop admitting photos and wait up to `timeout` s for those admitted to be answered.
+        True when none is left (those left are the caller's to cancel)."""
+        self.stop_admitting()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
 
     async def close(self) -> None:
-        if self.pipeline is not None:
+        """Close the pipeline (its workers finish the photo each is on) and then the store."""
+        self.stop_admitting()
+        if self.pipeline is not None and "pipeline" in self._owns:
             await asyncio.to_thread(self.pipeline.close)
-        await self.store.close()
+        if "store" in self._owns:
+            await self.store.close()
 
     async def songs_for_reading(
         self, reading: MoodReading, *, user: Optional[str] = None, chat: Optional[str] = None,
@@ -135,22 +149,22 @@ class Moodtune:
         """Take what a photo needs before anything is done for it — before the download and the
         'typing…' action: a place in this chat's share of the analysis queue, a place in the queue,
         and (only when both are free) one of the person's photos this minute. A refusal costs the
-        person nothing and raises RateLimited or PipelineBusy, each with a `user_message`.
+        person nothing and raises RateLimited, PipelineBusy or (while shutting down) a UserError.
 
         Whatever arrives, at most `pipeline.capacity` photos are downloaded or analysed at once, and
         one chat holds at most `photos_in_flight_per_chat` of them (never all), so one flooding group
         cannot starve the others. Yields the queue slot for `answer_photo`.
         """
+        if self._closing:
+            raise UserError("shutting_down")
         cap = max(1, min(self.settings.photos_in_flight_per_chat, self.pipeline.capacity - 1))
         if self._in_flight.get(chat, 0) >= cap:
-            raise RateLimited("I'm still working on the photos sent here — send more in a moment.")
+            raise RateLimited("chat_busy")
         if not self.photo_limiter.has_capacity(user):
-            raise RateLimited(
-                f"That's a lot of photos — I read up to {self.settings.photos_per_minute} a minute per person. "
-                "Try again in a moment."
-            )
+            raise RateLimited("person_limit", per_minute=self.settings.photos_per_minute)
         slot = self.pipeline.reserve()
         self._in_flight[chat] = self._in_flight.get(chat, 0) + 1
+        self._idle.clear()
         try:
             await self.photo_limiter.allow(user)  # had capacity a moment ago: immediate
             yield slot
@@ -159,13 +173,14 @@ class Moodtune:
             self._in_flight[chat] -= 1
             if not self._in_flight[chat]:
                 del self._in_flight[chat]
+            if not self._in_flight:
+                self._idle.set()
 
     async def answer_photo(self, data: bytes, *, user: str, chat: str, group: bool = False, slot=None) -> PhotoAnswer:
         """Photo bytes from a person in a chat → reading + songs; remembers the reading for /soundtrack.
 
         Call it inside `admit_photo` (pass its slot); called alone it admits the photo itself.
-        Raises RateLimited, core.pipeline.PipelineBusy or core.images.ImageError, each with a
-        `user_message`.
+        Raises RateLimited, core.pipeline.PipelineBusy or core.images.ImageError (UserErrors).
         """
         if slot is None:
             async with self.admit_photo(user=user, chat=chat) as slot:
@@ -184,10 +199,7 @@ class Moodtune:
         confidence), the chat members' ratings blended in. Returns the list and the photo count."""
         photos = await self.store.photo_readings(chat, since=time.time() - window)
         if not photos:
-            raise NothingToDo(
-                "I haven't seen any photos here in the last hour. Send some (mention me in groups), "
-                "or reply /soundtrack to a photo."
-            )
+            raise NothingToDo("no_recent_photos")
         weights = [p.confidence + 0.1 for p in photos]
         total = sum(weights)
         point = VA(sum(w * p.valence for w, p in zip(weights, photos)) / total, sum(w * p.arousal for w, p in zip(weights, photos)) / total)
@@ -209,26 +221,26 @@ class Moodtune:
         """
         stored = await self.store.get_recommendation(recommendation)
         if stored is None or (chat is not None and stored.chat != chat):
-            raise ChatError("That list is no longer available — send a new photo for fresh songs.")
+            raise UserError("list_gone")
         return stored
 
     async def rate_song(self, *, user: str, recommendation: int, position: int, score: int, chat: Optional[str] = None) -> Track:
         """A 👍/👎 on one song of a list the bot showed in `chat`."""
         stored = await self._own_list(recommendation, chat)
         if not 0 <= position < len(stored.tracks):
-            raise ChatError("That list is no longer available — send a new photo for fresh songs.")
+            raise UserError("list_gone")
         track_id = stored.tracks[position]
         await self.store.rate(user, track_id, score, recommendation)
         track = self.catalog.get(track_id)
         if track is None:  # the catalog was replaced since; the rating is kept all the same
-            raise ChatError("Saved — but that song is no longer in the catalog.")
+            raise UserError("saved_song_gone")
         return track
 
     async def rate_list(self, *, user: str, recommendation: int, score: int, chat: Optional[str] = None) -> int:
         """A reaction on the whole list (shown in `chat`): every song in it gets the score. Returns how many."""
         try:
             stored = await self._own_list(recommendation, chat)
-        except ChatError:
+        except UserError:
             return 0
         for track_id in stored.tracks:
             await self.store.rate(user, track_id, score, recommendation)
@@ -245,18 +257,17 @@ class Moodtune:
 
     async def set_mode(self, *, scope: str, id: str, mode: str, target: Optional[str] = None) -> ChatSettings:
         if mode not in ("match", "shift"):
-            raise ChatError("Modes are match (songs that fit the photo) and shift (start there, move toward a mood).")
+            raise UserError("bad_mode")
         if target is not None:
             try:
                 target = normalize_label(target)
             except ValueError:
-                shown = target if len(target) <= 30 else target[:30] + "…"  # never echo a long argument back
-                raise ChatError(f"I don't know the mood '{shown}'. Try one of: {', '.join(LABELS)}.") from None
+                raise UserError("unknown_mood", name=target, labels=LABELS) from None
         return await self.store.set_settings(scope, id, mode=mode, target=target if mode == "shift" else None)
 
     async def set_list_length(self, *, scope: str, id: str, n: int) -> ChatSettings:
         if not 1 <= n <= MAX_SONGS:
-            raise ChatError(f"Lists can hold 1 to {MAX_SONGS} songs.")
+            raise UserError("bad_length", max=MAX_SONGS)
         return await self.store.set_settings(scope, id, list_length=n)
 
     async def set_explicit(self, *, scope: str, id: str, allowed: bool) -> ChatSettings:

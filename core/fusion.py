@@ -1,4 +1,4 @@
-"""Signals in, one explained MoodReading out.
+"""Signals in, one explained MoodReading out (each signal's share and what it saw; bot.replies words it).
 
 Each signal (faces, scene, colour) brings a distribution over core.emotions labels and its own
 reliability in 0..1 (faces: detector confidence and face size; scene: CLIP's margin between its two
@@ -53,7 +53,7 @@ class SignalReading:
 
     name: str
     available: bool
-    reason: str = ""  # why unavailable, or a short description of what it saw
+    reason: str = ""  # why unavailable, for the log and the command line; what it saw is in `detail`
     distribution: dict[str, float] = field(default_factory=dict)
     reliability: float = 0.0
     weight: float = 0.0  # share of the fused reading, 0..1 (filled in by fuse)
@@ -76,7 +76,6 @@ class MoodReading:
     distribution: dict[str, float]
     signals: list[SignalReading]
     faces: list[FaceReading]
-    explanation: str
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -95,17 +94,15 @@ def face_signal(faces: Sequence[FaceReading], image_area: float) -> SignalReadin
     size_factor = min(1.0, 0.4 + 2.0 * math.sqrt(largest))  # a face of 10 % of the photo counts fully
     reliability = max(f.detector_confidence for f in faces) * size_factor
     point = va_of(dist)
-    n = len(faces)
     return SignalReading(
         "faces",
         available=True,
-        reason=f"{n} face{'s' if n > 1 else ''}",
         distribution=dist,
         reliability=round(reliability, 4),
         valence=point.valence,
         arousal=point.arousal,
         calibrated=True,
-        detail={"count": n},
+        detail={"count": len(faces)},
     )
 
 
@@ -118,7 +115,6 @@ def scene_signal(moods: Optional[Mapping[str, float]], margin: float = 0.0, scen
     return SignalReading(
         "scene",
         available=True,
-        reason=", ".join(s for s, _ in scenes[:1]),
         distribution=dist,
         reliability=round(min(1.0, max(0.1, margin / 0.25)), 4),
         valence=point.valence,
@@ -133,7 +129,6 @@ def color_signal(valence: float, arousal: float, detail: Mapping) -> SignalReadi
     return SignalReading(
         "color",
         available=True,
-        reason=_describe_color(detail),
         distribution=distribution_near(point, width=COLOR_KERNEL_WIDTH),
         reliability=1.0,
         valence=valence,
@@ -142,27 +137,13 @@ def color_signal(valence: float, arousal: float, detail: Mapping) -> SignalReadi
     )
 
 
-def _describe_color(detail: Mapping) -> str:
-    words = []
-    b = detail.get("brightness")
-    if b is not None:
-        words.append("bright" if b > 0.6 else "dark" if b < 0.3 else "")
-    s = detail.get("saturation")
-    if s is not None:
-        words.append("vivid" if s > 0.5 else "muted" if s < 0.15 else "")
-    w = detail.get("warmth")
-    if w is not None:
-        words.append("warm" if w > 0.15 else "cool" if w < -0.15 else "")
-    return ", ".join(x for x in words if x) or "balanced"
-
-
 def fuse(signals: Sequence[SignalReading], faces: Sequence[FaceReading] = ()) -> MoodReading:
     """Weight-average the available signals into one reading with an honest confidence."""
     used = [s for s in signals if s.available and s.distribution]
     raw = {s.name: BASE_WEIGHTS.get(s.name, 0.5) * s.reliability for s in used}
     total = sum(raw.values())
     if total <= 0:  # cannot happen while colour is always available; stay honest if it does
-        return MoodReading("neutral", 0.0, 0.0, 0.0, {"neutral": 1.0}, list(signals), list(faces), "No signal could be read from this photo.")
+        return MoodReading("neutral", 0.0, 0.0, 0.0, {"neutral": 1.0}, list(signals), list(faces))
     for s in used:
         s.weight = round(raw[s.name] / total, 4)
     dist = {lab: sum(s.weight * s.distribution.get(lab, 0.0) for s in used) for lab in LABELS}
@@ -175,7 +156,7 @@ def fuse(signals: Sequence[SignalReading], faces: Sequence[FaceReading] = ()) ->
     for s in used:
         p = s.distribution.get(label, 0.0)
         confidence += s.weight * (calibrate_face_confidence(p) if s.calibrated else p)
-    reading = MoodReading(
+    return MoodReading(
         label=label,
         confidence=round(min(max(confidence, 0.0), 1.0), 4),
         valence=round(max(-1.0, min(1.0, valence)), 4),
@@ -183,21 +164,5 @@ def fuse(signals: Sequence[SignalReading], faces: Sequence[FaceReading] = ()) ->
         distribution={lab: round(p, 4) for lab, p in ordered(dist)},
         signals=list(signals),
         faces=list(faces),
-        explanation="",
     )
-    reading.explanation = explain(reading)
-    return reading
-
-
-def explain(reading: MoodReading) -> str:
-    """One sentence: the label, then which signals it rests on and how much each contributed."""
-    parts = []
-    for s in sorted((s for s in reading.signals if s.available), key=lambda s: -s.weight):
-        what = {"faces": s.reason, "scene": f"the scene ({s.reason})" if s.reason else "the scene", "color": f"colour ({s.reason})"}[s.name]
-        parts.append(f"{what} says {s.top} ({s.weight:.0%} of the weight)")
-    missing = [f"{s.name}: {s.reason}" for s in reading.signals if not s.available]
-    text = f"{reading.label.capitalize()} ({reading.confidence:.0%} confident), from " + "; ".join(parts) + "."
-    if missing:
-        text += " Not used — " + "; ".join(missing) + "."
-    return text
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.errors import UserError
+
 log = logging.getLogger(__name__)
 
 try:  # HEIC/HEIF (iPhone photos sent as files); optional so a broken wheel never blocks start-up
@@ -53,42 +55,38 @@ _KNOWN_NON_IMAGES: tuple[tuple[bytes, int, str], ...] = (
 )
 
 
-class ImageError(ValueError):
-    """A photo we refuse; `user_message` is one sentence for the person who sent it."""
+class ImageError(UserError, ValueError):
+    """A photo we refuse; its `kind` and facts are worded by bot.replies for the sender."""
 
-    reason = "bad_image"
-
-    def __init__(self, user_message: str, detail: str = ""):
-        super().__init__(f"{user_message} {detail}".strip())
-        self.user_message = user_message
+    kind = "bad_image"
 
 
 class EmptyFile(ImageError):
-    reason = "empty"
+    kind = "empty"
 
 
 class NotAnImage(ImageError):
-    reason = "not_an_image"
+    kind = "not_an_image"
 
 
 class UnsupportedFormat(ImageError):
-    reason = "unsupported_format"
+    kind = "unsupported_format"
 
 
 class FileTooLarge(ImageError):
-    reason = "too_many_bytes"
+    kind = "too_many_bytes"
 
 
 class TooManyPixels(ImageError):
-    reason = "too_many_pixels"
+    kind = "too_many_pixels"
 
 
 class ImageTooSmall(ImageError):
-    reason = "too_small"
+    kind = "too_small"
 
 
 class DamagedImage(ImageError):
-    reason = "damaged"
+    kind = "damaged"
 
 
 @dataclass(frozen=True)
@@ -103,10 +101,6 @@ class DecodedImage:
     format: str
     original_size: tuple[int, int]  # (width, height) after EXIF rotation
     scale: float
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB"
 
 
 def sniff_non_image(data: bytes) -> str | None:
@@ -147,38 +141,24 @@ def decode_image(
 ) -> DecodedImage:
     """Decode and validate photo bytes; raise a subclass of ImageError when we can't use them."""
     if not data:
-        raise EmptyFile("That file is empty — nothing to look at.")
+        raise EmptyFile()
     if len(data) > max_bytes:
-        raise FileTooLarge(
-            f"That file is {_mb(len(data))}; I can read photos up to {_mb(max_bytes)}.",
-            f"({len(data)} bytes)",
-        )
+        raise FileTooLarge(mb=len(data) / 2**20, max_mb=max_bytes / 2**20)
     try:
         img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        kind = sniff_non_image(data)
-        if kind:
-            raise NotAnImage(f"That file isn't an image I can read ({kind}).") from None
-        raise NotAnImage("That file isn't an image I can read.") from None
+        raise NotAnImage(what=sniff_non_image(data)) from None
     except Image.DecompressionBombError as exc:  # Pillow's own guard fires first for giant headers
         found = re.search(r"\((\d+) pixels\)", str(exc))
-        size = f"{int(found.group(1)) / 1e6:.0f} MP" if found else "far too large"
-        raise TooManyPixels(f"That image is {size}; I can read up to {max_pixels / 1e6:.0f} MP.", str(exc)) from None
+        raise TooManyPixels(detail=str(exc), mp=int(found.group(1)) / 1e6 if found else None, max_mp=max_pixels / 1e6) from None
 
     if img.format not in FORMATS:
-        raise UnsupportedFormat(
-            f"I can't read {img.format} images; please send a JPEG, PNG, WebP, HEIC, BMP, TIFF or GIF.",
-        )
+        raise UnsupportedFormat(format=img.format)
     width, height = img.size
     if width * height > max_pixels:
-        raise TooManyPixels(
-            f"That image is {width}×{height} pixels ({width * height / 1e6:.0f} MP); "
-            f"I can read up to {max_pixels / 1e6:.0f} MP.",
-        )
+        raise TooManyPixels(width=width, height=height, mp=width * height / 1e6, max_mp=max_pixels / 1e6)
     if min(width, height) < MIN_SIDE:
-        raise ImageTooSmall(
-            f"That image is only {width}×{height} pixels — too small to read a mood from.",
-        )
+        raise ImageTooSmall(width=width, height=height)
 
     fmt = img.format
     try:
@@ -192,9 +172,7 @@ def decode_image(
             img = _to_rgb(img)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         log.info("damaged image (%s): %s", fmt, exc)
-        raise DamagedImage(
-            "That image looks damaged or cut off — could you send it again?", str(exc)
-        ) from None
+        raise DamagedImage(detail=str(exc)) from None
 
     original_size = img.size
     scale = max(img.size) / working_side

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping
 
 from core.emotions import LABELS, VA, VA_POINTS, distribution_near, normalize_label
 
@@ -120,19 +120,11 @@ def shift_path(start: VA, target: VA, n: int, max_step: float = MAX_STEP) -> lis
     return [VA(start.valence + dv * step * i, start.arousal + da * step * i) for i in range(n)]
 
 
-def describe(valence: float, energy: float, tempo: float, mode: Optional[int], acousticness: float) -> str:
-    """A few words a person understands: 'upbeat, major key, 124 BPM'."""
+def feel_of(valence: float, energy: float) -> str:
+    """A song's feel as a code bot.replies words: upbeat, intense, gentle, heavy, bright, mellow, moody."""
     if energy > 0.7:
-        feel = "upbeat" if valence >= 0.5 else "intense"
-    elif energy < 0.35:
-        feel = "gentle" if valence >= 0.4 else "slow and heavy-hearted"
-    else:
-        feel = "bright" if valence >= 0.6 else "mellow" if valence >= 0.35 else "moody"
-    parts = [feel]
-    if acousticness > 0.6:
-        parts.append("acoustic")
-    if mode is not None:
-        parts.append("major key" if mode == 1 else "minor key")
-    parts.append(f"{tempo:.0f} BPM")
-    return ", ".join(parts)
+        return "upbeat" if valence >= 0.5 else "intense"
+    if energy < 0.35:
+        return "gentle" if valence >= 0.4 else "heavy"
+    return "bright" if valence >= 0.6 else "mellow" if valence >= 0.35 else "moody"
 

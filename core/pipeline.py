@@ -18,6 +18,7 @@ from typing import Optional, Protocol
 
 import numpy as np
 
+from core.errors import UserError
 from core.fusion import FaceReading, MoodReading, color_signal, face_signal, fuse, scene_signal
 from core.images import decode_image
 from core.settings import Settings
@@ -25,10 +26,10 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 
-class PipelineBusy(RuntimeError):
-    """Too many photos are waiting; the caller should ask the person to try again shortly."""
+class PipelineBusy(UserError):
+    """Too many photos are waiting; the person is asked to try again shortly."""
 
-    user_message = "I'm busy with other photos right now — please try again in a moment."
+    kind = "busy"
 
 
 class FaceModel(Protocol):
@@ -177,7 +178,7 @@ class Pipeline:
         """A place in the bounded queue, taken now (before a photo is even downloaded); raises
         PipelineBusy at once when every place is taken. Release it with `slot.release()`."""
         if not self._slots.acquire(blocking=False):
-            raise PipelineBusy("analysis queue is full")
+            raise PipelineBusy(detail="analysis queue is full")
         return Slot(self._slots)
 
     async def analyze_async(self, data: bytes, slot: Optional["Slot"] = None) -> MoodReading:
@@ -193,5 +194,5 @@ class Pipeline:
                 slot.release()
 
     def close(self) -> None:
-        """Let in-flight photos finish, then stop the workers."""
-        self._executor.shutdown(wait=True)
+        """Let the photos being analysed finish, drop those still queued, stop the workers."""
+        self._executor.shutdown(wait=True, cancel_futures=True)

@@ -30,7 +30,7 @@ import numpy as np
 from core.catalog import Catalog, Track
 from core.emotions import VA, VA_POINTS, normalize_label
 from core.mood_model import MoodModel, features, shipped_model
-from core.music import (MusicTarget, default_shift_target, describe, nearest_label, shift_length, shift_path,
+from core.music import (MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
                         target_for_distribution, target_for_va)
 from core.store import MoodRating, Rating, Store
 
@@ -116,11 +116,29 @@ def merge_tastes(primary: Taste, group: Taste, group_weight: float = 0.5) -> Tas
     return merged
 
 
+@dataclass(frozen=True)
+class SongReason:
+    """Why a song is on a list, as facts (bot.replies words them): its feel and what it matches,
+    then what lifted it — a liked artist, other people's ratings, its era, a lesser-known find —
+    and for a shift list its step on the way."""
+
+    feel: str  # core.music.feel_of
+    acoustic: bool
+    major: Optional[bool]  # None: key unknown
+    bpm: int
+    matches: str  # the mood label
+    liked_artist: Optional[str] = None
+    others_liked: bool = False
+    decade: Optional[int] = None  # for nostalgic lists
+    lesser_known: bool = False
+    step: Optional[tuple[int, int, str]] = None  # (k, of n, toward label)
+
+
 @dataclass
 class Song:
     track: Track
     score: float
-    reason: str
+    reason: SongReason
     album_art: Optional[str] = None  # from Spotify enrichment, when configured
     spotify_id: Optional[str] = None  # a fresher id Spotify resolved, when the catalog's went stale
 
@@ -267,19 +285,18 @@ class Recommender:
                 break
         return picked
 
-    def reason(self, i: int, target: MusicTarget, parts: dict[str, np.ndarray], taste: Optional[Taste]) -> str:
+    def reason(self, i: int, target: MusicTarget, parts: dict[str, np.ndarray], taste: Optional[Taste],
+               step: Optional[tuple[int, int, str]] = None) -> SongReason:
         t = self.catalog.tracks[i]
-        text = f"{describe(t.valence, t.energy, t.tempo, t.mode, t.acousticness)} — matches {target.label or nearest_label(target.va)}"
-        extras = []
-        if taste and taste.artist.get(self.catalog.artists[i], 0) > 0:
-            extras.append(f"you liked {t.artist.split(',')[0]}")
-        if parts["collaborative"][i] > 0.05:
-            extras.append("others liked it for this mood")
-        if target.label == "nostalgic" and self.catalog.era[i]:
-            extras.append(f"from the {int(self.catalog.era[i]) % 100:02d}s")
-        if self._obscure[i]:
-            extras.append("a lesser-known find")
-        return text + ("; " + ", ".join(extras) if extras else "")
+        return SongReason(
+            feel=feel_of(t.valence, t.energy), acoustic=t.acousticness > 0.6,
+            major=None if t.mode is None else t.mode == 1, bpm=int(round(t.tempo)),
+            matches=target.label or nearest_label(target.va),
+            liked_artist=t.artist.split(",")[0] if taste and taste.artist.get(self.catalog.artists[i], 0) > 0 else None,
+            others_liked=bool(parts["collaborative"][i] > 0.05),
+            decade=int(self.catalog.era[i]) if target.label == "nostalgic" and self.catalog.era[i] else None,
+            lesser_known=bool(self._obscure[i]), step=step,
+        )
 
     def match(self, target: MusicTarget, n: int, **context) -> list[Song]:
         """The n best songs for the target; 1 in DISCOVERY_EVERY is a lesser-known one (the last)."""
@@ -307,8 +324,7 @@ class Recommender:
             collab = self.collaborative_scores(collaborative_ratings, point) if collaborative_ratings else None
             total, parts = self.scores(target, collaborative=collab, **context)
             for i in self._pick(total, 1, taken, artists):
-                reason = self.reason(i, target, parts, context.get("taste"))
-                reason += f" (step {k + 1} of {len(path)} toward {target_label})"
+                reason = self.reason(i, target, parts, context.get("taste"), step=(k + 1, len(path), target_label))
                 songs.append(Song(self.catalog.tracks[i], float(total[i]), reason))
         return songs
 

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # fairness in chats
     photos_per_minute: int = Field(6, ge=1, description="photos one person may send a minute")
     photos_in_flight_per_chat: int = Field(4, ge=1, description="photos of one chat analysed or queued at once")
+    shutdown_grace: float = Field(
+        20.0, ge=0, description="seconds a stopping bot waits for photos in flight; later ones are told to send again"
+    )
 
     # chat platforms (names as their docs use them, without the MOODTUNE_ prefix)
     telegram_token: Optional[SecretStr] = Field(None, alias="TELEGRAM_BOT_TOKEN")

@@ -52,13 +52,10 @@ def rss_mb() -> float:
 async def run() -> dict:
     from telegram import Update
 
-    from bot.telegram_adapter import build_application
-    from core.app import Moodtune
-    from core.catalog import Catalog
-    from core.pipeline import Pipeline
-    from core.settings import Settings
-    from core.store import Store
     from pydantic import SecretStr
+
+    from bot.root import open_services
+    from core.settings import Settings
 
     from tests.fakes.telegram_api import BOT, FakeTelegram
 
@@ -66,39 +63,38 @@ async def run() -> dict:
     api = FakeTelegram().start()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(allow_downloads=False, clip_enabled=False, deepface_emotion=False, photos_per_minute=6,
-                            telegram_token=SecretStr("123:abc"), telegram_api_base_url=api.base_url)
-        store = await Store(Path(tmp) / "flood.sqlite3").open()
-        app = Moodtune(settings, store, await Catalog.load(store), Pipeline.from_settings(settings))
-        application = build_application(settings, app)
-        await application.initialize()
-        before = rss_mb()
-        updates = []
-        for i in range(PHOTOS):
-            file_id = f"big{i}"
-            api.files[f"photos/{file_id}.jpg"] = data
-            chat = {"id": 1000 + i % CHATS, "type": "private" if i % CHATS == 0 else "supergroup", "title": f"c{i % CHATS}"}
-            user = {"id": 5000 + i, "is_bot": False, "first_name": f"p{i}"}
-            sizes = [{"file_id": file_id, "file_unique_id": file_id, "width": 4000, "height": 4000, "file_size": len(data)}]
-            caption = "" if chat["type"] == "private" else f"@{BOT['username']}"  # groups: photos that mention the bot
-            updates.append({"update_id": i + 1, "message": {"message_id": i + 1, "date": int(time.time()), "chat": chat,
-                                                            "from": user, "photo": sizes, "caption": caption}})
-        t0 = time.perf_counter()
-        await asyncio.gather(*(application.process_update(Update.de_json(u, application.bot)) for u in updates))
-        elapsed = time.perf_counter() - t0
-        texts = [m.get("text", "") for m in api.sent("sendMessage")]
-        report = {
-            "photos": PHOTOS, "photo_mb": round(len(data) / 2**20, 1), "chats": CHATS,
-            "downloaded": len([m for m, _ in api.calls if m == "getFile"]),
-            "answered_with_songs": sum("open.spotify.com" in t for t in texts),
-            "refused": sum("open.spotify.com" not in t for t in texts),
-            "seconds": round(elapsed, 1),
-            "peak_rss_mb_before": round(before), "peak_rss_mb_after": round(rss_mb()),
-            "bound_photos_at_once": app.pipeline.capacity,
-            "bound_mb": app.pipeline.capacity * 20,
-        }
-        await application.shutdown()
-        app.pipeline.close()
-        await store.close()
+                            telegram_token=SecretStr("123:abc"), telegram_api_base_url=api.base_url,
+                            db_path=Path(tmp) / "flood.sqlite3")
+        async with open_services(settings) as services:
+            app = services.moodtune
+            application = services.telegram()
+            await application.initialize()
+            before = rss_mb()
+            updates = []
+            for i in range(PHOTOS):
+                file_id = f"big{i}"
+                api.files[f"photos/{file_id}.jpg"] = data
+                chat = {"id": 1000 + i % CHATS, "type": "private" if i % CHATS == 0 else "supergroup", "title": f"c{i % CHATS}"}
+                user = {"id": 5000 + i, "is_bot": False, "first_name": f"p{i}"}
+                sizes = [{"file_id": file_id, "file_unique_id": file_id, "width": 4000, "height": 4000, "file_size": len(data)}]
+                caption = "" if chat["type"] == "private" else f"@{BOT['username']}"  # groups: photos that mention the bot
+                updates.append({"update_id": i + 1, "message": {"message_id": i + 1, "date": int(time.time()), "chat": chat,
+                                                                "from": user, "photo": sizes, "caption": caption}})
+            t0 = time.perf_counter()
+            await asyncio.gather(*(application.process_update(Update.de_json(u, application.bot)) for u in updates))
+            elapsed = time.perf_counter() - t0
+            texts = [m.get("text", "") for m in api.sent("sendMessage")]
+            report = {
+                "photos": PHOTOS, "photo_mb": round(len(data) / 2**20, 1), "chats": CHATS,
+                "downloaded": len([m for m, _ in api.calls if m == "getFile"]),
+                "answered_with_songs": sum("open.spotify.com" in t for t in texts),
+                "refused": sum("open.spotify.com" not in t for t in texts),
+                "seconds": round(elapsed, 1),
+                "peak_rss_mb_before": round(before), "peak_rss_mb_after": round(rss_mb()),
+                "bound_photos_at_once": app.pipeline.capacity,
+                "bound_mb": app.pipeline.capacity * 20,
+            }
+            await application.shutdown()
     api.stop()
     return report
 

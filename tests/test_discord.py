@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
+import sqlite3
 
 import pytest
 from discord.http import Route
 from discord.webhook import async_ as webhook_async
 
-from bot.discord_adapter import MoodtuneDiscord
+from bot.root import open_services
 from bot.replies import decode_action
-from core.app import Moodtune
 from core.catalog import Catalog
-from core.store import Store
 from tests.conftest import DEMO
 from tests.fakes.discord_api import BOT_USER, FakeDiscord, message_payload
 
@@ -28,13 +28,12 @@ async def dc(settings, pipeline, tmp_path, monkeypatch):
     api = await FakeDiscord().start()
     monkeypatch.setattr(Route, "BASE", f"{api.base}/api/v10")
     monkeypatch.setattr(webhook_async.Route, "BASE", f"{api.base}/api/v10")
-    store = await Store(tmp_path / "dc.sqlite3").open()
-    app = Moodtune(settings.model_copy(update={"photos_per_minute": 3}), store, await Catalog.load(store), pipeline)
-    client = MoodtuneDiscord(settings, app, sync_commands=False)
-    await client.login("fake-token")
-    yield client, app, api
-    await client.http.close()
-    await store.close()
+    s = settings.model_copy(update={"photos_per_minute": 3, "db_path": tmp_path / "dc.sqlite3"})
+    async with open_services(s, pipeline=pipeline) as services:  # the runner's own wiring, with the test's pipeline
+        client = services.discord(sync_commands=False)
+        await client.login("fake-token")
+        yield client, services.moodtune, api
+        await client.http.close()
     await api.stop()
 
 
@@ -169,7 +168,7 @@ async def test_settings_command_sets_explicit_and_length(dc):
     client, app, api = dc
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c6", "name": "settings", "type": 1, "options": [
         {"name": "songs", "type": 4, "value": 7}, {"name": "explicit", "type": 3, "value": "off"}]}))
-    assert api.sent("callback")[-1]["data"]["content"] == "Songs per list: 7. Explicit songs: left out for you."
+    assert api.sent("callback")[-1]["data"]["content"].startswith("Songs per list: 7. Mode: match. Explicit songs: left out for you")
     s = await app.store.get_settings("user", "dc:42")
     assert (s.list_length, s.allow_explicit) == (7, False)
 
@@ -190,7 +189,6 @@ async def test_a_button_copied_into_another_channel_acts_on_nothing(dc):
 
 
 def test_a_long_shift_list_fits_discords_limits_and_keeps_its_action_buttons():
-    from core.catalog import Catalog
     from core.recommender import Recommendation, Recommender
     from core.emotions import VA
     from bot.discord_adapter import embed_for, view_for
@@ -205,3 +203,105 @@ def test_a_long_shift_list_fits_discords_limits_and_keeps_its_action_buttons():
     labels = [item.item.label for item in view_for(reply.buttons).children]
     assert len(labels) <= 25 and "🌿 Shift to calm" in labels and "➕ More like this" in labels
     assert labels.count("1 👍") == 1 and sum(lab.endswith("👎") for lab in labels) == sum(lab.endswith("👍") for lab in labels)
+
+
+GUILD = "777"
+MEMBER = {"user": USER, "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0,
+          "permissions": "0", "pending": False}
+
+
+def in_server(type_: int, data: dict, **extra) -> dict:
+    """An interaction from a server channel (a member, not a user)."""
+    payload = interaction(type_, data, guild_id=GUILD, member=MEMBER, channel={"id": CHANNEL, "type": 0, "guild_id": GUILD, "name": "general", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None}, context=0, **extra)
+    payload.pop("user")
+    return payload
+
+
+async def test_settings_and_mode_in_a_server_channel_belong_to_the_channel(dc):
+    """Same scoping as Telegram groups: in a server, /settings and /mode set the channel's lists."""
+    client, app, api = dc
+    await dispatch(client, "parse_interaction_create", in_server(2, {"id": "c7", "name": "settings", "type": 1, "options": [
+        {"name": "songs", "type": 4, "value": 3}]}))
+    await dispatch(client, "parse_interaction_create", in_server(2, {"id": "c8", "name": "mode", "type": 1, "options": [
+        {"name": "mode", "type": 3, "value": "shift"}, {"name": "target", "type": 3, "value": "calm"}]}))
+    channel = await app.store.get_settings("chat", f"dc:{CHANNEL}")
+    assert (channel.list_length, channel.mode, channel.target) == (3, "shift", "calm")
+    assert (await app.store.get_settings("user", "dc:42")).mode is None
+    assert "for everyone here" in api.sent("callback")[-1]["data"]["content"]
+
+
+async def test_forged_buttons_are_answered_and_change_nothing(dc, caplog):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    rec = decode_action(next(c["custom_id"] for row in api.sent("followup")[-1]["components"] for c in row["components"])).recommendation
+    caplog.set_level(logging.INFO)
+    forged = [f"r:{2**70}:0:+", f"r:{rec}:0:+-", f"r:{rec}:99:+", f"s:{rec}:bliss", "m:0", f"r:{rec}:١:+"]
+    for data in forged:  # Discord only sends a custom_id its message carries: here, messages that carry these
+        msg = message_payload(CHANNEL, components=[{"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": data}]}])
+        await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": data, "component_type": 2}, message=msg))
+    answers = [c for c in api.sent("callback") if c["type"] == 4]
+    assert len(answers) == len(forged) and all(a["data"]["flags"] & 64 for a in answers)  # each answered, only to the presser
+    assert await app.store.ratings_of("dc:42") == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("failure, expected", [
+    (RuntimeError("a bug"), "Something went wrong"),
+    (sqlite3.OperationalError("database is locked"), "saving a lot"),
+])
+async def test_a_failure_behind_a_button_is_answered_once_and_logged(dc, caplog, monkeypatch, failure, expected):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    custom_id = next(c["custom_id"] for row in api.sent("followup")[-1]["components"] for c in row["components"] if c["label"] == "1 👍")
+
+    async def broken(**kwargs):
+        raise failure
+
+    monkeypatch.setattr(app, "rate_song", broken)
+    caplog.set_level(logging.INFO)
+    msg = message_payload(CHANNEL, components=api.sent("followup")[-1]["components"])
+    await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": custom_id, "component_type": 2}, message=msg))
+    answer = api.sent("callback")[-1]
+    assert expected in answer["data"]["content"] and answer["data"]["flags"] & 64
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == (0 if isinstance(failure, sqlite3.OperationalError) else 1)
+
+
+async def test_a_reaction_in_another_channel_rates_nothing(dc):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    ((message_id, _),) = await app.store.db.execute_fetchall("SELECT message_id, recommendation FROM messages")
+    payload = {"user_id": "43", "channel_id": "999000111", "message_id": message_id, "type": 0, "burst": False, "burst_colors": [],
+               "emoji": {"id": None, "name": "👍"}}
+    await dispatch(client, "parse_message_reaction_add", payload)
+    assert await app.store.ratings_of("dc:43") == []
+
+
+async def test_help_is_there_on_discord_too(dc):
+    client, app, api = dc
+    await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c9", "name": "help", "type": 1}))
+    answer = api.sent("callback")[-1]["data"]
+    assert "/mood" in answer["content"] and "/settings" in answer["content"] and answer["flags"] & 64
+
+
+async def test_a_photo_in_a_direct_message_needs_no_mention(dc):
+    """As in a Telegram private chat: a DM with a photo is answered; in a server a mention is needed."""
+    client, app, api = dc
+    att = attachment(api, DEMO / "astronaut.jpg")
+    await dispatch(client, "parse_message_create", message_payload(CHANNEL, author=USER, content="", attachments=[att]))
+    (reply,) = api.sent("message")
+    assert "Happy" in reply["embeds"][0]["title"]
+
+
+async def test_a_failure_behind_a_mention_is_answered_not_silent(dc, caplog, monkeypatch):
+    client, app, api = dc
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(client.conversation, "photo", broken)
+    att = attachment(api, DEMO / "astronaut.jpg")
+    await dispatch(client, "parse_message_create", message_payload(CHANNEL, author=USER, content="<@999>", mentions=[BOT_USER], attachments=[att]))
+    (reply,) = api.sent("message")
+    assert "Something went wrong" in reply["content"]
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1

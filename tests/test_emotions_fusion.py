@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bot.replies import explain, signal_words
 from core.emotions import FACE_LABELS, LABELS, VA_POINTS, UnknownLabel, distribution_near, normalize_label, va_of
 from core.fusion import (
     FaceReading,
@@ -54,7 +55,7 @@ def test_faces_are_weighted_by_size():
     big_sad, small_happy = face("sad", (0, 0, 300, 300)), face("happy", (400, 0, 40, 40))
     sig = face_signal([big_sad, small_happy], image_area=800 * 600)
     assert sig.top == "sad" and sig.distribution["sad"] > 0.6
-    assert sig.detail["count"] == 2 and sig.reason == "2 faces"
+    assert sig.detail["count"] == 2 and signal_words(sig) == "2 faces"
 
 
 def test_missing_signal_is_dropped_not_faked():
@@ -62,7 +63,7 @@ def test_missing_signal_is_dropped_not_faked():
     reading = fuse([face_signal([], 1.0), sig, color_signal(0.1, 0.0, {})])
     used = [s for s in reading.signals if s.weight > 0]
     assert [s.name for s in used] == ["color"]
-    assert "OpenCLIP weights not downloaded" in reading.explanation and "no face found" in reading.explanation
+    assert "OpenCLIP weights not downloaded" in explain(reading) and "no face found" in explain(reading)
 
 
 def test_colour_alone_is_honestly_unsure():
@@ -77,7 +78,7 @@ def test_a_clear_face_dominates_colour_and_is_confident():
     assert reading.valence > 0.3
     shares = {s.name: s.weight for s in reading.signals}
     assert shares["faces"] > 0.75 and sum(shares.values()) == pytest.approx(1, abs=1e-3)
-    assert "1 face says happy" in reading.explanation
+    assert "1 face says happy" in explain(reading)
 
 
 def test_disagreeing_signals_lower_confidence():

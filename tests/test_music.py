@@ -7,6 +7,7 @@ import pytest
 
 from core.catalog import Catalog
 from core.emotions import LABELS, VA, VA_POINTS, UnknownLabel
+from bot.replies import song_reason
 from core.music import (MAX_SHIFT_SONGS, MAX_STEP, default_shift_target, shift_length, shift_path,
                         target_for_distribution, target_for_label, target_for_va)
 from core.recommender import Recommender, Taste, build_taste, merge_tastes, recommend
@@ -108,7 +109,7 @@ def test_match_lists_fit_the_mood_and_never_repeat_an_artist(recommender):
     sad = recommender.match(target_for_label("sad"), 10)
     assert len(happy) == 10 and len({s.track.artist for s in happy}) == 10
     assert np.mean([s.track.valence for s in happy]) > 0.6 > 0.4 > np.mean([s.track.valence for s in sad])
-    assert all("matches happy" in s.reason and "BPM" in s.reason for s in happy)
+    assert all("matches happy" in song_reason(s.reason) and "BPM" in song_reason(s.reason) for s in happy)
 
 
 def test_lists_are_mostly_known_songs_with_one_find(recommender, catalog):
@@ -117,7 +118,7 @@ def test_lists_are_mostly_known_songs_with_one_find(recommender, catalog):
         songs = recommender.match(target_for_label(label), 5)
         prior = [float(catalog.popularity[catalog.index[s.track.id]]) for s in songs]
         assert sum(p > median for p in prior) >= 4, (label, prior)
-        assert sum(p < 0.35 for p in prior) == 1 and "lesser-known find" in songs[-1].reason
+        assert sum(p < 0.35 for p in prior) == 1 and "lesser-known find" in song_reason(songs[-1].reason)
 
 
 def test_lists_spread_over_genres(recommender, catalog):
@@ -180,7 +181,7 @@ def test_shift_list_walks_from_the_photo_toward_the_target(recommender):
     assert len(songs) == 13 and len({s.track.artist for s in songs}) == 13  # long enough to arrive
     valences = [s.track.valence for s in songs]
     assert np.mean(valences[:3]) < 0.4 and np.mean(valences[-3:]) > np.mean(valences[:3]) + 0.2
-    assert "step 1 of 13 toward happy" in songs[0].reason and "step 13 of 13" in songs[-1].reason
+    assert "step 1 of 13 toward happy" in song_reason(songs[0].reason) and "step 13 of 13" in song_reason(songs[-1].reason)
 
 
 async def test_recommend_stores_the_list_and_collaborative_ratings_help(store, recommender):
@@ -192,7 +193,7 @@ async def test_recommend_stores_the_list_and_collaborative_ratings_help(store, r
     await store.rate("bo", candidate.id, 1, rec)
     nxt = await recommend(store, recommender, point=VA_POINTS["calm"], label="calm", user="cy", save=False)
     assert candidate.id in {s.track.id for s in nxt.songs}
-    assert any("others liked it" in s.reason for s in nxt.songs if s.track.id == candidate.id)
+    assert any("others liked it" in song_reason(s.reason) for s in nxt.songs if s.track.id == candidate.id)
 
 
 async def test_recommend_rejects_unknown_modes_and_labels(store, recommender):

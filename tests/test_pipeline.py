@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bot.replies import error_text, explain
 from core.images import NotAnImage
 from core.pipeline import Models, Pipeline, PipelineBusy, load_models
 from tests.conftest import DEMO, GatedFaces
@@ -28,7 +29,7 @@ def test_photo_without_faces_rests_on_colour_and_says_so(pipeline):
     reading = pipeline.analyze((DEMO / "coffee.jpg").read_bytes())
     assert reading.faces == []
     assert reading.confidence < 0.35
-    assert "no face found" in reading.explanation
+    assert "no face found" in explain(reading)
 
 
 def test_face_boxes_are_in_original_pixels(settings):
@@ -47,7 +48,7 @@ def test_face_boxes_are_in_original_pixels(settings):
 def test_bad_bytes_raise_a_user_readable_error(pipeline):
     with pytest.raises(NotAnImage) as err:
         pipeline.analyze(b"%PDF-1.5 not a photo")
-    assert "PDF" in err.value.user_message
+    assert "PDF" in error_text(err.value)
 
 
 def test_concurrent_calls_give_the_same_readings(pipeline):
@@ -69,7 +70,7 @@ async def test_full_queue_answers_busy_instead_of_piling_up(settings):
     await asyncio.sleep(0.05)
     with pytest.raises(PipelineBusy) as err:
         await p.analyze_async(data)
-    assert "try again" in err.value.user_message
+    assert "try again" in error_text(err.value)
     gate.release.set()
     readings = await asyncio.gather(*running)
     assert all(r.label for r in readings)
@@ -120,6 +121,6 @@ def test_missing_clip_weights_degrade_the_reading_and_warn_once(settings, caplog
     reading = p.analyze((DEMO / "astronaut.jpg").read_bytes())
     scene = {sig.name: sig for sig in reading.signals}["scene"]
     assert not scene.available and scene.weight == 0
-    assert "OpenCLIP weights not downloaded" in reading.explanation
+    assert "OpenCLIP weights not downloaded" in explain(reading)
     assert reading.label == "happy"
     p.close()

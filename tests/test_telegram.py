@@ -15,11 +15,9 @@ import pytest
 from telegram import Update
 
 from bot.replies import decode_action
-from bot.telegram_adapter import build_application, file_url_for
-from core.app import Moodtune
-from core.catalog import Catalog
+from bot.root import open_services
+from bot.telegram_adapter import file_url_for
 from core.music import MAX_SHIFT_SONGS
-from core.store import Store
 from tests.conftest import DEMO
 from tests.fakes.telegram_api import BOT, FakeTelegram
 
@@ -41,14 +39,13 @@ def api():
 async def tg(api, settings, pipeline, tmp_path):
     from pydantic import SecretStr
 
-    s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url, "photos_per_minute": 3})
-    store = await Store(tmp_path / "tg.sqlite3").open()
-    app = Moodtune(s, store, await Catalog.load(store), pipeline)
-    application = build_application(s, app)
-    await application.initialize()
-    yield application, app, api
-    await application.shutdown()
-    await store.close()
+    s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url, "photos_per_minute": 3,
+                                    "db_path": tmp_path / "tg.sqlite3"})
+    async with open_services(s, pipeline=pipeline) as services:  # the runner's own wiring, with the test's pipeline
+        application = services.telegram()
+        await application.initialize()
+        yield application, services.moodtune, api
+        await application.shutdown()
 
 
 def message(chat=PRIVATE, user=USER, **fields) -> dict:
@@ -237,9 +234,9 @@ async def test_mode_and_settings_commands(tg):
     reply = api.sent("sendMessage")[-1]
     assert "toward calm" in reply["text"] and 3 <= reply["text"].count("open.spotify.com") <= MAX_SHIFT_SONGS
     await feed(application, command("/settings explicit off"))
-    assert "Explicit songs are now left out for you." in api.sent("sendMessage")[-1]["text"]
+    assert "Explicit songs: left out for you" in api.sent("sendMessage")[-1]["text"]
     await feed(application, command("/settings explicit maybe"))
-    assert "Use /settings explicit on" in api.sent("sendMessage")[-1]["text"]
+    assert "Explicit songs are on or off" in api.sent("sendMessage")[-1]["text"]
     assert (await app.store.get_settings("user", f"tg:{USER['id']}")).allow_explicit is False
 
 
@@ -399,3 +396,97 @@ async def test_a_busy_database_gets_a_friendly_try_again(tg, monkeypatch, caplog
     answer = api.sent("answerCallbackQuery")[-1]
     assert "try that again in a moment" in answer["text"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_update_that_cannot_be_parsed_is_skipped_once_and_the_bot_goes_on(tg, caplog):
+    """A poll missing fields PTB requires used to fail the whole getUpdates batch: the offset never
+    moved, every later update waited behind it and each poll logged a CRITICAL traceback."""
+    application, app, api = tg
+    bad = {"update_id": 7001, "poll": {"id": "p1"}}  # no question, options, … — PTB cannot build a Poll
+    good = photo(api, DEMO / "astronaut.jpg")
+    good["update_id"] = 7002
+    api.updates += [bad, good]
+    caplog.set_level(logging.WARNING)
+    await application.start()
+    await application.updater.start_polling(poll_interval=0.05, timeout=0, allowed_updates=["message"])
+    try:
+        for _ in range(200):
+            if any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage")):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+    assert any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage"))
+    skipped = [r for r in caplog.records if "could not be parsed" in r.getMessage()]
+    assert len(skipped) == 1 and "7001" in skipped[0].getMessage() and "poll" in skipped[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    offsets = [int(p.get("offset") or 0) for m, p in api.calls if m == "getUpdates"]
+    assert max(offsets) == 7003  # both confirmed: Telegram will not send them again
+
+
+async def test_settings_and_mode_in_a_group_belong_to_the_group(tg):
+    """Same scoping as on Discord: in a group /settings and /mode change the group's lists."""
+    application, app, api = tg
+    await feed(application, command("/settings 3", chat=GROUP))
+    await feed(application, command("/mode shift calm", chat=GROUP, user=OTHER))
+    group = await app.store.get_settings("chat", f"tg:{GROUP['id']}")
+    assert (group.list_length, group.mode, group.target) == (3, "shift", "calm")
+    assert (await app.store.get_settings("user", f"tg:{USER['id']}")).list_length is None
+    assert "for everyone here" in api.sent("sendMessage")[-1]["text"]
+
+
+async def test_anonymous_and_channel_reactions_change_nothing(tg, caplog):
+    application, app, api = tg
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    sent_id = (await app.store.db.execute_fetchall("SELECT message_id FROM messages"))[0][0]
+    caplog.set_level(logging.INFO)
+    reaction = {"chat": PRIVATE, "message_id": int(sent_id), "date": int(time.time()), "old_reaction": [],
+                "new_reaction": [{"type": "emoji", "emoji": "👍"}], "actor_chat": GROUP}  # no user: an anonymous admin
+    await feed(application, {"update_id": next(_ids), "message_reaction": reaction})
+    assert await app.store.ratings_of(f"tg:{USER['id']}") == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_shutdown_is_bounded_and_late_photos_are_told_to_send_again(api, settings, tmp_path):
+    """A photo stuck in analysis cannot hold shutdown: after the grace it is dropped with a log
+    line; a photo arriving meanwhile is answered 'restarting' at once, not queued."""
+    from pydantic import SecretStr
+
+    from bot.runner import _stop
+    from core.pipeline import Models, Pipeline
+    from models.color import color_features
+    from tests.conftest import GatedFaces
+
+    gate = GatedFaces()
+    s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url,
+                                    "db_path": tmp_path / "stop.sqlite3", "shutdown_grace": 0.5})
+    pipeline = Pipeline(Models(faces=gate, scene=None, color=color_features, scene_reason="off"), s)
+    try:
+        async with open_services(s, pipeline=pipeline) as services:
+            application = services.telegram()
+            await application.initialize()
+            await application.start()
+            await application.update_queue.put(Update.de_json(photo(api, DEMO / "cat.jpg"), application.bot))
+            for _ in range(100):  # the photo is admitted and held by the gated face model
+                if services.moodtune.photos_in_flight:
+                    break
+                await asyncio.sleep(0.02)
+            assert services.moodtune.photos_in_flight == 1
+            started = time.monotonic()
+            stopping = asyncio.create_task(_stop(services, s.shutdown_grace, application, None))
+            await asyncio.sleep(0.1)
+            late = await services.conversation.photo(origin_of_private(), lambda: asyncio.sleep(0, b""))
+            await stopping
+            took = time.monotonic() - started
+    finally:
+        gate.release.set()
+        pipeline.close()
+    assert took < 2 * s.shutdown_grace + 1.0
+    assert late.error and "restarting" in late.text
+
+
+def origin_of_private():
+    from bot.conversation import Origin
+
+    return Origin("telegram", f"tg:{USER['id']}", f"tg:{PRIVATE['id']}", group=False)

@@ -124,8 +124,11 @@ class FakeTelegram:
             return True, {"file_id": fid, "file_unique_id": fid, "file_size": len(self.files.get(f"photos/{fid}.jpg", b"")),
                           "file_path": f"photos/{fid}.jpg"}
         if method == "getUpdates":
+            # like Telegram: an update is handed out until a later call confirms it (offset > its id)
+            offset = int(params.get("offset") or 0)
             with self._lock:
-                batch, self.updates = self.updates, []
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                batch = list(self.updates)
             if not batch:
                 time.sleep(0.2)  # a short long-poll
             return True, batch

@@ -1,0 +1,216 @@
+"""What Moodtune says and does in a chat, the same on every platform.
+
+An adapter turns a platform's update into a neutral call here — who (`Origin`: person, chat,
+whether it is a group), and what (photo bytes to fetch, a button's data, a reaction's emoji, a
+command's arguments) — and gets back what to send (`Outgoing`, `Press`). It then only sends, and
+reports the sent message with `sent()` so reactions on it can find its list. Nothing here knows
+Telegram or Discord; bot.replies words everything.
+
+Scope is one rule for both platforms: settings and mode belong to the group in a group and to the
+person in a private chat; ratings and /forget always to the person; lists can be acted on only in
+the chat they were shown in (core.app checks it).
+
+Expected outcomes (a bad file, a limit, a list that is gone: core.errors.UserError) become a reply
+here; anything else is a bug and goes to the platform's error boundary, which says sorry once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Optional
+
+from bot import replies
+from bot.replies import Button, Reply
+from core.app import Moodtune
+from core.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who an event comes from. `person`/`chat` are namespaced ids ("tg:42", "dc:555"); either may
+    be None (an anonymous admin, a channel post, an inline message) — such events change nothing."""
+
+    platform: str
+    person: Optional[str]
+    chat: Optional[str]
+    group: bool
+
+    @property
+    def known(self) -> bool:
+        return self.person is not None and self.chat is not None
+
+    @property
+    def scope(self) -> tuple[str, str]:
+        """Where settings live: the group's in a group, the person's in a private chat."""
+        return ("chat", self.chat) if self.group else ("user", self.person)
+
+
+@dataclass
+class Outgoing:
+    """A message to send: a rich `reply` or a plain `text`. `list_id`: link the sent message to
+    this list (reactions rate it). `private`: only the person should see it where the platform can
+    do that (Discord's ephemeral messages); `error`: an expected refusal."""
+
+    text: str = ""
+    reply: Optional[Reply] = None
+    list_id: Optional[int] = None
+    private: bool = False
+    error: bool = False
+
+
+@dataclass
+class Press:
+    """The answer to a button press: `toast` for the press itself (`alert`: shown as a dialog),
+    `buttons` to put back on the pressed message (the choice marked), `then` a new message."""
+
+    toast: Optional[str] = None
+    alert: bool = False
+    buttons: Optional[list[list[Button]]] = None
+    then: Optional[Outgoing] = field(default=None)
+
+
+def refusal(exc: UserError) -> Outgoing:
+    log.info("refused: %s", exc)
+    return Outgoing(text=replies.error_text(exc), private=True, error=True)
+
+
+class Conversation:
+    def __init__(self, moodtune: Moodtune):
+        self.moodtune = moodtune
+
+    # --- photos ------------------------------------------------------------------------------
+
+    async def photo(
+        self, origin: Origin, fetch: Callable[[], Awaitable[bytes]], *, admitted: Optional[Callable[[], None]] = None,
+    ) -> Outgoing:
+        """A photo: admission first (limits and a queue place, free when refused), then
+        `admitted()` (the platform's 'typing…'), then `fetch()` (the download), then the reading."""
+        if not origin.known:
+            return Outgoing(text=replies.text("no_sender"), error=True)
+        app = self.moodtune
+        try:
+            async with app.admit_photo(user=origin.person, chat=origin.chat) as slot:
+                if admitted is not None:
+                    admitted()
+                data = await fetch()
+                answer = await app.answer_photo(data, user=origin.person, chat=origin.chat, group=origin.group, slot=slot)
+        except UserError as exc:
+            return refusal(exc)
+        rec = answer.recommendation
+        return Outgoing(reply=replies.photo_reply(answer.reading, rec), list_id=rec.id)
+
+    def not_a_photo(self, origin: Origin, what: str = "") -> Outgoing:
+        return Outgoing(text=replies.text("not_a_photo", what=what), error=True)
+
+    # --- lists -------------------------------------------------------------------------------
+
+    async def soundtrack(self, origin: Origin) -> Outgoing:
+        if not origin.known:
+            return Outgoing(text=replies.text("no_sender"), error=True)
+        try:
+            rec, count = await self.moodtune.soundtrack(chat=origin.chat, user=origin.person, group=origin.group)
+        except UserError as exc:
+            return refusal(exc)
+        return Outgoing(reply=replies.list_reply(rec, replies.text("soundtrack_title", count=count)), list_id=rec.id)
+
+    async def press(self, origin: Origin, data: str, buttons: list[list[Button]]) -> Press:
+        """A button under a list: 👍/👎 one song, shift toward a mood, or more like this.
+        `buttons`: the keyboard of the pressed message, returned with the choice marked."""
+        action = replies.decode_action(data)
+        if action is None:
+            return Press(toast=replies.text("old_button"))
+        if not origin.known:  # an inline message: no chat to check the list against
+            return Press(toast=replies.text("buttons_in_chat_only"))
+        app = self.moodtune
+        try:
+            if action.kind == "rate":
+                track = await app.rate_song(user=origin.person, recommendation=action.recommendation, position=action.position,
+                                            score=action.score, chat=origin.chat)
+                return Press(toast=replies.text("rated", score=action.score, title=track.title),
+                             buttons=replies.mark_choice(buttons, data))
+            mode = "shift" if action.kind == "shift" else "match"
+            rec = await app.follow_up(action.recommendation, user=origin.person, chat=origin.chat, mode=mode,
+                                      target=action.target, group=origin.group)
+        except UserError as exc:
+            log.info("button %s refused: %s", data, exc)
+            return Press(toast=replies.error_text(exc), alert=True)
+        title = replies.text("shift_title", mood=rec.mood, target=rec.target) if mode == "shift" else replies.text("more_title", mood=rec.mood)
+        return Press(then=Outgoing(reply=replies.list_reply(rec, title), list_id=rec.id))
+
+    async def react(self, origin: Origin, message_id: str, emojis: list[str]) -> int:
+        """Reactions on one of our messages: 👍/❤/🔥… or 👎/💩/😢 rate the whole list, a number
+        (1️⃣–🔟) likes that song. Anything unclear (none, both signs) is ignored. Returns how many
+        songs were rated."""
+        if not origin.known:  # anonymous reactions cannot be attributed
+            return 0
+        app = self.moodtune
+        rec = await app.store.message_recommendation(origin.platform, origin.chat, str(message_id))
+        if rec is None:
+            return 0
+        positions = {replies.NUMBER_REACTIONS.index(e) for e in emojis if e in replies.NUMBER_REACTIONS}
+        scores = {s for s in (replies.reaction_score(e) for e in emojis) if s is not None}
+        rated = 0
+        for position in sorted(positions):
+            try:
+                await app.rate_song(user=origin.person, recommendation=rec, position=position, score=1, chat=origin.chat)
+                rated += 1
+            except UserError as exc:
+                log.info("reaction ignored: %s", exc)
+        if len(scores) == 1:
+            rated += await app.rate_list(user=origin.person, recommendation=rec, score=scores.pop(), chat=origin.chat)
+        return rated
+
+    async def sent(self, origin: Origin, message_id: str, out: Outgoing) -> None:
+        """The adapter sent `out` as `message_id`: reactions on it now rate its list."""
+        if out.list_id is not None and origin.chat is not None:
+            await self.moodtune.store.link_message(origin.platform, origin.chat, str(message_id), out.list_id)
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def help(self, origin: Origin) -> Outgoing:
+        return Outgoing(text=replies.help_text(origin.platform))
+
+    async def mode(self, origin: Origin, mode: Optional[str] = None, target: Optional[str] = None) -> Outgoing:
+        """Show the mode (no argument) or set it: match, or shift [toward a mood]."""
+        if not origin.known:
+            return Outgoing(text=replies.text("no_sender"), error=True)
+        scope, key = origin.scope
+        if not mode:
+            s = await self.moodtune.store.get_settings(scope, key)
+            return Outgoing(text=replies.text("mode_is", mode=s.mode or "match", target=s.target, platform=origin.platform))
+        try:
+            s = await self.moodtune.set_mode(scope=scope, id=key, mode=mode.lower(), target=target)
+        except UserError as exc:
+            return refusal(exc)
+        return Outgoing(text=replies.text("mode_set", mode=s.mode, target=s.target, group=origin.group))
+
+    async def settings(self, origin: Origin, songs: Optional[str] = None, explicit: Optional[str] = None) -> Outgoing:
+        """Show the settings, or set how many songs a list has and whether explicit songs may come.
+        Arguments arrive as the person typed them and are checked here."""
+        if not origin.known:
+            return Outgoing(text=replies.text("no_sender"), error=True)
+        app = self.moodtune
+        scope, key = origin.scope
+        try:
+            if explicit is not None:
+                if explicit.lower() not in ("on", "off"):
+                    raise UserError("bad_explicit")
+                await app.set_explicit(scope=scope, id=key, allowed=explicit.lower() == "on")
+            if songs is not None:
+                n = int(songs) if songs.isascii() and songs.isdigit() and len(songs) < 4 else 0
+                await app.set_list_length(scope=scope, id=key, n=n)
+        except UserError as exc:
+            return refusal(exc)
+        s = await app.store.get_settings(scope, key)
+        allowed = s.allow_explicit if s.allow_explicit is not None else not origin.group
+        return Outgoing(text=replies.text("settings_are", songs=s.list_length, mode=s.mode or "match", target=s.target,
+                                          explicit=allowed, group=origin.group, platform=origin.platform), private=True)
+
+    async def forget(self, origin: Origin) -> Outgoing:
+        if origin.person is None:
+            return Outgoing(text=replies.text("no_sender"), error=True)
+        counts = await self.moodtune.store.forget(origin.person)
+        return Outgoing(text=replies.text("forgotten", **counts), private=True)

@@ -1,0 +1,32 @@
+"""The one error type a person is told about: what went wrong as a kind and its facts, never a
+sentence. `bot.replies.error_text` words it; the core and the models stay free of chat wording.
+
+A UserError is an expected outcome (a bad file, a limit, a list that is gone), logged at INFO
+without a traceback; anything else reaching an adapter's error boundary is a bug.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UserError(Exception):
+    """`kind` names what happened (a key of bot.replies.ERRORS); `params` are the facts the
+    sentence needs; `detail` is for the log only."""
+
+    kind = "unexpected"
+
+    def __init__(self, kind: str | None = None, detail: str = "", **params: Any):
+        self.kind = kind or type(self).kind
+        self.params = params
+        self.detail = detail
+        facts = " ".join(f"{k}={v!r}" for k, v in params.items())
+        super().__init__(" ".join(x for x in (self.kind, facts, detail) if x))
+
+
+class RateLimited(UserError):
+    kind = "rate_limited"
+
+
+class NothingToDo(UserError):
+    kind = "nothing_to_do"
