@@ -100,19 +100,23 @@ async def cmd_rate(settings: Settings, args) -> int:
 
 
 async def cmd_forget(settings: Settings, args) -> int:
-    from core.store import Store
+    from core.store import open_store
 
-    async with Store(settings.db_path) as store:
+    store = await open_store(settings.db_path)
+    try:
         counts = await store.forget(args.user)
+    finally:
+        await store.close()
     print(f"Forgot {args.user}: {counts['ratings']} ratings, {counts['recommendations']} lists, {counts['settings']} settings deleted.")
     return 0
 
 
 async def cmd_catalog(settings: Settings, args) -> int:
     from core.catalog import Catalog
-    from core.store import Store
+    from core.store import open_store
 
-    async with Store(settings.db_path) as store:
+    store = await open_store(settings.db_path)
+    try:
         if args.action == "import":
             report = await import_csv(store, args.csv, replace=args.replace)
             print(f"Imported {report.imported} tracks from {args.csv} ({report.skipped} rows skipped"
@@ -122,6 +126,8 @@ async def cmd_catalog(settings: Settings, args) -> int:
                 print(f"Missing optional columns, filled with neutral values: {', '.join(report.missing_optional)}.")
             return 0
         stats = (await Catalog.load(store)).stats()
+    finally:
+        await store.close()
     if args.json:
         print(json.dumps(stats))
     else:

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import Optional
 
 from core.catalog import Catalog, Track
-from core.errors import NothingToDo, RateLimited, UserError
+from core.errors import NothingToDo, UserError
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
 from core.fusion import MoodReading
-from core.limits import PerKeyLimiter
+from core.limits import InProcessLimits, Limits
 from core.recommender import MAX_SONGS, Recommendation, Recommender, recommend
 from core.settings import Settings
-from core.store import ChatSettings, Store
+from core.store import ChatSettings, Store, open_store
 
 SOUNDTRACK_WINDOW = 3600.0  # a group's soundtrack covers the photos of the last hour
 SOUNDTRACK_SONGS = 8  # a soundtrack is a little longer than a photo's list, unless the chat set a length
@@ -45,8 +45,9 @@ class Moodtune:
         self.recommender = recommender or Recommender(catalog)
         self.spotify = spotify  # core.spotify.SpotifyEnricher, or None
         self._owns = owns  # what close() closes: the pieces this core opened, not those it was given
-        self.photo_limiter = PerKeyLimiter(settings.photos_per_minute, 60.0)
-        self._in_flight: dict[str, int] = {}  # photos being analysed per chat
+        # shared by all workers when the store is PostgreSQL, this process's own otherwise
+        self.limits: Limits = store.shared_limits() if hasattr(store, "shared_limits") else InProcessLimits(settings.photos_per_minute)
+        self._in_flight = 0  # photos this process has admitted and not answered yet
         self._closing = False
         self._idle = asyncio.Event()
         self._idle.set()
@@ -57,7 +58,7 @@ class Moodtune:
         """The real pieces from `settings`, except those given (tests pass a store or a pipeline).
         Called by bot.root, the one composition root."""
         owns = tuple(name for name, given in (("store", store), ("pipeline", pipeline)) if given is None)
-        store = store or await Store(settings.db_path).open()
+        store = store or await open_store(settings.db_path)
         catalog = await Catalog.load(store)
         if pipeline is None and with_pipeline:
             from core.pipeline import Pipeline
@@ -78,7 +79,7 @@ class Moodtune:
 
     @property
     def photos_in_flight(self) -> int:
-        return sum(self._in_flight.values())
+        return self._in_flight
 
     async def drain(self, timeout: float) -> bool:
         """Stop admitting photos and wait up to `timeout` s for those admitted to be answered.
@@ -158,23 +159,18 @@ class Moodtune:
         if self._closing:
             raise UserError("shutting_down")
         cap = max(1, min(self.settings.photos_in_flight_per_chat, self.pipeline.capacity - 1))
-        if self._in_flight.get(chat, 0) >= cap:
-            raise RateLimited("chat_busy")
-        if not self.photo_limiter.has_capacity(user):
-            raise RateLimited("person_limit", per_minute=self.settings.photos_per_minute)
-        slot = self.pipeline.reserve()
-        self._in_flight[chat] = self._in_flight.get(chat, 0) + 1
+        ticket = await self.limits.admit(user=user, chat=chat, per_minute=self.settings.photos_per_minute, chat_cap=cap,
+                                         reserve=self.pipeline.reserve)
+        self._in_flight += 1
         self._idle.clear()
         try:
-            await self.photo_limiter.allow(user)  # had capacity a moment ago: immediate
-            yield slot
+            yield ticket.slot
         finally:
-            slot.release()
-            self._in_flight[chat] -= 1
-            if not self._in_flight[chat]:
-                del self._in_flight[chat]
+            ticket.slot.release()
+            self._in_flight -= 1
             if not self._in_flight:
                 self._idle.set()
+            await self.limits.release(ticket)
 
     async def answer_photo(self, data: bytes, *, user: str, chat: str, group: bool = False, slot=None) -> PhotoAnswer:
         """Photo bytes from a person in a chat → reading + songs; remembers the reading for /soundtrack.

@@ -368,7 +368,8 @@ class Catalog:
 
     @classmethod
     async def load(cls, store: Store) -> "Catalog":
-        await ensure_bundled(store)
+        async with store.exclusive("catalog"):  # workers starting together: the first loads it, the others find it
+            await ensure_bundled(store)
         rows = await store.fetch_tracks()
         return cls.from_tracks(_track_from_row(tuple(r)) for r in rows)
 

@@ -1,12 +1,43 @@
-"""Per-person rate limits for incoming photos: a friendly 'slow down', never a silent drop.
+"""Admission limits for incoming photos: a friendly 'slow down', never a silent drop.
 
-A leaky bucket per key (aiolimiter, the same library python-telegram-bot uses for its own
-limits): `allow(key)` takes a slot when one is free and returns False at once otherwise.
+Two implementations of one interface (`Limits`):
+- `InProcessLimits` (SQLite, one process): a leaky bucket per person (aiolimiter, the library
+  python-telegram-bot uses for its own limits) and a counter of photos in flight per chat.
+- `core.store_pg.PgLimits` (PostgreSQL): the same rules kept in the database, so N workers
+  behind a load balancer admit as one bot would.
+
+`admit()` checks the chat's share and the person's rate first, then takes a place in the local
+analysis queue (`reserve`), and only then charges the person — a refusal costs nothing. It
+returns a ticket to `release()` when the photo is answered. `first_delivery()` tells a
+duplicate update (Telegram retries a webhook it thinks failed) from a new one.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
 from aiolimiter import AsyncLimiter
+
+from core.errors import RateLimited
+
+
+@dataclass
+class Ticket:
+    """An admitted photo: its queue slot and what release() must undo."""
+
+    slot: Any
+    chat: str
+    key: Any = None
+
+
+class Limits(Protocol):
+    async def admit(self, *, user: str, chat: str, per_minute: int, chat_cap: int, reserve: Callable[[], Any]) -> Ticket: ...
+
+    async def release(self, ticket: Ticket) -> None: ...
+
+    async def first_delivery(self, platform: str, update_id: int) -> bool: ...
 
 
 class PerKeyLimiter:
@@ -30,4 +61,39 @@ class PerKeyLimiter:
         if not bucket.has_capacity():
             return False
         await bucket.acquire()
+        return True
+
+
+class InProcessLimits:
+    """One process's limits (the SQLite default)."""
+
+    SEEN = 10_000  # update ids remembered for duplicates: bounded memory
+
+    def __init__(self, per_minute: int):
+        self.limiter = PerKeyLimiter(per_minute, 60.0)
+        self.in_flight: dict[str, int] = {}
+        self._seen: OrderedDict[tuple[str, int], None] = OrderedDict()
+
+    async def admit(self, *, user: str, chat: str, per_minute: int, chat_cap: int, reserve: Callable[[], Any]) -> Ticket:
+        if self.in_flight.get(chat, 0) >= chat_cap:
+            raise RateLimited("chat_busy")
+        if not self.limiter.has_capacity(user):
+            raise RateLimited("person_limit", per_minute=per_minute)
+        slot = reserve()  # PipelineBusy when the queue is full: nothing charged yet
+        self.in_flight[chat] = self.in_flight.get(chat, 0) + 1
+        await self.limiter.allow(user)  # had capacity a moment ago: immediate
+        return Ticket(slot, chat)
+
+    async def release(self, ticket: Ticket) -> None:
+        self.in_flight[ticket.chat] -= 1
+        if not self.in_flight[ticket.chat]:
+            del self.in_flight[ticket.chat]
+
+    async def first_delivery(self, platform: str, update_id: int) -> bool:
+        key = (platform, update_id)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self.SEEN:
+            self._seen.popitem(last=False)
         return True

@@ -6,15 +6,18 @@ the setting, never later in a handler.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
+from urllib.parse import urlsplit
 
 from platformdirs import user_cache_dir, user_data_dir
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _CACHE = Path(user_cache_dir("moodtune"))
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class Settings(BaseSettings):
@@ -77,6 +80,16 @@ class Settings(BaseSettings):
     telegram_api_base_url: Optional[str] = Field(
         None, alias="TELEGRAM_API_BASE_URL", description="self-hosted Bot API, e.g. http://127.0.0.1:8081/bot"
     )
+    # webhook mode (several workers behind a load balancer; docs/SCALING.md): all three, or none
+    telegram_webhook_url: Optional[str] = Field(
+        None, alias="TELEGRAM_WEBHOOK_URL", description="public https URL Telegram posts updates to, e.g. https://bot.example.org/telegram"
+    )
+    telegram_webhook_secret: Optional[SecretStr] = Field(
+        None, alias="TELEGRAM_WEBHOOK_SECRET", description="1-256 of A-Z a-z 0-9 _ -; requests without it are refused"
+    )
+    listen: Optional[str] = Field(None, description="host:port this worker's webhook server listens on, e.g. 0.0.0.0:8080")
+    discord_shards: Optional[int] = Field(None, ge=1, description="total Discord shards (all processes together)")
+    discord_shard_ids: Optional[str] = Field(None, description="the shards this process runs, e.g. 0,1 (default: all)")
 
     # Spotify (optional enrichment: album art, name check; links work without it)
     spotify_client_id: Optional[str] = Field(None, alias="SPOTIFY_CLIENT_ID")
@@ -84,8 +97,63 @@ class Settings(BaseSettings):
     spotify_api_url: str = Field("https://api.spotify.com", description="Spotify Web API base")
     spotify_token_url: str = Field("https://accounts.spotify.com/api/token", description="token endpoint")
 
-    # storage
-    db_path: Path = Field(Path(user_data_dir("moodtune")) / "moodtune.sqlite3", alias="MOODTUNE_DB")
+    # storage: a SQLite file (the default, one machine) or postgresql://user:pass@host:port/db (shared by workers)
+    db_path: Union[Path, str] = Field(Path(user_data_dir("moodtune")) / "moodtune.sqlite3", alias="MOODTUNE_DB")
+
+    @field_validator("db_path", mode="after")
+    @classmethod
+    def _file_or_url(cls, value: Union[Path, str]) -> Union[Path, str]:
+        return value if isinstance(value, str) and value.startswith(POSTGRES_SCHEMES) else Path(value)
+
+    @property
+    def uses_postgres(self) -> bool:
+        return isinstance(self.db_path, str)
+
+    @property
+    def db_display(self) -> str:
+        """The database for a log line: a URL without its password."""
+        if not self.uses_postgres:
+            return str(self.db_path)
+        parts = urlsplit(self.db_path)
+        host = parts.hostname or ""
+        return f"{parts.scheme}://{parts.username or ''}@{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+    @field_validator("telegram_webhook_secret", mode="after")
+    @classmethod
+    def _secret_chars(cls, value: Optional[SecretStr]) -> Optional[SecretStr]:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET takes 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_and_shards(self) -> "Settings":
+        given = [self.telegram_webhook_url is not None, self.telegram_webhook_secret is not None, self.listen is not None]
+        if any(given) and not all(given):
+            raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET and MOODTUNE_LISTEN together")
+        if self.listen is not None:
+            self.listen_address  # noqa: B018 — validates host:port
+        if self.discord_shard_ids is not None:
+            if self.discord_shards is None:
+                raise ValueError("MOODTUNE_DISCORD_SHARD_IDS needs MOODTUNE_DISCORD_SHARDS (the total)")
+            if any(not 0 <= i < self.discord_shards for i in self.shard_ids):
+                raise ValueError(f"MOODTUNE_DISCORD_SHARD_IDS must be between 0 and {self.discord_shards - 1}")
+        return self
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        host, sep, port = (self.listen or "").rpartition(":")
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"MOODTUNE_LISTEN must be host:port, e.g. 0.0.0.0:8080 (got {self.listen!r})")
+        return host or "0.0.0.0", int(port)
+
+    @property
+    def shard_ids(self) -> Optional[list[int]]:
+        if self.discord_shard_ids is None:
+            return None
+        try:
+            return sorted({int(x) for x in self.discord_shard_ids.split(",") if x.strip()})
+        except ValueError:
+            raise ValueError("MOODTUNE_DISCORD_SHARD_IDS is a list of numbers, e.g. 0,1") from None
 
     @property
     def clip_cache_dir(self) -> Path:

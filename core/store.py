@@ -1,4 +1,5 @@
-"""Every read and write of Moodtune's data, in one SQLite file (aiosqlite).
+"""Every read and write of Moodtune's data, in one SQLite file (aiosqlite); core.store_pg has the
+same interface on PostgreSQL, for several workers (`open_store` picks one from MOODTUNE_DB).
 
 Why it is built this way:
 - WAL journal and `synchronous=FULL`: readers never block the writer, and a write that returned
@@ -13,12 +14,13 @@ Why it is built this way:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, AsyncIterator, Iterable, Optional, Sequence
 
 import aiosqlite
 
@@ -150,6 +152,7 @@ class Store:
         self._db: Optional[aiosqlite.Connection] = None
         # one connection serves many concurrent handlers: write transactions take turns
         self._write_lock = asyncio.Lock()
+        self._named_locks: dict[str, asyncio.Lock] = {}
 
     async def open(self) -> "Store":
         on_disk = str(self.path) != ":memory:"
@@ -186,6 +189,14 @@ class Store:
 
     async def __aexit__(self, *exc) -> None:
         await self.close()
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """One holder at a time (the PostgreSQL store's is across workers; a SQLite file has one
+        process, so this process's lock is enough)."""
+        lock = self._named_locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            yield
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -427,6 +438,15 @@ class Store:
 
     def _transaction(self):
         return _Transaction(self.db, self._write_lock)
+
+
+async def open_store(target: "Path | str"):
+    """The store for MOODTUNE_DB: a SQLite file, or PostgreSQL for a postgresql:// URL (opened)."""
+    if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
+        from core.store_pg import PgStore
+
+        return await PgStore(target).open()
+    return await Store(target).open()
 
 
 class _Transaction:

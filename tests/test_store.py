@@ -1,4 +1,5 @@
-"""The store: schema, ratings that replace, settings, forget, and ratings that survive a kill."""
+"""The store: schema, ratings that replace, settings, forget, and ratings that survive a kill —
+on both backends (SQLite, and a real PostgreSQL server started for the tests; skipped without one)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,27 @@ from core.store import SCHEMA_VERSION, Store
 from tests.conftest import ROOT
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request, tmp_path):
+    """The same tests run against each backend."""
+    from core.store import open_store
+
+    target = tmp_path / "db.sqlite3" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    s = await open_store(target)
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
 @pytest.fixture
-async def store(tmp_path):
+async def sqlite_store(tmp_path):
     async with Store(tmp_path / "db.sqlite3") as s:
         yield s
 
 
-async def test_new_database_is_wal_and_versioned(store):
+async def test_new_database_is_wal_and_versioned(sqlite_store):
+    store = sqlite_store
     assert await store.schema_version() == SCHEMA_VERSION
     (mode,) = await (await store.db.execute("PRAGMA journal_mode")).fetchone()
     assert mode == "wal"
@@ -139,8 +154,8 @@ async def test_concurrent_writers_on_one_connection_all_land(store):
     """Chat handlers run concurrently and share the store: no write may be lost or collide."""
     await asyncio.gather(*(store.rate(f"u{i % 5}", f"t{i}", 1) for i in range(200)),
                          *(store.add_recommendation(user="ann", chat="c", mood="calm", valence=0, arousal=0, mode="match", tracks=[f"x{i}"]) for i in range(50)))
-    (n,) = await (await store.db.execute("SELECT COUNT(*) FROM ratings")).fetchone()
-    (m,) = await (await store.db.execute("SELECT COUNT(*) FROM recommendations")).fetchone()
+    n = sum([len(await store.ratings_of(f"u{k}")) for k in range(5)])
+    m = len(await store.recently_suggested(user="ann", chat=None, limit=100))
     assert (n, m) == (200, 50)
 
 

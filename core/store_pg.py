@@ -1,0 +1,408 @@
+"""The store on PostgreSQL (asyncpg): the same interface as core.store.Store, for several workers.
+
+Selected by `MOODTUNE_DB=postgresql://user:pass@host:port/db`. Why it is built this way:
+- Every write is one statement or one transaction that has committed when the call returns
+  (PostgreSQL's default `synchronous_commit=on`): an acknowledged rating survives a killed worker.
+- The schema is versioned in `schema_version`; `PG_MIGRATIONS[n]` takes version n-1 to n and runs
+  under an advisory lock, so workers starting together migrate once.
+- `exclusive(name)` is a session advisory lock: the bundled catalog (105k tracks, loaded with
+  COPY) is loaded by the first worker while the others wait, then found loaded.
+- What must be shared between workers lives here too (`PgLimits`): photo admissions per person
+  and per chat, and the update ids already handled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from typing import Any, AsyncIterator, Callable, Iterable, Optional, Sequence
+
+import asyncpg
+
+from core.errors import RateLimited
+from core.limits import Ticket
+from core.store import TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation
+
+PG_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE tracks (
+        seq BIGSERIAL UNIQUE, id TEXT PRIMARY KEY, title TEXT NOT NULL, artist TEXT NOT NULL,
+        valence DOUBLE PRECISION NOT NULL, energy DOUBLE PRECISION NOT NULL, tempo DOUBLE PRECISION NOT NULL, mode INTEGER,
+        acousticness DOUBLE PRECISION NOT NULL, danceability DOUBLE PRECISION NOT NULL, instrumentalness DOUBLE PRECISION NOT NULL,
+        loudness DOUBLE PRECISION, speechiness DOUBLE PRECISION, popularity DOUBLE PRECISION, explicit INTEGER, genres TEXT,
+        chart_hit INTEGER, year INTEGER, decade INTEGER, source TEXT NOT NULL
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE recommendations (
+        id BIGSERIAL PRIMARY KEY, chat TEXT, "user" TEXT, mood TEXT NOT NULL, valence DOUBLE PRECISION NOT NULL,
+        arousal DOUBLE PRECISION NOT NULL, mode TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX recommendations_user ON recommendations("user", created_at);
+    CREATE INDEX recommendations_chat ON recommendations(chat, created_at);
+    CREATE TABLE recommendation_tracks (
+        recommendation BIGINT NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL, track TEXT NOT NULL, PRIMARY KEY (recommendation, position)
+    );
+    CREATE TABLE ratings (
+        "user" TEXT NOT NULL, track TEXT NOT NULL, recommendation BIGINT,
+        score INTEGER NOT NULL CHECK (score IN (-1, 1)), created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY ("user", track)
+    );
+    CREATE INDEX ratings_recommendation ON ratings(recommendation);
+    CREATE TABLE settings (
+        scope TEXT NOT NULL CHECK (scope IN ('user', 'chat')), id TEXT NOT NULL, mode TEXT, target TEXT,
+        list_length INTEGER, allow_explicit INTEGER, PRIMARY KEY (scope, id)
+    );
+    CREATE TABLE spotify_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, fetched_at DOUBLE PRECISION NOT NULL);
+    CREATE TABLE photo_readings (
+        id BIGSERIAL PRIMARY KEY, chat TEXT NOT NULL, "user" TEXT, label TEXT NOT NULL, valence DOUBLE PRECISION NOT NULL,
+        arousal DOUBLE PRECISION NOT NULL, confidence DOUBLE PRECISION NOT NULL, created_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX photo_readings_chat ON photo_readings(chat, created_at);
+    CREATE TABLE messages (
+        platform TEXT NOT NULL, chat TEXT NOT NULL, message_id TEXT NOT NULL,
+        recommendation BIGINT NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
+        PRIMARY KEY (platform, chat, message_id)
+    );
+    """,
+    # what workers share: photos admitted (a person's rate, a chat's photos in flight) and updates seen
+    2: """
+    CREATE TABLE admissions (
+        id BIGSERIAL PRIMARY KEY, chat TEXT NOT NULL, "user" TEXT NOT NULL,
+        admitted_at DOUBLE PRECISION NOT NULL, released BOOLEAN NOT NULL DEFAULT FALSE
+    );
+    CREATE INDEX admissions_chat ON admissions(chat, admitted_at) WHERE NOT released;
+    CREATE INDEX admissions_user ON admissions("user", admitted_at);
+    CREATE TABLE seen_updates (
+        platform TEXT NOT NULL, update_id BIGINT NOT NULL, seen_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (platform, update_id)
+    );
+    """,
+}
+PG_SCHEMA_VERSION = max(PG_MIGRATIONS)
+_MIGRATION_LOCK = 0x6D6F6F64  # 'mood': the advisory lock migrations run under
+
+STALE_IN_FLIGHT = 600.0  # an admission never released (its worker was killed) stops counting after this
+KEEP_ADMISSIONS = 3600.0
+KEEP_SEEN_UPDATES = 86400.0  # Telegram retries a webhook for far less than a day
+
+
+def _rows_changed(status: str) -> int:
+    """asyncpg's command status ('DELETE 3') → 3."""
+    tail = status.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _int_flag(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+class PgStore:
+    """The database on PostgreSQL. `await PgStore(url).open()`; the same methods as Store."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10):
+        self.url = url
+        self._pool: Optional[asyncpg.Pool] = None
+        self._sizes = (min_size, max_size)
+
+    async def open(self) -> "PgStore":
+        self._pool = await asyncpg.create_pool(self.url, min_size=self._sizes[0], max_size=self._sizes[1])
+        try:
+            await self._migrate()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def __aenter__(self) -> "PgStore":
+        return await self.open()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("Store is not open")
+        return self._pool
+
+    async def _migrate(self) -> None:
+        async with self.pool.acquire() as con:
+            await con.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+            try:
+                await con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                version = await con.fetchval("SELECT max(version) FROM schema_version") or 0
+                if version > PG_SCHEMA_VERSION:
+                    raise RuntimeError(
+                        f"the database has schema version {version}, newer than this Moodtune ({PG_SCHEMA_VERSION}); upgrade Moodtune."
+                    )
+                for target in range(version + 1, PG_SCHEMA_VERSION + 1):
+                    async with con.transaction():  # the migration and its version bump commit together
+                        await con.execute(PG_MIGRATIONS[target])
+                        await con.execute("INSERT INTO schema_version(version) VALUES ($1)", target)
+            finally:
+                await con.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+
+    async def schema_version(self) -> int:
+        return int(await self.pool.fetchval("SELECT max(version) FROM schema_version") or 0)
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """One holder at a time across every worker (a session advisory lock)."""
+        async with self.pool.acquire() as con:
+            await con.execute("SELECT pg_advisory_lock(hashtext($1))", name)
+            try:
+                yield
+            finally:
+                await con.execute("SELECT pg_advisory_unlock(hashtext($1))", name)
+
+    def shared_limits(self) -> "PgLimits":
+        return PgLimits(self.pool)
+
+    # --- meta -----------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> Optional[str]:
+        return await self.pool.fetchval("SELECT value FROM meta WHERE key = $1", key)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.pool.execute("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                                key, value)
+
+    # --- tracks ---------------------------------------------------------------------------
+
+    async def upsert_tracks(
+        self, rows: Iterable[Sequence[Any]], source: str, replace: bool = False, keep_existing: bool = False
+    ) -> int:
+        """As Store.upsert_tracks; rows arrive by COPY into a temporary table (105k tracks in seconds)."""
+        latest = {r[0]: tuple(_int_flag(v) for v in r) + (source,) for r in rows}  # a repeated id: the last wins, as in SQLite
+        columns = [*TRACK_FIELDS, "source"]
+        names = ", ".join(columns)
+        on_conflict = "DO NOTHING" if keep_existing else "DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
+        async with self.pool.acquire() as con, con.transaction():
+            if replace:
+                await con.execute("DELETE FROM tracks")
+            await con.execute("CREATE TEMP TABLE incoming (LIKE tracks INCLUDING DEFAULTS) ON COMMIT DROP")
+            await con.copy_records_to_table("incoming", records=list(latest.values()), columns=columns)
+            await con.execute(f"INSERT INTO tracks({names}) SELECT {names} FROM incoming ORDER BY seq ON CONFLICT (id) {on_conflict}")
+        return len(latest)
+
+    async def delete_tracks(self, *, source: str) -> int:
+        return _rows_changed(await self.pool.execute("DELETE FROM tracks WHERE source = $1", source))
+
+    async def fetch_tracks(self) -> list:
+        return await self.pool.fetch(f"SELECT {', '.join(TRACK_FIELDS)}, source FROM tracks ORDER BY seq")
+
+    async def count_tracks(self) -> int:
+        return int(await self.pool.fetchval("SELECT COUNT(*) FROM tracks"))
+
+    # --- recommendations ------------------------------------------------------------------
+
+    async def add_recommendation(
+        self, *, user: Optional[str], chat: Optional[str], mood: str, valence: float, arousal: float, mode: str, tracks: Sequence[str]
+    ) -> int:
+        async with self.pool.acquire() as con, con.transaction():
+            rec_id = await con.fetchval(
+                'INSERT INTO recommendations(chat, "user", mood, valence, arousal, mode, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
+                chat, user, mood, valence, arousal, mode, time.time(),
+            )
+            await con.executemany("INSERT INTO recommendation_tracks(recommendation, position, track) VALUES ($1, $2, $3)",
+                                  [(rec_id, i, t) for i, t in enumerate(tracks)])
+        return int(rec_id)
+
+    async def get_recommendation(self, rec_id: int) -> Optional[StoredRecommendation]:
+        row = await self.pool.fetchrow('SELECT id, chat, "user", mood, valence, arousal, mode FROM recommendations WHERE id = $1', rec_id)
+        if row is None:
+            return None
+        return StoredRecommendation(*tuple(row), tracks=await self.recommendation_tracks(rec_id))
+
+    async def recommendation_tracks(self, rec_id: int) -> list[str]:
+        rows = await self.pool.fetch("SELECT track FROM recommendation_tracks WHERE recommendation = $1 ORDER BY position", rec_id)
+        return [r[0] for r in rows]
+
+    async def recently_suggested(self, *, user: Optional[str], chat: Optional[str], limit: int = 20) -> dict[str, int]:
+        rows = await self.pool.fetch(
+            """SELECT rt.track, COUNT(*) FROM recommendation_tracks rt
+               JOIN (SELECT id FROM recommendations WHERE ("user" = $1 AND $1::text IS NOT NULL) OR (chat = $2 AND $2::text IS NOT NULL)
+                     ORDER BY created_at DESC, id DESC LIMIT $3) r ON r.id = rt.recommendation
+               GROUP BY rt.track""",
+            user, chat, limit,
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    # --- ratings --------------------------------------------------------------------------
+
+    async def rate(self, user: str, track: str, score: int, recommendation: Optional[int] = None) -> None:
+        """Store a rating; returns after it has committed (synchronous_commit: on disk)."""
+        if score not in (1, -1):
+            raise ValueError("score must be 1 or -1")
+        await self.pool.execute(
+            """INSERT INTO ratings("user", track, recommendation, score, created_at) VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT ("user", track) DO UPDATE SET recommendation = EXCLUDED.recommendation, score = EXCLUDED.score,
+               created_at = EXCLUDED.created_at""",
+            user, track, recommendation, score, time.time(),
+        )
+
+    async def ratings_of(self, user: str) -> list[Rating]:
+        rows = await self.pool.fetch('SELECT "user", track, score, recommendation, created_at FROM ratings WHERE "user" = $1 ORDER BY created_at',
+                                     user)
+        return [Rating(*r) for r in rows]
+
+    async def ratings_of_chat(self, chat: str, exclude_user: Optional[str] = None) -> list[Rating]:
+        rows = await self.pool.fetch(
+            """SELECT ra."user", ra.track, ra.score, ra.recommendation, ra.created_at FROM ratings ra
+               JOIN recommendations r ON r.id = ra.recommendation WHERE r.chat = $1 AND ($2::text IS NULL OR ra."user" != $2)""",
+            chat, exclude_user,
+        )
+        return [Rating(*r) for r in rows]
+
+    async def mood_ratings(self, *, exclude_user: Optional[str] = None) -> list[MoodRating]:
+        rows = await self.pool.fetch(
+            """SELECT ra."user", ra.track, ra.score, r.valence, r.arousal FROM ratings ra
+               JOIN recommendations r ON r.id = ra.recommendation WHERE $1::text IS NULL OR ra."user" != $1""",
+            exclude_user,
+        )
+        return [MoodRating(*r) for r in rows]
+
+    # --- photos seen in a chat and the bot's messages -----------------------------------------
+
+    async def add_photo_reading(self, *, chat: str, user: Optional[str], label: str, valence: float, arousal: float, confidence: float) -> None:
+        await self.pool.execute(
+            'INSERT INTO photo_readings(chat, "user", label, valence, arousal, confidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+            chat, user, label, valence, arousal, confidence, time.time(),
+        )
+
+    async def photo_readings(self, chat: str, since: float) -> list[PhotoReading]:
+        rows = await self.pool.fetch(
+            'SELECT "user", label, valence, arousal, confidence, created_at FROM photo_readings WHERE chat = $1 AND created_at >= $2 ORDER BY created_at',
+            chat, since,
+        )
+        return [PhotoReading(*r) for r in rows]
+
+    async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
+        await self.pool.execute(
+            """INSERT INTO messages(platform, chat, message_id, recommendation) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (platform, chat, message_id) DO UPDATE SET recommendation = EXCLUDED.recommendation""",
+            platform, chat, message_id, recommendation,
+        )
+
+    async def message_recommendation(self, platform: str, chat: str, message_id: str) -> Optional[int]:
+        value = await self.pool.fetchval("SELECT recommendation FROM messages WHERE platform = $1 AND chat = $2 AND message_id = $3",
+                                         platform, chat, message_id)
+        return int(value) if value is not None else None
+
+    # --- settings -------------------------------------------------------------------------
+
+    async def get_settings(self, scope: str, id: str) -> ChatSettings:
+        row = await self.pool.fetchrow("SELECT mode, target, list_length, allow_explicit FROM settings WHERE scope = $1 AND id = $2", scope, id)
+        if row is None:
+            return ChatSettings()
+        mode, target, list_length, allow_explicit = tuple(row)
+        return ChatSettings(mode, target, list_length, None if allow_explicit is None else bool(allow_explicit))
+
+    async def set_settings(self, scope: str, id: str, **values: Any) -> ChatSettings:
+        current = await self.get_settings(scope, id)
+        merged = {**current.__dict__, **{k: v for k, v in values.items() if k in ChatSettings.__dataclass_fields__}}
+        await self.pool.execute(
+            """INSERT INTO settings(scope, id, mode, target, list_length, allow_explicit) VALUES ($1, $2, $3, $4, $5, $6)
+               ON CONFLICT (scope, id) DO UPDATE SET mode = EXCLUDED.mode, target = EXCLUDED.target,
+               list_length = EXCLUDED.list_length, allow_explicit = EXCLUDED.allow_explicit""",
+            scope, id, merged["mode"], merged["target"], merged["list_length"],
+            None if merged["allow_explicit"] is None else int(merged["allow_explicit"]),
+        )
+        return ChatSettings(**merged)
+
+    # --- forget ---------------------------------------------------------------------------
+
+    async def forget(self, user: str) -> dict[str, int]:
+        counts = {}
+        async with self.pool.acquire() as con, con.transaction():
+            for table, sql in (
+                ("ratings", 'DELETE FROM ratings WHERE "user" = $1'),
+                ("recommendations", 'DELETE FROM recommendations WHERE "user" = $1'),
+                ("settings", "DELETE FROM settings WHERE scope = 'user' AND id = $1"),
+                ("photos", 'DELETE FROM photo_readings WHERE "user" = $1'),
+            ):
+                counts[table] = _rows_changed(await con.execute(sql, user))
+            await con.execute('DELETE FROM admissions WHERE "user" = $1 AND released', user)
+        return counts
+
+    async def user_row_count(self, user: str) -> int:
+        total = 0
+        for sql in ('SELECT COUNT(*) FROM ratings WHERE "user" = $1', 'SELECT COUNT(*) FROM recommendations WHERE "user" = $1',
+                    "SELECT COUNT(*) FROM settings WHERE scope = 'user' AND id = $1", 'SELECT COUNT(*) FROM photo_readings WHERE "user" = $1'):
+            total += int(await self.pool.fetchval(sql, user))
+        return total
+
+    # --- spotify cache --------------------------------------------------------------------
+
+    async def cache_get(self, key: str, max_age: float) -> Optional[Any]:
+        row = await self.pool.fetchrow("SELECT value, fetched_at FROM spotify_cache WHERE key = $1", key)
+        if row is None or time.time() - row[1] > max_age:
+            return None
+        return json.loads(row[0])
+
+    async def cache_put(self, key: str, value: Any) -> None:
+        await self.pool.execute(
+            """INSERT INTO spotify_cache(key, value, fetched_at) VALUES ($1, $2, $3)
+               ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, fetched_at = EXCLUDED.fetched_at""",
+            key, json.dumps(value), time.time(),
+        )
+
+
+class PgLimits:
+    """core.limits.Limits kept in PostgreSQL: N workers admit photos as one bot would.
+
+    A person may have `per_minute` photos admitted in any 60 s, a chat `chat_cap` photos in flight,
+    counted over every worker. Each admission is one transaction holding advisory locks on the
+    chat and the person (always in that order), so two workers cannot both take the last place.
+    An admission whose worker died stops counting as in flight after STALE_IN_FLIGHT seconds.
+    """
+
+    def __init__(self, pool: asyncpg.Pool):
+        self.pool = pool
+        self._calls = 0
+
+    async def admit(self, *, user: str, chat: str, per_minute: int, chat_cap: int, reserve: Callable[[], Any]) -> Ticket:
+        now = time.time()
+        async with self.pool.acquire() as con, con.transaction():
+            await con.execute("SELECT pg_advisory_xact_lock(hashtext('chat:' || $1)), pg_advisory_xact_lock(hashtext('user:' || $2))",
+                              chat, user)
+            in_flight = await con.fetchval("SELECT COUNT(*) FROM admissions WHERE chat = $1 AND NOT released AND admitted_at > $2",
+                                           chat, now - STALE_IN_FLIGHT)
+            if in_flight >= chat_cap:
+                raise RateLimited("chat_busy")
+            recent = await con.fetchval('SELECT COUNT(*) FROM admissions WHERE "user" = $1 AND admitted_at > $2', user, now - 60.0)
+            if recent >= per_minute:
+                raise RateLimited("person_limit", per_minute=per_minute)
+            slot = reserve()  # PipelineBusy rolls the transaction back: nothing charged
+            try:
+                admission = await con.fetchval('INSERT INTO admissions(chat, "user", admitted_at) VALUES ($1, $2, $3) RETURNING id',
+                                                chat, user, now)
+            except BaseException:
+                slot.release()
+                raise
+        await self._tidy()
+        return Ticket(slot, chat, key=admission)
+
+    async def release(self, ticket: Ticket) -> None:
+        await self.pool.execute("UPDATE admissions SET released = TRUE WHERE id = $1", ticket.key)
+
+    async def first_delivery(self, platform: str, update_id: int) -> bool:
+        inserted = await self.pool.fetchval(
+            "INSERT INTO seen_updates(platform, update_id, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
+            platform, update_id, time.time(),
+        )
+        return inserted is not None
+
+    async def _tidy(self) -> None:
+        """Now and then, drop rows no rule looks at any more (bounded tables)."""
+        self._calls += 1
+        if self._calls % 200:
+            return
+        now = time.time()
+        await self.pool.execute("DELETE FROM admissions WHERE admitted_at < $1", now - KEEP_ADMISSIONS)
+        await self.pool.execute("DELETE FROM seen_updates WHERE seen_at < $1", now - KEEP_SEEN_UPDATES)
