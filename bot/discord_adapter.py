@@ -129,11 +129,18 @@ def _unexpected_text(error: BaseException) -> str:
     return replies.error_text("database_busy" if busy else "unexpected")
 
 
-class MoodtuneDiscord(discord.Client):
-    """The discord.py client around a conversation the caller opened and will close (bot.root)."""
+class MoodtuneDiscord(discord.AutoShardedClient):
+    """The discord.py client around a conversation the caller opened and will close (bot.root).
+
+    Sharded with discord.py's own AutoShardedClient: MOODTUNE_DISCORD_SHARDS (the total) and
+    MOODTUNE_DISCORD_SHARD_IDS (this process's share) split the gateway between processes; unset,
+    Discord's recommended count runs here. Buttons and reactions work on any shard: a button carries
+    its action, and lists live in the shared store, not in a shard's memory.
+    """
 
     def __init__(self, settings: Settings, convo: Conversation, *, sync_commands: bool = True):
-        super().__init__(intents=discord.Intents.default())  # no privileged intents
+        # no privileged intents
+        super().__init__(intents=discord.Intents.default(), shard_count=settings.discord_shards, shard_ids=settings.shard_ids)
         self.settings = settings
         self.conversation = convo
         self.sync_commands = sync_commands
@@ -142,9 +149,9 @@ class MoodtuneDiscord(discord.Client):
         self._register_commands()
 
     async def setup_hook(self) -> None:
-        """Register the persistent buttons and the commands."""
+        """Register the persistent buttons, and the commands (once: by the process that runs shard 0)."""
         self.add_dynamic_items(ActionButton)
-        if self.sync_commands:
+        if self.sync_commands and (self.shard_ids is None or 0 in self.shard_ids):
             await self.tree.sync()
 
     # --- answering interactions ------------------------------------------------------------------

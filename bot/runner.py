@@ -2,7 +2,8 @@
 
 One core (models loaded and warmed once, one database), opened and closed by bot.root, serves
 both platforms. Ctrl-C or SIGTERM stops in a bounded time:
-1. Telegram polling stops (no new updates are taken; unconfirmed ones are redelivered later);
+1. Telegram polling or the webhook server stops (no new updates are taken; unconfirmed ones are
+   redelivered later, to another worker behind a load balancer);
 2. new photos are answered "restarting — send it again" at once, and the photos already admitted
    get up to MOODTUNE_SHUTDOWN_GRACE seconds (20 by default) to be answered;
 3. PTB then finishes its handlers (given as long again) and the Discord gateway closes;
@@ -36,7 +37,7 @@ async def serve(settings: Settings) -> None:
             pass
 
     async with open_services(settings) as services:
-        telegram_app = discord_client = discord_task = None
+        telegram_app = discord_client = discord_task = webhook = None
         try:
             if settings.telegram_token:
                 from telegram.error import InvalidToken
@@ -51,8 +52,15 @@ async def serve(settings: Settings) -> None:
                 await telegram_app.bot.set_my_commands(COMMANDS)
                 await telegram_app.start()
                 # only what the bot handles: reactions arrive only because message_reaction is asked for
-                await telegram_app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-                log.info("Telegram bot @%s is running", telegram_app.bot.username)
+                if settings.telegram_webhook_url:
+                    from bot.webhook import register_webhook, serve_webhook
+
+                    await register_webhook(telegram_app, services.moodtune, settings, ALLOWED_UPDATES)
+                    webhook = await serve_webhook(telegram_app, services.moodtune, settings)
+                else:
+                    await services.moodtune.store.set_meta("telegram_webhook", "")  # polling removes any webhook
+                    await telegram_app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+                log.info("Telegram bot @%s is running (%s)", telegram_app.bot.username, "webhook" if webhook else "polling")
             if settings.discord_token:
                 import discord
 
@@ -68,12 +76,14 @@ async def serve(settings: Settings) -> None:
             if discord_task is not None and discord_task.done() and discord_task.exception():
                 raise StartupError(f"The Discord connection ended: {discord_task.exception()}")
         finally:
-            await _stop(services, settings.shutdown_grace, telegram_app, discord_client)
+            await _stop(services, settings.shutdown_grace, telegram_app, discord_client, webhook)
 
 
-async def _stop(services, grace: float, telegram_app, discord_client) -> None:
+async def _stop(services, grace: float, telegram_app, discord_client, webhook=None) -> None:
     """Steps 1–3 of the module docstring; bot.root does step 4."""
     log.info("shutting down: finishing photos in flight (up to %.0f s)", grace)
+    if webhook is not None:  # no new updates; Telegram re-sends what it could not deliver to another worker
+        await webhook.cleanup()
     if telegram_app is not None and telegram_app.updater is not None and telegram_app.updater.running:
         await telegram_app.updater.stop()
     if not await services.moodtune.drain(grace):

@@ -89,10 +89,11 @@ class TolerantBot(ExtBot):
     async def _post(self, endpoint: str, data: Optional[dict] = None, *args: Any, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, *args, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
-            result = [self._parseable(item) for item in result]
+            result = [self.parseable(item) for item in result]
         return result
 
-    def _parseable(self, item: Any) -> Any:
+    def parseable(self, item: Any) -> Any:
+        """`item` if PTB can parse it, else a bare update with its id (logged once)."""
         try:
             Update.de_json(item, self)
             return item

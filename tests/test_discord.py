@@ -305,3 +305,12 @@ async def test_a_failure_behind_a_mention_is_answered_not_silent(dc, caplog, mon
     (reply,) = api.sent("message")
     assert "Something went wrong" in reply["content"]
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+
+
+async def test_shards_split_between_processes(settings, pipeline, tmp_path):
+    """MOODTUNE_DISCORD_SHARDS / _SHARD_IDS reach discord.py's sharded client (every other test here
+    runs on that same AutoShardedClient; lists live in the store, so any shard can act on them)."""
+    s = settings.model_copy(update={"discord_shards": 4, "discord_shard_ids": "1,3", "db_path": tmp_path / "sh.sqlite3"})
+    async with open_services(s, pipeline=pipeline) as services:
+        client = services.discord(sync_commands=False)
+        assert (client.shard_count, client.shard_ids) == (4, [1, 3])
