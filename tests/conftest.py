@@ -7,7 +7,6 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
@@ -119,59 +118,21 @@ class GatedFaces:
 
 # --- a throw-away PostgreSQL server (Debian's binaries), on 127.0.0.1, for the store and scaling tests ---
 
-def _postgres_bin() -> Optional[Path]:
-    import glob
-    import shutil
-
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
+def postgres_server():
     """A PostgreSQL server in a temporary folder, stopped at the end; yields its base URL
     (postgresql://moodtune@127.0.0.1:PORT). Skips with the reason when it cannot start."""
-    import pwd
-    import shutil
-    import socket
-    import subprocess
-    import tempfile
+    from tests.pgserver import PostgresUnavailable, temporary_postgres
 
-    bindir = _postgres_bin()
-    if bindir is None:
-        pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql; `make test` does it when it can)")
-    as_user: list[str] = []
-    owner = None
-    if os.geteuid() == 0:  # initdb refuses to run as root: run the server as Debian's postgres user
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run PostgreSQL as")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    root = Path(tempfile.mkdtemp(prefix="moodtune-pg-"))
-    data = root / "data"
-    if owner is not None:
-        os.chown(root, owner.pw_uid, owner.pw_gid)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = root / "server.log"
     try:
-        subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "moodtune", "--auth=trust", "-E", "UTF8",
-                        "--locale=C"], check=True, capture_output=True)
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o",
-                        f"-h 127.0.0.1 -p {port} -k {root} -c max_connections=200", "start"], check=True, capture_output=True)
-    except subprocess.CalledProcessError as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"PostgreSQL did not start: {exc.stderr.decode(errors='replace')[-300:]}")
+        server = temporary_postgres()
+        url = server.__enter__()
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
     try:
-        yield f"postgresql://moodtune@127.0.0.1:{port}"
+        yield url
     finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        server.__exit__(None, None, None)
 
 
 _databases = iter(range(1, 1_000_000))
@@ -180,11 +141,6 @@ _databases = iter(range(1, 1_000_000))
 @pytest.fixture
 def pg_url(postgres_server):
     """A fresh, empty database on the test server for one test."""
-    import subprocess
-    from urllib.parse import urlsplit
+    from tests.pgserver import create_database
 
-    name = f"t{next(_databases)}_{os.getpid()}"
-    server = urlsplit(postgres_server)
-    subprocess.run([str(_postgres_bin() / "createdb"), "-h", server.hostname, "-p", str(server.port), "-U", "moodtune", name],
-                   check=True, capture_output=True)
-    return f"{postgres_server}/{name}"
+    return create_database(postgres_server, f"t{next(_databases)}_{os.getpid()}")

@@ -12,23 +12,16 @@ Skips without PostgreSQL (tests/conftest.py says how to get it).
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from bot.replies import decode_action
-from tests.conftest import DEMO, ROOT
 from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.workers import Balancer, photo_update, start_workers, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -40,95 +33,20 @@ PER_MINUTE = 6
 SECRET = "s3cret-for-tests"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Balancer:
-    """Round-robin over the workers, skipping one that refuses connections (as a load balancer's
-    health check would); returns the HTTP status, or None when no worker took it."""
-
-    def __init__(self, ports: list[int]):
-        self.ports = ports
-        self.i = 0
-
-    def post(self, update: dict, secret: str = SECRET, start: int | None = None) -> int | None:
-        n = len(self.ports)
-        first = self.i if start is None else start
-        self.i += 1
-        for k in range(n):
-            port = self.ports[(first + k) % n]
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/telegram", data=json.dumps(update).encode(),
-                                             headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    return response.status
-            except urllib.error.HTTPError as exc:
-                return exc.code
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                continue
-        return None
-
-
-def wait_until(check, timeout: float, what: str) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def workers(pg_url, tmp_path):
     api = FakeTelegram().start()
-    ports = [free_port() for _ in range(WORKERS)]
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": api.base_url,
-           "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram", "TELEGRAM_WEBHOOK_SECRET": SECRET,
-           "MOODTUNE_DB": pg_url, "MOODTUNE_CLIP_ENABLED": "false", "MOODTUNE_DEEPFACE_EMOTION": "false",
-           "MOODTUNE_PHOTOS_PER_MINUTE": str(PER_MINUTE), "MOODTUNE_ANALYSIS_THREADS": "1", "MOODTUNE_SHUTDOWN_GRACE": "5"}
-    procs = []
-    for i, port in enumerate(ports):
-        log = open(tmp_path / f"worker{i}.log", "w")
-        procs.append(subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                      env={**env, "MOODTUNE_LISTEN": f"127.0.0.1:{port}"}))
-
-    def healthy(port: int) -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                return r.status == 200
-        except OSError:
-            return False
-
+    env = {"MOODTUNE_PHOTOS_PER_MINUTE": str(PER_MINUTE), "MOODTUNE_ANALYSIS_THREADS": "1"}
     try:
-        wait_until(lambda: all(healthy(p) for p in ports), 300, "three workers to start")
-        yield api, ports, procs, tmp_path
+        with start_workers(WORKERS, api, pg_url, tmp_path, SECRET, env) as (ports, procs):
+            yield api, ports, procs, tmp_path
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                p.kill()
         api.stop()
-
-
-def photo_update(api, update_id: int, person: int) -> dict:
-    file_id = f"p{update_id}"
-    api.files[f"photos/{file_id}.jpg"] = (DEMO / ("astronaut.jpg", "coffee.jpg", "cat.jpg")[update_id % 3]).read_bytes()
-    user = {"id": 100 + person, "is_bot": False, "first_name": f"p{person}"}
-    chat = {"id": 100 + person, "type": "private", "first_name": f"p{person}"}
-    sizes = [{"file_id": file_id, "file_unique_id": file_id, "width": 512, "height": 512, "file_size": 1000}]
-    return {"update_id": update_id, "message": {"message_id": update_id, "date": int(time.time()), "chat": chat, "from": user, "photo": sizes}}
 
 
 def test_three_workers_behave_as_one_bot(workers, pg_url):
     api, ports, procs, tmp_path = workers
-    balancer = Balancer(ports)
+    balancer = Balancer(ports, SECRET)
     assert len(api.sent("setWebhook")) == 1  # registered once, by whichever worker came first
     assert balancer.post({"update_id": 1}, secret="wrong") == 403
 

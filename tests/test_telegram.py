@@ -490,3 +490,43 @@ def origin_of_private():
     from bot.conversation import Origin
 
     return Origin("telegram", f"tg:{USER['id']}", f"tg:{PRIVATE['id']}", group=False)
+
+
+async def test_webhook_checks_the_secret_drops_duplicates_and_registers_once(tg, settings):
+    """The webhook server a worker runs behind a load balancer (here on SQLite; tests/test_scaling.py
+    runs three of them on PostgreSQL)."""
+    from aiohttp.test_utils import TestClient, TestServer
+    from pydantic import SecretStr
+
+    from bot.telegram_adapter import ALLOWED_UPDATES
+    from bot.webhook import build_webhook_app, register_webhook
+
+    application, app, api = tg
+    await application.start()
+    client = TestClient(TestServer(build_webhook_app(application, app, "right-secret")))
+    await client.start_server()
+    try:
+        update = photo(api, DEMO / "astronaut.jpg")
+        wrong = await client.post("/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+        missing = await client.post("/telegram", json=update)
+        assert (wrong.status, missing.status) == (403, 403)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "right-secret"}
+        for _ in range(2):  # Telegram sends it again
+            assert (await client.post("/telegram", json=update, headers=headers)).status == 200
+        huge = await client.post("/telegram", data=b"{" + b" " * (2 * 2**20) + b"}", headers=headers)
+        garbage = await client.post("/telegram", data=b"\xff\xfe not json", headers=headers)
+        assert (huge.status, garbage.status) == (413, 400)
+        for _ in range(100):
+            if any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage")):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
+        assert sum("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage")) == 1
+    finally:
+        await client.close()
+        await application.stop()
+    s = settings.model_copy(update={"telegram_webhook_url": "https://bot.example.org/telegram",
+                                    "telegram_webhook_secret": SecretStr("right-secret"), "listen": "127.0.0.1:8443"})
+    assert [await register_webhook(application, app, s, ALLOWED_UPDATES) for _ in range(2)] == [True, False]
+    (call,) = api.sent("setWebhook")
+    assert call["secret_token"] == "right-secret" and list(call["allowed_updates"]) == list(ALLOWED_UPDATES)
