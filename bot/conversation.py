@@ -16,11 +16,13 @@ here; anything else is a bug and goes to the platform's error boundary, which sa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Optional
 
 from bot import replies
+from bot.cards import render_history_card, render_mood_card
 from bot.replies import Button, Reply
 from core.app import Moodtune
 from core.errors import UserError
@@ -59,6 +61,7 @@ class Outgoing:
     list_id: Optional[int] = None
     private: bool = False
     error: bool = False
+    image: Optional[bytes] = None  # a JPEG to send with it (bot.cards)
 
 
 @dataclass
@@ -100,7 +103,11 @@ class Conversation:
         except UserError as exc:
             return refusal(exc)
         rec = answer.recommendation
-        return Outgoing(reply=replies.photo_reply(answer.reading, rec), list_id=rec.id)
+        image = None
+        if await app.cards_enabled(*origin.scope):
+            image = await asyncio.to_thread(render_mood_card, **replies.card_for_photo(answer.reading, rec),
+                                            photo=answer.reading.thumbnail if answer.reading.thumbnail is not None else data)
+        return Outgoing(reply=replies.photo_reply(answer.reading, rec), list_id=rec.id, image=image)
 
     def not_a_photo(self, origin: Origin, what: str = "") -> Outgoing:
         return Outgoing(text=replies.text("not_a_photo", what=what), error=True)
@@ -187,7 +194,24 @@ class Conversation:
             return refusal(exc)
         return Outgoing(text=replies.text("mode_set", mode=s.mode, target=s.target, group=origin.group))
 
-    async def settings(self, origin: Origin, songs: Optional[str] = None, explicit: Optional[str] = None) -> Outgoing:
+    async def history(self, origin: Origin) -> Outgoing:
+        """The last 30 readings as a picture with the moods counted and the songs liked most: the
+        person's own in a private chat, the group's in a group."""
+        if not origin.known:
+            return Outgoing(text=replies.text("no_sender"), error=True)
+        history = await self.moodtune.history(user=None if origin.group else origin.person, chat=origin.chat if origin.group else None)
+        text = replies.history_text(history, origin.group)
+        if not history.readings:
+            return Outgoing(text=text)
+        image = await asyncio.to_thread(
+            render_history_card, title=replies.history_title(len(history.readings), origin.group),
+            points=[(r.label, r.valence, r.arousal) for r in history.readings], counts=history.counts,
+            liked=[f"{t.artist} — {t.title}" for t in history.liked] or [replies.text("nothing_liked")],
+        )
+        return Outgoing(text=text, image=image)
+
+    async def settings(self, origin: Origin, songs: Optional[str] = None, explicit: Optional[str] = None,
+                       cards: Optional[str] = None) -> Outgoing:
         """Show the settings, or set how many songs a list has and whether explicit songs may come.
         Arguments arrive as the person typed them and are checked here."""
         if not origin.known:
@@ -199,6 +223,10 @@ class Conversation:
                 if explicit.lower() not in ("on", "off"):
                     raise UserError("bad_explicit")
                 await app.set_explicit(scope=scope, id=key, allowed=explicit.lower() == "on")
+            if cards is not None:
+                if cards.lower() not in ("on", "off"):
+                    raise UserError("bad_cards")
+                await app.set_cards(scope=scope, id=key, on=cards.lower() == "on")
             if songs is not None:
                 n = int(songs) if songs.isascii() and songs.isdigit() and len(songs) < 4 else 0
                 await app.set_list_length(scope=scope, id=key, n=n)
@@ -207,7 +235,8 @@ class Conversation:
         s = await app.store.get_settings(scope, key)
         allowed = s.allow_explicit if s.allow_explicit is not None else not origin.group
         return Outgoing(text=replies.text("settings_are", songs=s.list_length, mode=s.mode or "match", target=s.target,
-                                          explicit=allowed, group=origin.group, platform=origin.platform), private=True)
+                                          explicit=allowed, cards=s.cards is not False, group=origin.group, platform=origin.platform),
+                        private=True)
 
     async def forget(self, origin: Origin) -> Outgoing:
         if origin.person is None:

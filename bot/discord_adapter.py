@@ -9,6 +9,7 @@ without the message-content intent. Every interaction that may take a while is d
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import sqlite3
@@ -31,6 +32,7 @@ PLATFORM = "discord"
 MAX_ATTACHMENT = 20 * 1024 * 1024
 MAX_CONTENT = 2000  # characters in a message's content
 BUTTONS_PER_ROW = 5
+CARD_NAME = "mood.jpg"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic")
 
 
@@ -85,10 +87,15 @@ def _buttons_of(message: Optional[discord.Message]) -> list[list[Button]]:
 
 
 def _content(out: Outgoing) -> dict:
-    """send() arguments for an Outgoing: an embed with buttons, or plain text."""
+    """send() arguments for an Outgoing: an embed with buttons (and its card as the embed's
+    image), or plain text (with a picture attached when there is one)."""
+    files = {"file": discord.File(io.BytesIO(out.image), filename=CARD_NAME)} if out.image else {}
     if out.reply is not None:
-        return {"embed": embed_for(out.reply), "view": view_for(out.reply.buttons) or discord.utils.MISSING}
-    return {"content": cut_to(out.text, MAX_CONTENT)}
+        embed = embed_for(out.reply)
+        if out.image:
+            embed.set_image(url=f"attachment://{CARD_NAME}")
+        return {"embed": embed, "view": view_for(out.reply.buttons) or discord.utils.MISSING, **files}
+    return {"content": cut_to(out.text, MAX_CONTENT), **files}
 
 
 def origin_of(user_id: Optional[int], channel_id: Optional[int], guild_id: Optional[int]) -> Origin:
@@ -219,15 +226,23 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             await self._respond(interaction, origin, await convo.mode(origin, mode, target))
 
         @tree.command(name="settings", description="Songs per list and explicit songs (for this channel, or for you in DMs)")
-        @app_commands.describe(songs="how many songs a list has (1-10)", explicit="explicit songs: on or off (off in servers by default)")
+        @app_commands.describe(songs="how many songs a list has (1-10)", explicit="explicit songs: on or off (off in servers by default)",
+                               cards="a picture of the mood with each answer: on or off")
         async def settings_command(
             interaction: discord.Interaction, songs: Optional[app_commands.Range[int, 1, 10]] = None,
-            explicit: Optional[Literal["on", "off"]] = None,
+            explicit: Optional[Literal["on", "off"]] = None, cards: Optional[Literal["on", "off"]] = None,
         ) -> None:
-            """Songs per list and explicit songs (for this channel, or for you in DMs)."""
+            """Songs per list, explicit songs and mood pictures (for this channel, or for you in DMs)."""
             origin = _interaction_origin(interaction)
-            out = await convo.settings(origin, songs=None if songs is None else str(songs), explicit=explicit)
+            out = await convo.settings(origin, songs=None if songs is None else str(songs), explicit=explicit, cards=cards)
             await self._respond(interaction, origin, out)
+
+        @tree.command(name="history", description="Your last 30 moods as a picture (in a server channel: the channel's)")
+        async def history(interaction: discord.Interaction) -> None:
+            """Your last 30 moods as a picture (in a server channel: the channel's)."""
+            await interaction.response.defer(thinking=True)
+            origin = _interaction_origin(interaction)
+            await self._respond(interaction, origin, await convo.history(origin))
 
         @tree.command(name="forget", description="Delete everything Moodtune stored about you")
         async def forget(interaction: discord.Interaction) -> None:

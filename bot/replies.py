@@ -371,8 +371,8 @@ def mark_choice(buttons: list[list[Button]], action: str) -> list[list[Button]]:
     return out
 
 
-def to_html(reply: Reply) -> str:
-    """Telegram HTML (escaped; links as anchors)."""
+def to_html_parts(reply: Reply) -> list[str]:
+    """Telegram HTML, one piece per line or song (escaped; links as anchors)."""
     e = html.escape
     lines = [f"<b>{e(reply.headline)}</b>"]
     if reply.note:
@@ -383,7 +383,29 @@ def to_html(reply: Reply) -> str:
             f"{s.number}. <b>{e(s.artist)}</b> — {e(s.title)}\n    <i>{e(s.reason)}</i>\n"
             f"    <a href=\"{e(s.spotify_url)}\">Spotify</a> · <a href=\"{e(s.youtube_url)}\">YouTube Music</a>"
         )
-    return "\n".join(lines)
+    return lines
+
+
+def to_html(reply: Reply) -> str:
+    return "\n".join(to_html_parts(reply))
+
+
+def visible_length(html_text: str) -> int:
+    """What Telegram counts against a caption's limit: the text without tags, in UTF-16 units."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", html_text))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_caption(reply: Reply, limit: int = 1024) -> tuple[str, str]:
+    """The reply as a photo caption (whole pieces while they fit in `limit`) and the rest for a
+    second message ("" when everything fits)."""
+    parts = to_html_parts(reply)
+    used, k = 0, 0
+    while k < len(parts) and used + visible_length(parts[k]) + (1 if k else 0) <= limit:
+        used += visible_length(parts[k]) + (1 if k else 0)
+        k += 1
+    k = max(k, 1)  # the headline always goes with the picture
+    return "\n".join(parts[:k]), "\n".join(parts[k:])
 
 
 def to_markdown(reply: Reply) -> str:
@@ -448,6 +470,7 @@ ERRORS: dict[str, Any] = {
     "unknown_mood": lambda name, labels: f"I don't know the mood '{_short(name)}'. Try one of: {', '.join(labels)}.",
     "bad_length": lambda max: f"Lists can hold 1 to {max} songs — e.g. /settings 7.",
     "bad_explicit": "Explicit songs are on or off — e.g. /settings explicit off.",
+    "bad_cards": "Mood pictures are on or off — e.g. /settings cards off.",
     # the error boundaries
     "database_busy": "I'm saving a lot right now — please try that again in a moment.",
     "unexpected": "Something went wrong on my side — please try again in a moment.",
@@ -478,6 +501,7 @@ def _where(group: bool, platform: str) -> str:
 
 
 TEXTS: dict[str, Any] = {
+    "nothing_liked": "Nothing liked yet: rate songs with the thumbs-up buttons.",
     "no_sender": "I can only answer people in a chat — send it from your account in a chat with me.",
     "not_a_photo": lambda what="": (f"{what.capitalize()} don't" if what else "Stickers, GIFs and videos don't")
     + " work for me — send a photo and I'll find songs for its mood.",
@@ -494,10 +518,12 @@ TEXTS: dict[str, Any] = {
     "mode_set": lambda mode, target, group: (
         ("Mode set: songs that match the photo" if mode == "match" else f"Mode set: {_mode_words(mode, target)}")
         + (" — for everyone here." if group else ".")),
-    "settings_are": lambda songs, mode, target, explicit, group, platform: (
+    "settings_are": lambda songs, mode, target, explicit, cards, group, platform: (
         f"Songs per list: {songs or 5}. Mode: {_mode_words(mode, target)}. "
-        f"Explicit songs: {'allowed' if explicit else 'left out'} {_where(group, platform)} "
-        + ("(/settings explicit on|off)." if platform == "telegram" else "(/settings explicit:on|off).")),
+        f"Explicit songs: {'allowed' if explicit else 'left out'} {_where(group, platform)}. "
+        f"Mood pictures: {'on' if cards else 'off'}. "
+        + ("Change with /settings 7, /settings explicit on|off, /settings cards on|off." if platform == "telegram"
+           else "Change with /settings songs:7 explicit:on|off cards:on|off.")),
     "forgotten": lambda ratings=0, recommendations=0, settings=0, photos=0: (
         f"Done — I deleted your {ratings} ratings, {recommendations} lists, {photos} photo readings and your settings."),
 }
@@ -523,7 +549,9 @@ def help_text(platform: str) -> str:
             "/mode match — songs that fit the photo (default)\n"
             "/mode shift [calm|happy|…] — start at the photo's mood and move step by step toward another\n"
             "/soundtrack — one playlist for the photos of the last hour in this chat (or reply it to a photo)\n"
-            "/settings [1-10] — how many songs a list has; /settings explicit on|off — explicit songs (off in groups by default)\n"
+            "/settings [1-10] — how many songs a list has; /settings explicit on|off — explicit songs (off in groups by default); "
+            "/settings cards on|off — the picture of the mood\n"
+            "/history — your last 30 moods as a picture (in a group: the group's)\n"
             "/forget — delete everything I stored about you\n\n"
             "In groups, mention me in the photo's caption or reply to one of my messages; /mode and /settings there "
             "apply to the whole group. Reactions reach me only where I am an admin."
@@ -534,7 +562,41 @@ def help_text(platform: str) -> str:
         "and YouTube Music links.\n\n" + _HELP_COMMON +
         "/mode — match the photo (default) or shift toward a mood\n"
         "/soundtrack — one playlist for the photos of the last hour in this channel\n"
-        "/settings songs:1-10 explicit:on|off — list length and explicit songs (off in servers by default)\n"
+        "/settings songs:1-10 explicit:on|off cards:on|off — list length, explicit songs (off in servers by default), mood pictures\n"
+        "/history — your last 30 moods as a picture (in a server channel: the channel's)\n"
         "/forget — delete everything I stored about you\n\n"
         "In a server, /mode and /settings apply to the whole channel."
     )
+
+
+# --- pictures: what the cards say -------------------------------------------------------------
+
+def card_for_photo(reading: MoodReading, rec) -> dict[str, Any]:
+    """bot.cards.render_mood_card's words and numbers for a reading and its songs."""
+    from bot.cards import CardSong
+
+    used = sorted((s for s in reading.signals if s.available and s.weight > 0), key=lambda s: -s.weight)
+    return {
+        "headline": f"{reading.label.capitalize()} — {reading.confidence:.0%} sure",
+        "valence": reading.valence, "arousal": reading.arousal, "confidence": reading.confidence, "label": reading.label,
+        "signals": [(s.name, signal_words(s), s.weight) for s in used],
+        "songs": [CardSong(i, f"{s.track.artist} — {s.track.title}") for i, s in enumerate(rec.songs, 1)],
+    }
+
+
+def history_title(count: int, group: bool) -> str:
+    whose = "This group's" if group else "Your"
+    return f"{whose} last {count} mood{'s' if count != 1 else ''}"
+
+
+def history_text(history, group: bool) -> str:
+    """The words beside a history picture: the moods counted, the songs liked most."""
+    if not history.readings:
+        return ("No readings here yet — send a photo and I'll start your mood history." if not group
+                else "No readings in this group yet — send a photo (mention me) and I'll start its mood history.")
+    lines = [f"{history_title(len(history.readings), group)}, oldest to newest: "
+             + " → ".join(r.label for r in history.readings[-8:]) + (" (the last 8)" if len(history.readings) > 8 else "")]
+    lines.append("Moods: " + ", ".join(f"{EMOJI.get(label, '')} {label} × {n}" for label, n in history.counts) + ".")
+    if history.liked:
+        lines.append("Liked most: " + "; ".join(f"{t.artist} — {t.title}" for t in history.liked[:5]) + ".")
+    return "\n".join(lines)

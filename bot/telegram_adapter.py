@@ -39,7 +39,7 @@ from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponen
 from bot import replies
 from bot.courtesy import courtesy
 from bot.conversation import Conversation, Origin, Outgoing
-from bot.replies import Button, cut_to, to_html
+from bot.replies import Button, cut_to, split_caption, to_html
 from core.errors import UserError
 from core.settings import Settings
 
@@ -48,13 +48,15 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's download limit
 MAX_TEXT = 4096  # characters in one message
+MAX_CAPTION = 1024  # characters in a photo's caption
 
 COMMANDS = [
     BotCommand("start", "what I do"),
     BotCommand("help", "how to use me"),
     BotCommand("mode", "match or shift [target mood]"),
     BotCommand("soundtrack", "a playlist for the recent photos here"),
-    BotCommand("settings", "list length (1-10), explicit on|off"),
+    BotCommand("settings", "list length (1-10), explicit on|off, cards on|off"),
+    BotCommand("history", "your last 30 moods as a picture"),
     BotCommand("forget", "delete everything about you"),
 ]
 
@@ -163,14 +165,34 @@ def _body(out: Outgoing) -> tuple[str, Optional[str]]:
     return cut_to(out.text, MAX_TEXT), None
 
 
+def _reply_to(message: Message) -> ReplyParameters:
+    # a reply to a message deleted meanwhile is still sent (as a plain message), not lost
+    return ReplyParameters(message.message_id, allow_sending_without_reply=True)
+
+
 @_retry
 async def _send_to(message: Message, out: Outgoing) -> Message:
     text, mode = _body(out)
-    # a reply to a message deleted meanwhile is still sent (as a plain message), not lost
-    return await message.reply_text(
-        text, parse_mode=mode, reply_markup=keyboard(out.reply.buttons if out.reply else None), disable_web_page_preview=True,
-        reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
-    )
+    return await message.reply_text(text, parse_mode=mode, reply_markup=keyboard(out.reply.buttons if out.reply else None),
+                                    disable_web_page_preview=True, reply_parameters=_reply_to(message))
+
+
+async def _send_picture(message: Message, out: Outgoing) -> list[Message]:
+    """The card as the reply's photo with the text and buttons as its caption; what does not fit
+    in a caption (1,024 characters) follows in a second message."""
+    if out.reply is not None:
+        caption, rest = split_caption(out.reply, MAX_CAPTION)
+        mode = ParseMode.HTML
+    else:
+        caption, rest, mode = cut_to(out.text, MAX_CAPTION), "", None
+    markup = keyboard(out.reply.buttons if out.reply else None)
+    first = await _retry(message.reply_photo)(out.image, caption=caption, parse_mode=mode, reply_markup=None if rest else markup,
+                                              reply_parameters=_reply_to(message))
+    if not rest:
+        return [first]
+    second = await _retry(first.reply_text)(cut_to(rest, MAX_TEXT), parse_mode=mode, reply_markup=markup,
+                                            disable_web_page_preview=True, reply_parameters=_reply_to(first))
+    return [first, second]
 
 
 async def send(message: Optional[Message], origin: Origin, out: Outgoing, convo: Conversation) -> None:
@@ -179,11 +201,12 @@ async def send(message: Optional[Message], origin: Origin, out: Outgoing, convo:
     if message is None:
         return
     try:
-        sent = await _send_to(message, out)
+        sent = await _send_picture(message, out) if out.image else [await _send_to(message, out)]
     except (BadRequest, Forbidden) as exc:
         log.warning("could not answer in %s: %s", origin.chat, exc)
         return
-    await convo.sent(origin, str(sent.message_id), out)
+    for m in sent:  # reactions on the picture or on the list rate the list
+        await convo.sent(origin, str(m.message_id), out)
 
 
 async def _answer(query, text: Optional[str] = None, **kwargs) -> None:
@@ -261,11 +284,18 @@ async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """/settings [n] | /settings explicit on|off: show or set."""
     args = context.args or []
     origin = origin_of(update)
-    if args and args[0].lower() == "explicit":
-        out = await conversation(context).settings(origin, explicit=args[1] if len(args) == 2 else "")
+    if args and args[0].lower() in ("explicit", "cards"):
+        value = args[1] if len(args) == 2 else ""
+        out = await conversation(context).settings(origin, **{args[0].lower(): value})
     else:
         out = await conversation(context).settings(origin, songs=args[0] if args else None)
     await send(update.effective_message, origin, out, conversation(context))
+
+
+async def on_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/history: the last 30 readings as a picture (the person's; in a group, the group's)."""
+    origin = origin_of(update)
+    await send(update.effective_message, origin, await conversation(context).history(origin), conversation(context))
 
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -359,6 +389,7 @@ def build_application(settings: Settings, convo: Conversation) -> Application:
     application.add_handler(CommandHandler("mode", on_mode))
     application.add_handler(CommandHandler("settings", on_settings))
     application.add_handler(CommandHandler("forget", on_forget))
+    application.add_handler(CommandHandler("history", on_history))
     application.add_handler(CommandHandler("soundtrack", on_soundtrack))
     application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, on_photo))
     application.add_handler(MessageHandler(filters.Sticker.ALL | filters.ANIMATION | filters.VIDEO | filters.VIDEO_NOTE, on_not_a_photo))

@@ -17,9 +17,10 @@ from core.fusion import MoodReading
 from core.limits import InProcessLimits, Limits
 from core.recommender import MAX_SONGS, Recommendation, Recommender, recommend
 from core.settings import Settings
-from core.store import ChatSettings, Store, open_store
+from core.store import ChatSettings, PhotoReading, Store, open_store
 
 SOUNDTRACK_WINDOW = 3600.0  # a group's soundtrack covers the photos of the last hour
+HISTORY_READINGS = 30  # /history shows this many readings
 SOUNDTRACK_SONGS = 8  # a soundtrack is a little longer than a photo's list, unless the chat set a length
 
 
@@ -29,6 +30,15 @@ SOUNDTRACK_SONGS = 8  # a soundtrack is a little longer than a photo's list, unl
 class PhotoAnswer:
     reading: MoodReading
     recommendation: Recommendation
+
+
+@dataclass
+class History:
+    """A person's or a chat's last readings (oldest first), the moods counted, the songs liked most."""
+
+    readings: list[PhotoReading]
+    counts: list[tuple[str, int]]
+    liked: list[Track]
 
 
 class Moodtune:
@@ -207,6 +217,21 @@ class Moodtune:
         rec = await self.songs_for_mood(label=label, va=point, user=user, chat=chat, mode="match", n=n, group=group,
                                         distribution=votes)
         return rec, len(photos)
+
+    async def history(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = HISTORY_READINGS) -> History:
+        """A person's last readings wherever they sent them (`user`), or a group's (`chat`)."""
+        readings = await self.store.photo_history(user=user, chat=chat, limit=limit)
+        counts: dict[str, int] = {}
+        for r in readings:
+            counts[r.label] = counts.get(r.label, 0) + 1
+        liked = [t for t in (self.catalog.get(tid) for tid, _ in await self.store.liked_tracks(user=user, chat=chat)) if t is not None]
+        return History(readings, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])), liked)
+
+    async def cards_enabled(self, scope: str, id: str) -> bool:
+        return (await self.store.get_settings(scope, id)).cards is not False
+
+    async def set_cards(self, *, scope: str, id: str, on: bool) -> ChatSettings:
+        return await self.store.set_settings(scope, id, cards=on)
 
     async def _own_list(self, recommendation: int, chat: Optional[str]):
         """The stored list, if it was shown in `chat` (None: the command line, which may act on any).

@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
+import numpy as np
+
 from core.emotions import FACE_LABELS, LABELS, VA, distribution_near, ordered, va_of
 
 BASE_WEIGHTS: Mapping[str, float] = {"faces": 1.0, "scene": 0.8, "color": 0.2}
@@ -77,6 +79,7 @@ class MoodReading:
     signals: list[SignalReading]
     faces: list[FaceReading]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    thumbnail: Optional[np.ndarray] = field(default=None, repr=False)  # small RGB copy of the photo, for its card
 
     @property
     def top(self) -> list[tuple[str, float]]:

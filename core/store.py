@@ -90,6 +90,11 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE tracks_v3 RENAME TO tracks;
     ALTER TABLE settings ADD COLUMN allow_explicit INTEGER;
     """,
+    # answers can come without the mood card picture (per chat or person)
+    4: """
+    ALTER TABLE settings ADD COLUMN cards INTEGER;
+    CREATE INDEX photo_readings_user ON photo_readings(user, created_at);
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -142,6 +147,7 @@ class ChatSettings:
     target: Optional[str] = None
     list_length: Optional[int] = None
     allow_explicit: Optional[bool] = None  # None: the default for the place (off in groups, on in private chats)
+    cards: Optional[bool] = None  # None: on (a picture of the mood with each answer)
 
 
 class Store:
@@ -349,6 +355,27 @@ class Store:
                 (chat, user, label, valence, arousal, confidence, time.time()),
             )
 
+    async def photo_history(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 30) -> list[PhotoReading]:
+        """The last `limit` readings of a person (everywhere) or of a chat, oldest first."""
+        column, key = ("user", user) if user is not None else ("chat", chat)
+        cur = await self.db.execute(
+            f"SELECT user, label, valence, arousal, confidence, created_at FROM photo_readings WHERE {column} = ? "
+            "ORDER BY created_at DESC, id DESC LIMIT ?", (key, limit),
+        )
+        return [PhotoReading(*r) for r in reversed(await cur.fetchall())]
+
+    async def liked_tracks(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 10) -> list[tuple[str, int]]:
+        """(track id, likes) liked most by a person, or by a chat's members on the chat's lists."""
+        if user is not None:
+            cur = await self.db.execute(
+                "SELECT track, 1 FROM ratings WHERE user = ? AND score > 0 ORDER BY created_at DESC LIMIT ?", (user, limit))
+        else:
+            cur = await self.db.execute(
+                """SELECT ra.track, SUM(ra.score) AS likes FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation
+                   WHERE r.chat = ? GROUP BY ra.track HAVING SUM(ra.score) > 0 ORDER BY likes DESC, MAX(ra.created_at) DESC LIMIT ?""",
+                (chat, limit))
+        return [(r[0], int(r[1])) for r in await cur.fetchall()]
+
     async def photo_readings(self, chat: str, since: float) -> list[PhotoReading]:
         cur = await self.db.execute(
             "SELECT user, label, valence, arousal, confidence, created_at FROM photo_readings WHERE chat = ? AND created_at >= ? ORDER BY created_at",
@@ -373,21 +400,17 @@ class Store:
 
     async def get_settings(self, scope: str, id: str) -> ChatSettings:
         row = await (await self.db.execute(
-            "SELECT mode, target, list_length, allow_explicit FROM settings WHERE scope = ? AND id = ?", (scope, id)
+            "SELECT mode, target, list_length, allow_explicit, cards FROM settings WHERE scope = ? AND id = ?", (scope, id)
         )).fetchone()
-        if row is None:
-            return ChatSettings()
-        mode, target, list_length, allow_explicit = tuple(row)
-        return ChatSettings(mode, target, list_length, None if allow_explicit is None else bool(allow_explicit))
+        return settings_from_row(row)
 
     async def set_settings(self, scope: str, id: str, **values: Any) -> ChatSettings:
         current = await self.get_settings(scope, id)
         merged = {**current.__dict__, **{k: v for k, v in values.items() if k in ChatSettings.__dataclass_fields__}}
         async with self._transaction():
             await self.db.execute(
-                "INSERT OR REPLACE INTO settings(scope, id, mode, target, list_length, allow_explicit) VALUES (?, ?, ?, ?, ?, ?)",
-                (scope, id, merged["mode"], merged["target"], merged["list_length"],
-                 None if merged["allow_explicit"] is None else int(merged["allow_explicit"])),
+                "INSERT OR REPLACE INTO settings(scope, id, mode, target, list_length, allow_explicit, cards) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (scope, id, merged["mode"], merged["target"], merged["list_length"], flag_column(merged["allow_explicit"]), flag_column(merged["cards"])),
             )
         return ChatSettings(**merged)
 
@@ -438,6 +461,19 @@ class Store:
 
     def _transaction(self):
         return _Transaction(self.db, self._write_lock)
+
+
+def flag_column(value: Optional[bool]) -> Optional[int]:
+    return None if value is None else int(value)
+
+
+def settings_from_row(row) -> ChatSettings:
+    """A settings row (mode, target, list_length, allow_explicit, cards) of either backend."""
+    if row is None:
+        return ChatSettings()
+    mode, target, list_length, allow_explicit, cards = tuple(row)
+    return ChatSettings(mode, target, list_length, None if allow_explicit is None else bool(allow_explicit),
+                        None if cards is None else bool(cards))
 
 
 async def open_store(target: "Path | str"):

@@ -22,7 +22,7 @@ import asyncpg
 
 from core.errors import RateLimited
 from core.limits import Ticket
-from core.store import TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation
+from core.store import TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column, settings_from_row
 
 PG_MIGRATIONS: dict[int, str] = {
     1: """
@@ -76,6 +76,11 @@ PG_MIGRATIONS: dict[int, str] = {
     CREATE TABLE seen_updates (
         platform TEXT NOT NULL, update_id BIGINT NOT NULL, seen_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (platform, update_id)
     );
+    """,
+    # answers can come without the mood card picture; a person's history across chats
+    3: """
+    ALTER TABLE settings ADD COLUMN cards INTEGER;
+    CREATE INDEX photo_readings_user ON photo_readings("user", created_at);
     """,
 }
 PG_SCHEMA_VERSION = max(PG_MIGRATIONS)
@@ -275,6 +280,25 @@ class PgStore:
             chat, user, label, valence, arousal, confidence, time.time(),
         )
 
+    async def photo_history(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 30) -> list[PhotoReading]:
+        column, key = ('"user"', user) if user is not None else ("chat", chat)
+        rows = await self.pool.fetch(
+            f'SELECT "user", label, valence, arousal, confidence, created_at FROM photo_readings WHERE {column} = $1 '
+            "ORDER BY created_at DESC, id DESC LIMIT $2", key, limit,
+        )
+        return [PhotoReading(*r) for r in reversed(rows)]
+
+    async def liked_tracks(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 10) -> list[tuple[str, int]]:
+        if user is not None:
+            rows = await self.pool.fetch('SELECT track, 1 FROM ratings WHERE "user" = $1 AND score > 0 ORDER BY created_at DESC LIMIT $2',
+                                         user, limit)
+        else:
+            rows = await self.pool.fetch(
+                """SELECT ra.track, SUM(ra.score) AS likes FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation
+                   WHERE r.chat = $1 GROUP BY ra.track HAVING SUM(ra.score) > 0 ORDER BY likes DESC, MAX(ra.created_at) DESC LIMIT $2""",
+                chat, limit)
+        return [(r[0], int(r[1])) for r in rows]
+
     async def photo_readings(self, chat: str, since: float) -> list[PhotoReading]:
         rows = await self.pool.fetch(
             'SELECT "user", label, valence, arousal, confidence, created_at FROM photo_readings WHERE chat = $1 AND created_at >= $2 ORDER BY created_at',
@@ -297,21 +321,18 @@ class PgStore:
     # --- settings -------------------------------------------------------------------------
 
     async def get_settings(self, scope: str, id: str) -> ChatSettings:
-        row = await self.pool.fetchrow("SELECT mode, target, list_length, allow_explicit FROM settings WHERE scope = $1 AND id = $2", scope, id)
-        if row is None:
-            return ChatSettings()
-        mode, target, list_length, allow_explicit = tuple(row)
-        return ChatSettings(mode, target, list_length, None if allow_explicit is None else bool(allow_explicit))
+        row = await self.pool.fetchrow("SELECT mode, target, list_length, allow_explicit, cards FROM settings WHERE scope = $1 AND id = $2",
+                                       scope, id)
+        return settings_from_row(row)
 
     async def set_settings(self, scope: str, id: str, **values: Any) -> ChatSettings:
         current = await self.get_settings(scope, id)
         merged = {**current.__dict__, **{k: v for k, v in values.items() if k in ChatSettings.__dataclass_fields__}}
         await self.pool.execute(
-            """INSERT INTO settings(scope, id, mode, target, list_length, allow_explicit) VALUES ($1, $2, $3, $4, $5, $6)
+            """INSERT INTO settings(scope, id, mode, target, list_length, allow_explicit, cards) VALUES ($1, $2, $3, $4, $5, $6, $7)
                ON CONFLICT (scope, id) DO UPDATE SET mode = EXCLUDED.mode, target = EXCLUDED.target,
-               list_length = EXCLUDED.list_length, allow_explicit = EXCLUDED.allow_explicit""",
-            scope, id, merged["mode"], merged["target"], merged["list_length"],
-            None if merged["allow_explicit"] is None else int(merged["allow_explicit"]),
+               list_length = EXCLUDED.list_length, allow_explicit = EXCLUDED.allow_explicit, cards = EXCLUDED.cards""",
+            scope, id, merged["mode"], merged["target"], merged["list_length"], flag_column(merged["allow_explicit"]), flag_column(merged["cards"]),
         )
         return ChatSettings(**merged)
 

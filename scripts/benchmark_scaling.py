@@ -49,13 +49,13 @@ def photos_per_second(n_workers: int, photos: int, server: str, name: str) -> di
         with tempfile.TemporaryDirectory() as logs, start_workers(n_workers, api, db, Path(logs), SECRET, env) as (ports, procs):
             balancer = Balancer(ports, SECRET)
             updates = [photo_update(api, 10_000 + k, k) for k in range(photos)]
-            answered = lambda: sum("reply_parameters" in p for p in api.sent("sendMessage"))  # noqa: E731
+            answered = lambda: sum("reply_parameters" in p for p in api.said())  # noqa: E731
             started = time.perf_counter()
             with ThreadPoolExecutor(16) as pool:
                 list(pool.map(balancer.post, updates))
             wait_until(lambda: answered() >= photos, 900, "every photo to be answered")
             seconds = time.perf_counter() - started
-            songs = sum("open.spotify.com" in p.get("text", "") for p in api.sent("sendMessage"))
+            songs = sum("open.spotify.com" in p.get("text", "") for p in api.said())
             memory = [peak_rss_mb(p.pid) for p in procs]
     finally:
         api.stop()

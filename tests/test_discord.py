@@ -4,6 +4,7 @@ all HTTP goes to a fake Discord API on 127.0.0.1. Assertions are on what was sen
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import logging
 import sqlite3
@@ -314,3 +315,23 @@ async def test_shards_split_between_processes(settings, pipeline, tmp_path):
     async with open_services(s, pipeline=pipeline) as services:
         client = services.discord(sync_commands=False)
         assert (client.shard_count, client.shard_ids) == (4, [1, 3])
+
+
+async def test_the_answer_embeds_its_mood_card(dc):
+    from PIL import Image
+
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    embed = api.sent("followup")[-1]["embeds"][0]
+    assert embed["image"]["url"] == "attachment://mood.jpg"
+    (name, data), = api.uploads
+    assert name == "mood.jpg" and Image.open(io.BytesIO(data)).width <= 1280
+
+
+async def test_history_on_discord_after_three_photos(dc):
+    client, app, api = dc
+    for name in ("astronaut.jpg", "coffee.jpg", "rocket.jpg"):
+        await slash_mood(client, api, DEMO / name, name=name)
+    await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c10", "name": "history", "type": 1}))
+    answer = api.sent("followup")[-1]
+    assert "Your last 3 moods" in answer["content"] and len(api.uploads) == 4  # three cards and the history

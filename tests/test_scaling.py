@@ -54,7 +54,7 @@ def test_three_workers_behave_as_one_bot(workers, pg_url):
     again = updates[::10]  # 30 updates Telegram sends a second time (to a different worker)
 
     def replies() -> Counter:
-        return Counter(p["reply_parameters"]["message_id"] for p in api.sent("sendMessage") if "reply_parameters" in p)
+        return Counter(p["reply_parameters"]["message_id"] for p in api.said() if "reply_parameters" in p)
 
     # in rounds: everyone's k-th photo at once, so each person has one photo in flight at a time and
     # only the per-person limit (6 a minute, counted across the workers) can refuse one
@@ -72,12 +72,12 @@ def test_three_workers_behave_as_one_bot(workers, pg_url):
     assert set(answered) == {u["message"]["message_id"] for u in updates}
     assert max(answered.values()) == 1, "a photo was answered twice"
 
-    with_songs = [p for p in api.sent("sendMessage") if "open.spotify.com" in p.get("text", "")]
+    with_songs = [p for p in api.said() if "open.spotify.com" in p.get("text", "")]
     per_person = Counter(p["chat_id"] for p in with_songs)
     assert max(per_person.values()) <= PER_MINUTE, f"a person got more than {PER_MINUTE} lists in a minute: {per_person.most_common(3)}"
     if rounds_took < 55:  # all within one minute: exactly the limit, the rest told to slow down
         assert set(per_person.values()) == {PER_MINUTE}
-    refusals = [p for p in api.sent("sendMessage") if "a minute per person" in p.get("text", "")]
+    refusals = [p for p in api.said() if "a minute per person" in p.get("text", "")]
     assert len(refusals) == len(updates) - len(with_songs)
 
     # 1,000 presses on the rating buttons of each person's own lists; one worker is killed half-way

@@ -202,3 +202,20 @@ async def test_the_database_is_private_to_its_owner(tmp_path):
     async with Store(old):
         pass
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
+
+
+async def test_history_is_the_last_readings_oldest_first_and_likes_count(store):
+    for k in range(35):
+        await store.add_photo_reading(chat="g" if k % 2 else "dm", user="ann", label=f"l{k}", valence=0.1, arousal=0.2, confidence=0.5)
+    await store.add_photo_reading(chat="g", user="bo", label="bo", valence=0, arousal=0, confidence=0.5)
+    mine = await store.photo_history(user="ann")
+    assert [r.label for r in mine] == [f"l{k}" for k in range(5, 35)]  # everywhere, the last 30, oldest first
+    group = await store.photo_history(chat="g", limit=3)
+    assert [r.label for r in group] == ["l31", "l33", "bo"]
+    rec = await store.add_recommendation(user="ann", chat="g", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a", "b"])
+    for user, track, score in (("ann", "a", 1), ("bo", "a", 1), ("bo", "b", -1), ("cy", "b", 1)):
+        await store.rate(user, track, score, rec)
+    assert await store.liked_tracks(chat="g") == [("a", 2)]
+    assert await store.liked_tracks(user="bo") == [("a", 1)]
+    await store.forget("ann")
+    assert await store.photo_history(user="ann") == []

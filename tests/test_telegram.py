@@ -7,6 +7,7 @@ assertions read what was sent there and what was stored in SQLite.
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import logging
 import time
@@ -75,8 +76,8 @@ async def test_photo_gets_typing_then_a_reply_with_links_and_buttons(tg):
     application, app, api = tg
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
     methods = [m for m, _ in api.calls]
-    assert methods.index("sendChatAction") < methods.index("sendMessage")
-    (reply,) = api.sent("sendMessage")
+    assert methods.index("sendChatAction") < methods.index("sendPhoto")
+    (reply,) = api.said()
     assert reply["parse_mode"] == "HTML" and "Happy" in reply["text"] and "sure" in reply["text"]
     assert reply["text"].count("open.spotify.com/track/") == 5 and reply["text"].count("music.youtube.com") == 5
     assert "Read from 1 face" in reply["text"]
@@ -89,7 +90,7 @@ async def test_photo_gets_typing_then_a_reply_with_links_and_buttons(tg):
 
 
 async def sent_list(application, api):
-    reply = api.sent("sendMessage")[-1]
+    reply = api.said()[-1]
     buttons = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row]
     return reply, buttons
 
@@ -123,7 +124,7 @@ async def test_shift_button_sends_a_new_list_toward_calm(tg):
     await feed(application, {"update_id": next(_ids), "callback_query": {
         "id": "cb2", "from": USER, "chat_instance": "ci", "data": shift["callback_data"],
         "message": {"message_id": 1001, "date": int(time.time()), "chat": PRIVATE, "from": BOT, "text": "x"}}})
-    follow = api.sent("sendMessage")[-1]
+    follow = api.said()[-1]
     # as many songs as steps of <= 0.15 from the photo's mood to calm need (at least the 5 asked for)
     assert "toward calm" in follow["text"] and 5 <= follow["text"].count("open.spotify.com") <= MAX_SHIFT_SONGS
 
@@ -148,16 +149,16 @@ async def test_reaction_on_the_reply_rates_the_whole_list(tg):
 async def test_group_photos_need_a_mention_and_soundtrack_is_one_edited_message(tg):
     application, app, api = tg
     await feed(application, photo(api, DEMO / "cat.jpg", file_id="g0", chat=GROUP))  # not addressed: ignored
-    assert api.sent("sendMessage") == []
+    assert api.said() == []
     await feed(application, photo(api, DEMO / "astronaut.jpg", file_id="g1", chat=GROUP, caption="look @moodtune_bot"))
     await feed(application, photo(api, DEMO / "astronaut.jpg", file_id="g2", chat=GROUP, user=OTHER, caption="@MoodTune_Bot"))
-    assert len(api.sent("sendMessage")) == 2
+    assert len(api.said()) == 2
     await feed(application, command("/soundtrack", chat=GROUP))
-    placeholder = api.sent("sendMessage")[-1]
+    placeholder = api.said()[-1]
     assert "Building a soundtrack" in placeholder["text"]
     (edit,) = api.sent("editMessageText")
     assert "Soundtrack of 2 photos" in edit["text"] and edit["text"].count("open.spotify.com") == 8
-    assert len(api.sent("sendMessage")) == 3  # the list replaced the placeholder: no burst
+    assert len(api.said()) == 3  # the list replaced the placeholder: no burst
 
 
 async def test_soundtrack_as_a_reply_to_a_photo_reads_that_photo(tg):
@@ -166,7 +167,7 @@ async def test_soundtrack_as_a_reply_to_a_photo_reads_that_photo(tg):
     replied = {"message_id": 7, "date": int(time.time()), "chat": GROUP, "from": OTHER,
                "photo": [{"file_id": "r1", "file_unique_id": "r", "width": 512, "height": 512, "file_size": 1000}]}
     await feed(application, command("/soundtrack", chat=GROUP, reply_to_message=replied))
-    assert "Happy" in api.sent("sendMessage")[-1]["text"]
+    assert "Happy" in api.said()[-1]["text"]
 
 
 async def test_soundtrack_with_no_photos_explains(tg):
@@ -181,14 +182,14 @@ async def test_forget_deletes_the_persons_data(tg):
     assert await app.store.user_row_count("tg:42") > 0
     await feed(application, command("/forget"))
     assert await app.store.user_row_count("tg:42") == 0
-    assert "deleted" in api.sent("sendMessage")[-1]["text"]
+    assert "deleted" in api.said()[-1]["text"]
 
 
 async def test_over_the_limit_person_gets_a_friendly_reply(tg):
     application, app, api = tg
     for i in range(4):  # the limit here is 3 a minute
         await feed(application, photo(api, DEMO / "cat.jpg", file_id=f"l{i}"))
-    texts = [m["text"] for m in api.sent("sendMessage")]
+    texts = [m["text"] for m in api.said()]
     assert sum("open.spotify.com" in t for t in texts) == 3
     assert "up to 3 a minute" in texts[-1]
 
@@ -206,37 +207,37 @@ async def test_bad_files_get_a_clear_reply(tg, document, expected):
     if document["file_id"] == "pdf":
         api.files["photos/pdf.jpg"] = b"%PDF-1.4 menu"
     await feed(application, message(document=document))
-    assert expected in api.sent("sendMessage")[-1]["text"]
+    assert expected in api.said()[-1]["text"]
 
 
 async def test_an_image_sent_as_a_file_is_read(tg):
     application, app, api = tg
     api.files["photos/doc1.jpg"] = (DEMO / "astronaut.jpg").read_bytes()
     await feed(application, message(document={"file_id": "doc1", "file_unique_id": "d", "file_name": "me.jpg", "mime_type": "image/jpeg", "file_size": 60000}))
-    assert "Happy" in api.sent("sendMessage")[-1]["text"]
+    assert "Happy" in api.said()[-1]["text"]
 
 
 async def test_stickers_get_an_explanation(tg):
     application, app, api = tg
     sticker = {"file_id": "st", "file_unique_id": "st", "width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular"}
     await feed(application, message(sticker=sticker))
-    assert "Stickers, GIFs and videos" in api.sent("sendMessage")[-1]["text"]
+    assert "Stickers, GIFs and videos" in api.said()[-1]["text"]
 
 
 async def test_mode_and_settings_commands(tg):
     application, app, api = tg
     await feed(application, command("/mode shift calm"))
-    assert "shift toward calm" in api.sent("sendMessage")[-1]["text"]
+    assert "shift toward calm" in api.said()[-1]["text"]
     await feed(application, command("/mode sideways"))
-    assert "Modes are match" in api.sent("sendMessage")[-1]["text"]
+    assert "Modes are match" in api.said()[-1]["text"]
     await feed(application, command("/settings 3"))
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
-    reply = api.sent("sendMessage")[-1]
+    reply = api.said()[-1]
     assert "toward calm" in reply["text"] and 3 <= reply["text"].count("open.spotify.com") <= MAX_SHIFT_SONGS
     await feed(application, command("/settings explicit off"))
-    assert "Explicit songs: left out for you" in api.sent("sendMessage")[-1]["text"]
+    assert "Explicit songs: left out for you" in api.said()[-1]["text"]
     await feed(application, command("/settings explicit maybe"))
-    assert "Explicit songs are on or off" in api.sent("sendMessage")[-1]["text"]
+    assert "Explicit songs are on or off" in api.said()[-1]["text"]
     assert (await app.store.get_settings("user", f"tg:{USER['id']}")).allow_explicit is False
 
 
@@ -253,9 +254,9 @@ def test_python_m_bot_polls_answers_and_stops_cleanly_on_sigterm(api, python, tm
     proc = subprocess.Popen([python, "-m", "bot", "-v"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 120
-        while time.time() < deadline and not any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage")):
+        while time.time() < deadline and not any("open.spotify.com" in m.get("text", "") for m in api.said()):
             time.sleep(0.2)
-        assert any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage"))
+        assert any("open.spotify.com" in m.get("text", "") for m in api.said())
         updates_call = next(p for m, p in api.calls if m == "getUpdates")
         # only the update types the bot handles (reactions included); nothing it could fail to parse
         assert list(updates_call["allowed_updates"]) == ["message", "callback_query", "message_reaction"]
@@ -276,11 +277,11 @@ def test_python_m_bot_polls_answers_and_stops_cleanly_on_sigterm(api, python, tm
 
 async def test_a_passing_telegram_error_is_retried_and_the_reply_still_arrives(tg):
     application, app, api = tg
-    api.fail_next["sendMessage"] = 1  # Telegram answers 502 once
+    api.fail_next["sendPhoto"] = 1  # Telegram answers 502 once
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
-    attempts = [m for m, _ in api.calls if m == "sendMessage"]
+    attempts = [m for m, _ in api.calls if m == "sendPhoto"]
     assert len(attempts) == 2
-    assert "open.spotify.com" in api.sent("sendMessage")[-1]["text"]
+    assert "open.spotify.com" in api.said()[-1]["text"]
 
 
 def callback(data, user=USER, chat=PRIVATE, with_message=True) -> dict:
@@ -317,13 +318,13 @@ async def test_nobody_can_act_on_a_list_shown_in_another_chat(tg):
     reply, buttons = await sent_list(application, api)
     rate, more = buttons[0]["callback_data"], next(b["callback_data"] for b in buttons if b["callback_data"].startswith("m:"))
     bo_chat = {"id": OTHER["id"], "type": "private", "first_name": "Bo"}
-    before = len(api.sent("sendMessage"))
+    before = len(api.said())
     await feed(application, callback(rate, user=OTHER, chat=bo_chat))
     await feed(application, callback(more, user=OTHER, chat=bo_chat))
     answers = api.sent("answerCallbackQuery")
     assert [a["text"] for a in answers] == ["That list is no longer available — send a new photo for fresh songs."] * 2
     assert await app.store.ratings_of(f"tg:{OTHER['id']}") == []
-    assert len(api.sent("sendMessage")) == before  # no list sent to Bo
+    assert len(api.said()) == before  # no list sent to Bo
     # Ann herself still can
     await feed(application, callback(rate))
     assert len(await app.store.ratings_of(f"tg:{USER['id']}")) == 1
@@ -346,17 +347,17 @@ async def test_a_refused_photo_is_never_downloaded(tg):
     await asyncio.sleep(0.1)  # let the fire-and-forget 'typing…' calls land
     assert len([m for m, _ in api.calls if m == "getFile"]) == 3
     assert len([m for m, _ in api.calls if m == "sendChatAction"]) == 3
-    assert "up to 3 a minute" in api.sent("sendMessage")[-1]["text"]
+    assert "up to 3 a minute" in api.said()[-1]["text"]
 
 
 async def test_a_refusal_from_telegram_is_not_retried_and_replies_survive_a_deleted_photo(tg):
     application, app, api = tg
-    api.reject_next["sendMessage"] = "Bad Request: message is too long"
+    api.reject_next["sendPhoto"] = "Bad Request: message is too long"
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
-    html_replies = [p for m, p in api.calls if m == "sendMessage" and p.get("parse_mode") == "HTML"]
+    html_replies = [p for m, p in api.calls if m == "sendPhoto" and p.get("parse_mode") == "HTML"]
     assert len(html_replies) == 1  # a 400 is final: asking again three times changes nothing
     await feed(application, photo(api, DEMO / "astronaut.jpg", file_id="p2"))
-    reply = api.sent("sendMessage")[-1]
+    reply = api.said()[-1]
     assert reply["reply_parameters"]["allow_sending_without_reply"] in (True, "true")
 
 
@@ -365,18 +366,18 @@ async def test_a_late_button_answer_is_no_error(tg, caplog):
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
     _, buttons = await sent_list(application, api)
     api.reject_next["answerCallbackQuery"] = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-    sent_before = len(api.sent("sendMessage"))
+    sent_before = len(api.said())
     with caplog.at_level("INFO"):
         await feed(application, callback(buttons[0]["callback_data"]))
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(api.sent("sendMessage")) == sent_before  # no "Something went wrong"
+    assert len(api.said()) == sent_before  # no "Something went wrong"
     assert len(await app.store.ratings_of(f"tg:{USER['id']}")) == 1  # the rating itself was kept
 
 
 async def test_a_huge_mode_argument_is_not_echoed(tg):
     application, app, api = tg
     await feed(application, command("/mode shift " + "x" * 5000))
-    text = api.sent("sendMessage")[-1]["text"]
+    text = api.said()[-1]["text"]
     assert "I don't know the mood" in text and len(text) < 400
 
 
@@ -411,13 +412,13 @@ async def test_an_update_that_cannot_be_parsed_is_skipped_once_and_the_bot_goes_
     await application.updater.start_polling(poll_interval=0.05, timeout=0, allowed_updates=["message"])
     try:
         for _ in range(200):
-            if any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage")):
+            if any("open.spotify.com" in m.get("text", "") for m in api.said()):
                 break
             await asyncio.sleep(0.1)
     finally:
         await application.updater.stop()
         await application.stop()
-    assert any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage"))
+    assert any("open.spotify.com" in m.get("text", "") for m in api.said())
     skipped = [r for r in caplog.records if "could not be parsed" in r.getMessage()]
     assert len(skipped) == 1 and "7001" in skipped[0].getMessage() and "poll" in skipped[0].getMessage()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -433,7 +434,7 @@ async def test_settings_and_mode_in_a_group_belong_to_the_group(tg):
     group = await app.store.get_settings("chat", f"tg:{GROUP['id']}")
     assert (group.list_length, group.mode, group.target) == (3, "shift", "calm")
     assert (await app.store.get_settings("user", f"tg:{USER['id']}")).list_length is None
-    assert "for everyone here" in api.sent("sendMessage")[-1]["text"]
+    assert "for everyone here" in api.said()[-1]["text"]
 
 
 async def test_anonymous_and_channel_reactions_change_nothing(tg, caplog):
@@ -517,11 +518,11 @@ async def test_webhook_checks_the_secret_drops_duplicates_and_registers_once(tg,
         garbage = await client.post("/telegram", data=b"\xff\xfe not json", headers=headers)
         assert (huge.status, garbage.status) == (413, 400)
         for _ in range(100):
-            if any("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage")):
+            if any("open.spotify.com" in m.get("text", "") for m in api.said()):
                 break
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.5)
-        assert sum("open.spotify.com" in m.get("text", "") for m in api.sent("sendMessage")) == 1
+        assert sum("open.spotify.com" in m.get("text", "") for m in api.said()) == 1
     finally:
         await client.close()
         await application.stop()
@@ -530,3 +531,81 @@ async def test_webhook_checks_the_secret_drops_duplicates_and_registers_once(tg,
     assert [await register_webhook(application, app, s, ALLOWED_UPDATES) for _ in range(2)] == [True, False]
     (call,) = api.sent("setWebhook")
     assert call["secret_token"] == "right-secret" and list(call["allowed_updates"]) == list(ALLOWED_UPDATES)
+
+
+def _picture(params: dict):
+    from PIL import Image
+
+    data = params["photo"]
+    assert isinstance(data, bytes) and data[:2] == b"\xff\xd8"  # a JPEG
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _near(img, xy, colour, tolerance=45) -> bool:
+    """Some pixel within 4 px of `xy` has `colour` (JPEG blurs a little)."""
+    x0, y0 = xy
+    return any(all(abs(a - b) <= tolerance for a, b in zip(img.getpixel((x, y)), colour))
+               for x in range(x0 - 4, x0 + 5) for y in range(y0 - 4, y0 + 5))
+
+
+async def test_a_photo_is_answered_with_a_card_that_shows_the_reading(tg):
+    """The answer is the card with the text and buttons as its caption; the dot sits where the
+    reading's valence and arousal put it, in the mood's colour."""
+    from bot.cards import CIRCLE, MOOD_COLOURS
+
+    def circle_position(valence, arousal):  # right = pleasant, up = energetic, on the card's circle
+        cx, cy, r = CIRCLE
+        return round(cx + valence * r), round(cy - arousal * r)
+
+    application, app, api = tg
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    (sent,) = api.sent("sendPhoto")
+    assert api.sent("sendMessage") == []  # everything fits in the caption
+    img = _picture(sent)
+    assert img.width <= 1280 and "Happy" in sent["caption"] and sent["caption"].count("open.spotify.com") == 5
+    assert any(b["callback_data"].startswith("r:") for row in sent["reply_markup"]["inline_keyboard"] for b in row)
+    (reading,) = await app.store.photo_history(user=f"tg:{USER['id']}")
+    assert _near(img, circle_position(reading.valence, reading.arousal), MOOD_COLOURS[reading.label])
+    assert not _near(img, circle_position(-reading.valence, -reading.arousal), MOOD_COLOURS[reading.label])
+
+
+async def test_cards_can_be_turned_off_for_a_chat(tg):
+    application, app, api = tg
+    await feed(application, command("/settings cards off"))
+    assert "Mood pictures: off" in api.said()[-1]["text"]
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    assert api.sent("sendPhoto") == [] and "open.spotify.com" in api.said()[-1]["text"]
+
+
+async def test_a_list_too_long_for_a_caption_continues_in_a_second_message(tg):
+    from bot.replies import visible_length
+
+    application, app, api = tg
+    await feed(application, command("/mode shift happy"))
+    await feed(application, photo(api, DEMO / "coffee.jpg"))
+    (card,) = api.sent("sendPhoto")
+    rest = api.sent("sendMessage")[-1]
+    assert visible_length(card["caption"]) <= 1024 and "open.spotify.com" in rest["text"]
+    assert "reply_markup" in rest and "reply_markup" not in card  # the buttons sit under the songs
+    assert card["caption"].count("open.spotify.com") + rest["text"].count("open.spotify.com") >= 6
+    assert len(await app.store.db.execute_fetchall("SELECT message_id FROM messages")) == 2  # reactions on either rate the list
+
+
+async def test_history_after_three_photos_and_gone_after_forget(tg):
+    from bot.cards import circle_position
+
+    application, app, api = tg
+    for name in ("astronaut.jpg", "coffee.jpg", "rocket.jpg"):
+        await feed(application, photo(api, DEMO / name, file_id=name))
+    await feed(application, command("/history"))
+    history = api.sent("sendPhoto")[-1]
+    assert "Your last 3 moods" in history["caption"] and "×" in history["caption"]
+    img = _picture(history)
+    readings = await app.store.photo_history(user=f"tg:{USER['id']}")
+    assert len(readings) == 3
+    for r in readings:  # a dot where each reading is (not the background colour)
+        x, y = circle_position(r.valence, r.arousal)
+        assert img.getpixel((x, y)) != img.getpixel((5, 5))
+    await feed(application, command("/forget"))
+    await feed(application, command("/history"))
+    assert "No readings here yet" in api.said()[-1]["text"]

@@ -28,6 +28,7 @@ def _json(body: Any, status: int = 200) -> web.Response:
 
 class FakeDiscord:
     def __init__(self):
+        self.uploads: list[tuple[str, bytes]] = []  # files sent with messages (name, bytes)
         self.calls: list[tuple[str, str, Any]] = []
         self.errors: list[str] = []
         self.files: dict[str, bytes] = {}
@@ -41,10 +42,13 @@ class FakeDiscord:
     async def _body(self, request: web.Request) -> Any:
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
+            payload: Any = {}
             async for part in reader:
                 if part.name == "payload_json":
-                    return json.loads(await part.text())
-            return {}
+                    payload = json.loads(await part.text())
+                elif part.filename:
+                    self.uploads.append((part.filename, await part.read()))
+            return payload
         text = await request.text()
         return json.loads(text) if text else None
 
@@ -84,7 +88,12 @@ class FakeDiscord:
                           "resource": resource})
         if route.startswith("/webhooks/") or (route.startswith("/channels/") and route.endswith("/messages")):
             channel_id = route.split("/")[2] if route.startswith("/channels/") else "0"
-            return _json(message_payload(channel_id, **(body or {})))
+            sent = dict(body or {})
+            if "attachments" in sent:  # discord.py names its uploads; Discord answers with full attachment objects
+                sent["attachments"] = [{"id": str(next(_ids)), "filename": a.get("filename", "file"), "size": 1,
+                                        "url": f"{self.base}/cdn/{a.get('filename')}", "proxy_url": f"{self.base}/cdn/{a.get('filename')}"}
+                                       for a in sent["attachments"]]
+            return _json(message_payload(channel_id, **sent))
         if route.startswith("/channels/") and route.endswith("/typing"):
             return web.Response(status=204)
         return _json({"message": "unknown route", "code": 0}, status=404)

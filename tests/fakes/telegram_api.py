@@ -92,7 +92,17 @@ class FakeTelegram:
             return json.loads(body or b"{}")
         if content_type.startswith("multipart/form-data"):
             msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
-            return {part.get_param("name", header="content-disposition"): part.get_content() for part in msg.iter_parts()}
+            out = {}
+            for part in msg.iter_parts():
+                value = part.get_payload(decode=True)
+                if not part.get_filename():  # a field, not a file: text (UTF-8), JSON-encoded when structured
+                    value = value.decode("utf-8")
+                    try:
+                        value = json.loads(value)
+                    except ValueError:
+                        pass
+                out[part.get_param("name", header="content-disposition")] = value
+            return out
         out = {}
         for k, v in parse_qs(body.decode()).items():
             try:
@@ -119,6 +129,11 @@ class FakeTelegram:
             return True, BOT
         if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
             return True, self._message(params)
+        if method == "sendPhoto":
+            msg = self._message(params, text_key="caption")
+            msg["caption"] = msg.pop("text")
+            msg["photo"] = [{"file_id": f"sent{msg['message_id']}", "file_unique_id": "x", "width": 1200, "height": 630}]
+            return True, msg
         if method == "getFile":
             fid = params["file_id"]
             return True, {"file_id": fid, "file_unique_id": fid, "file_size": len(self.files.get(f"photos/{fid}.jpg", b"")),
@@ -138,3 +153,7 @@ class FakeTelegram:
 
     def sent(self, method: str) -> list[dict]:
         return [p for m, p in self.calls if m == method]
+
+    def said(self) -> list[dict]:
+        """Every message the bot sent, in order: texts, and photos with their caption as "text"."""
+        return [p if m == "sendMessage" else {**p, "text": p.get("caption", "")} for m, p in self.calls if m in ("sendMessage", "sendPhoto")]
