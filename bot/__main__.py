@@ -2,7 +2,7 @@
 
 - `run` (the default): start the chat bots configured in `.env`; with no token, explain how to set
   one up and run the offline demo instead.
-- `analyze PHOTO [PHOTO ...] [--json]`: read each photo's mood and suggest songs. A bad file is
+- `analyze FILE [FILE ...] [--json]`: read each photo's, GIF's or video's mood and suggest songs. A bad file is
   reported on its own line and never stops the others.
 - `recommend --emotion LABEL | --va V A`: songs for a mood without a photo.
 - `rate`, `forget`: store a rating; delete everything about a person.
@@ -25,7 +25,7 @@ from bot.replies import error_text, reading_to_dict, reading_to_text, recommenda
 from bot.root import open_services
 from core.catalog import CatalogError, import_csv
 from core.emotions import LABELS, VA, UnknownLabel
-from core.images import ImageError
+from core.errors import UserError
 from core.recommender import MAX_SONGS
 from core.settings import Settings
 
@@ -55,7 +55,7 @@ async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.std
                 reading = await asyncio.to_thread(app.pipeline.analyze, path.read_bytes())
                 rec = await app.songs_for_reading(reading, user=args.user, chat=args.chat, mode=args.mode, target=args.target,
                                                   n=args.n, group=args.group)
-            except ImageError as exc:
+            except UserError as exc:  # a file we cannot read (photo or clip): its sentence, the others go on
                 error = error_text(exc)
                 log.info("refused %s: %s", path, exc)
             except OSError as exc:

@@ -87,9 +87,9 @@ class Conversation:
     # --- photos ------------------------------------------------------------------------------
 
     async def photo(
-        self, origin: Origin, fetch: Callable[[], Awaitable[bytes]], *, admitted: Optional[Callable[[], None]] = None,
+        self, origin: Origin, fetch: Callable[[], Awaitable["bytes | list[bytes]"]], *, admitted: Optional[Callable[[], None]] = None,
     ) -> Outgoing:
-        """A photo: admission first (limits and a queue place, free when refused), then
+        """A photo, GIF or video (or an album: `fetch` returns a list): admission first (limits and a queue place, free when refused), then
         `admitted()` (the platform's 'typing…'), then `fetch()` (the download), then the reading."""
         if not origin.known:
             return Outgoing(text=replies.text("no_sender"), error=True)
@@ -106,8 +106,28 @@ class Conversation:
         image = None
         if await app.cards_enabled(*origin.scope):
             image = await asyncio.to_thread(render_mood_card, **replies.card_for_photo(answer.reading, rec),
-                                            photo=answer.reading.thumbnail if answer.reading.thumbnail is not None else data)
+                                            photo=answer.reading.thumbnail)
         return Outgoing(reply=replies.photo_reply(answer.reading, rec), list_id=rec.id, image=image)
+
+    async def album(
+        self, origin: Origin, fetches: list[Callable[[], Awaitable[bytes]]], *, admitted: Optional[Callable[[], None]] = None,
+    ) -> Outgoing:
+        """Several photos sent together: admitted once, downloaded, read together (each counting by
+        its confidence) and answered once. A photo that cannot be downloaded or read is left out
+        while others can be; when none can, the person is told why."""
+
+        async def fetch_all() -> list[bytes]:
+            datas, errors = [], []
+            for fetch in fetches:
+                try:
+                    datas.append(await fetch())
+                except UserError as exc:
+                    errors.append(exc)
+            if not datas:
+                raise errors[0]
+            return datas
+
+        return await self.photo(origin, fetch_all, admitted=admitted)
 
     def not_a_photo(self, origin: Origin, what: str = "") -> Outgoing:
         return Outgoing(text=replies.text("not_a_photo", what=what), error=True)

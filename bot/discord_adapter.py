@@ -1,6 +1,7 @@
 """Discord: parse an interaction or event into a bot.conversation call, send what it returns.
 
-`/mood photo:<attachment>`, "Soundtrack this" on a message, photos that mention the bot, 👍/👎
+`/mood photo:<attachment>`, "Soundtrack this" on a message, photos, GIFs and videos that mention the
+bot (several images in one message are read together), 👍/👎
 buttons, reactions, `/soundtrack`, `/mode`, `/settings`, `/forget`, `/help`. No privileged intent
 is needed: slash-command attachments and messages that mention the bot carry their attachments
 without the message-content intent. Every interaction that may take a while is deferred first
@@ -34,12 +35,15 @@ MAX_CONTENT = 2000  # characters in a message's content
 BUTTONS_PER_ROW = 5
 CARD_NAME = "mood.jpg"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv")
+MAX_ALBUM = 10
 
 
 def is_image(att: discord.Attachment) -> bool:
+    """A photo, GIF or video we can read (by its content type, else its name)."""
     if att.content_type:
-        return att.content_type.startswith("image/")
-    return att.filename.lower().endswith(IMAGE_SUFFIXES)
+        return att.content_type.startswith(("image/", "video/"))
+    return att.filename.lower().endswith(IMAGE_SUFFIXES + VIDEO_SUFFIXES)
 
 
 def embed_for(reply: Reply) -> discord.Embed:
@@ -292,9 +296,10 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             if not images:
                 att = message.attachments[0] if message.attachments else None
                 out = Outgoing(text=replies.error_text(UserError("not_a_file_image", name=att.filename) if att else "no_image_mention"))
-            else:
-                out = await self.conversation.photo(origin, _fetcher(images[0]),
-                                                    admitted=lambda: courtesy(message.channel.typing, "typing action"))
+            else:  # several images in one message are an album: read together, answered once
+                typing = lambda: courtesy(message.channel.typing, "typing action")  # noqa: E731
+                out = (await self.conversation.album(origin, [_fetcher(a) for a in images[:MAX_ALBUM]], admitted=typing)
+                       if len(images) > 1 else await self.conversation.photo(origin, _fetcher(images[0]), admitted=typing))
         except Exception as exc:  # noqa: BLE001 — the error boundary for messages
             out = Outgoing(text=_unexpected_text(exc), error=True)
         try:

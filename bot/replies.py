@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from core.emotions import LABELS
+from core.aggregate import movement
 from core.errors import UserError
 from core.images import ImageError
 from core.fusion import MoodReading, SignalReading
@@ -94,7 +95,7 @@ def reading_to_dict(reading: Optional[MoodReading], *, file: Optional[str] = Non
     out: dict[str, Any] = {"file": file}
     if reading is None:
         out.update(label=None, confidence=None, valence=None, arousal=None, top=[], faces=[], signals={},
-                   explanation=None, timings_ms={}, error=error)
+                   explanation=None, kind=None, parts=[], moves=[], timings_ms={}, error=error)
         return out
     out.update(
         label=reading.label,
@@ -121,6 +122,9 @@ def reading_to_dict(reading: Optional[MoodReading], *, file: Optional[str] = Non
             for s in reading.signals
         },
         explanation=explain(reading),
+        kind=reading.kind,
+        parts=[{"label": lab, "valence": _r(v), "arousal": _r(a)} for lab, v, a in reading.parts],
+        moves=list(movement(reading) or []),
         timings_ms=reading.timings_ms,
         error=error,
     )
@@ -137,6 +141,11 @@ def reading_to_text(reading: Optional[MoodReading], *, file: Optional[str] = Non
         "  also: " + ", ".join(f"{lab} {p:.0%}" for lab, p in reading.top[1:]),
         f"  {explain(reading)}",
     ]
+    if reading.kind != "photo":
+        moved = movement(reading)
+        what = "photos" if reading.kind == "album" else "frames"
+        lines.append(f"  read from {len(reading.parts)} {what}: " + " → ".join(p[0] for p in reading.parts)
+                     + (f" (starts {moved[0]}, ends {moved[1]})" if moved else ""))
     for i, f in enumerate(reading.faces, 1):
         x, y, w, h = f.box
         lines.append(f"  face {i} at ({x}, {y}) {w}×{h}: {f.label} {f.probs[f.label]:.0%}")
@@ -323,6 +332,12 @@ def photo_reply(reading: MoodReading, rec) -> Reply:
     basis = ", ".join(f"{signal_words(s) if s.name == 'faces' else ('the scene' if s.name == 'scene' else 'colour and light')} "
                       f"({s.weight:.0%})" for s in sorted(used, key=lambda s: -s.weight))
     details = [f"Also possible: {others}." if others else "", f"Read from {basis}."]
+    if reading.kind == "album":
+        details.insert(0, f"The mood of your {len(reading.parts)} photos together.")
+    elif reading.kind == "video":
+        moved = movement(reading)
+        details.insert(0, f"Read from {len(reading.parts)} frames of the clip"
+                       + (f" — it starts {moved[0]} and ends {moved[1]}." if moved else " — the mood holds steady."))
     scene = next((s for s in reading.signals if s.name == "scene"), None)
     if scene is not None and not scene.available:
         details.append("Scene analysis was unavailable this time.")
@@ -449,10 +464,17 @@ ERRORS: dict[str, Any] = {
     "bad_image": "I couldn't read that image — could you send it again?",
     "file_too_big": lambda mb, max_mb, platform: (
         f"That file is {_mb(mb)}; {'Telegram lets bots download' if platform == 'telegram' else 'I can read'} files up to {max_mb:.0f} MB."),
-    "not_a_file_image": lambda name: f"{_short(name, 60)} isn't an image I can read — attach a photo (JPEG, PNG, WebP, HEIC…).",
+    "not_a_file_image": lambda name: f"{_short(name, 60)} isn't an image I can read — attach a photo (JPEG, PNG, WebP, HEIC…), a GIF or a video.",
     "download_failed": lambda platform: (
         f"I couldn't download that photo from {'Telegram' if platform == 'telegram' else 'Discord'} — please send it again."),
     "no_image": "I need a message with an image attached.",
+    # GIFs and videos
+    "empty_video": "That clip is empty — nothing to watch.",
+    "video_too_big": lambda mb, max_mb: f"That clip is {_mb(mb)}; I can read clips up to {max_mb:.0f} MB.",
+    "damaged_video": "I couldn't play that clip — it looks damaged or cut off. Could you send it again?",
+    "no_video_stream": "That file has no pictures in it (only sound?) — send a photo, GIF or video.",
+    "video_too_large": lambda width, height, max_side: f"That clip is {width}×{height} pixels; I can read clips up to {max_side} pixels a side.",
+    "video_too_long": lambda seconds, max_seconds: f"That clip is {seconds:.0f} s long; I read clips up to {max_seconds:.0f} s.",
     "no_image_mention": "Attach a photo when you mention me and I'll find songs for its mood.",
     # limits
     "rate_limited": "That's a lot of photos — try again in a moment.",
@@ -503,8 +525,8 @@ def _where(group: bool, platform: str) -> str:
 TEXTS: dict[str, Any] = {
     "nothing_liked": "Nothing liked yet: rate songs with the thumbs-up buttons.",
     "no_sender": "I can only answer people in a chat — send it from your account in a chat with me.",
-    "not_a_photo": lambda what="": (f"{what.capitalize()} don't" if what else "Stickers, GIFs and videos don't")
-    + " work for me — send a photo and I'll find songs for its mood.",
+    "not_a_photo": lambda what="": (f"{what.capitalize()} don't" if what else "Stickers don't")
+    + " work for me — send a photo, GIF or video and I'll find songs for its mood.",
     "old_button": "That button is from an older version — send a new photo.",
     "buttons_in_chat_only": "These buttons work in the chat where the list was shown.",
     "rated": lambda score, title: f"{'👍' if score > 0 else '👎'} saved: {_short(title, 80)}",
@@ -581,6 +603,7 @@ def card_for_photo(reading: MoodReading, rec) -> dict[str, Any]:
         "valence": reading.valence, "arousal": reading.arousal, "confidence": reading.confidence, "label": reading.label,
         "signals": [(s.name, signal_words(s), s.weight) for s in used],
         "songs": [CardSong(i, f"{s.track.artist} — {s.track.title}") for i, s in enumerate(rec.songs, 1)],
+        "path": [(v, a) for _, v, a in reading.parts] if reading.kind == "video" else [],
     }
 
 

@@ -86,6 +86,8 @@ async def _stop(services, grace: float, telegram_app, discord_client, webhook=No
         await webhook.cleanup()
     if telegram_app is not None and telegram_app.updater is not None and telegram_app.updater.running:
         await telegram_app.updater.stop()
+    if telegram_app is not None and "albums" in telegram_app.bot_data:  # albums being collected are answered now
+        await telegram_app.bot_data["albums"].close(grace)
     if not await services.moodtune.drain(grace):
         log.warning("shutting down: %d photos still in flight after %.0f s are dropped", services.moodtune.photos_in_flight, grace)
     if telegram_app is not None and telegram_app.running:

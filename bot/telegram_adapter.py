@@ -37,6 +37,7 @@ from telegram.request import HTTPXRequest
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from bot import replies
+from bot.albums import AlbumCollector
 from bot.courtesy import courtesy
 from bot.conversation import Conversation, Origin, Outgoing
 from bot.replies import Button, cut_to, split_caption, to_html
@@ -49,6 +50,7 @@ PLATFORM = "telegram"
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's download limit
 MAX_TEXT = 4096  # characters in one message
 MAX_CAPTION = 1024  # characters in a photo's caption
+ALBUM_QUIET = 1.5  # an album is complete when no new item came for this long
 
 COMMANDS = [
     BotCommand("start", "what I do"),
@@ -219,16 +221,21 @@ async def _answer(query, text: Optional[str] = None, **kwargs) -> None:
 
 # --- reading what arrived --------------------------------------------------------------------
 
+def media_of(message: Message):
+    """What to read in a message: the largest photo size, a GIF (animation), a video, a video
+    note, or a file (an image or a video sent as a document)."""
+    if message.photo:
+        return message.photo[-1]
+    return message.animation or message.video or message.video_note or message.document
+
+
 def _fetcher(message: Message):
     """The download of a message's photo (largest size) or image file, as the conversation's
     `fetch`: called only once the photo is admitted. Raises UserError with the reason."""
 
     async def fetch() -> bytes:
-        if message.photo:
-            item = message.photo[-1]
-        elif message.document:
-            item = message.document
-        else:
+        item = media_of(message)
+        if item is None:
             raise UserError("no_image")
         if item.file_size and item.file_size > MAX_DOWNLOAD:
             raise UserError("file_too_big", mb=item.file_size / 2**20, max_mb=MAX_DOWNLOAD / 2**20, platform=PLATFORM)
@@ -250,15 +257,39 @@ async def answer_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, messa
 
 
 async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A photo (or an image file): read its mood and answer with songs."""
+    """A photo, GIF, video, video note or such a file: read its mood and answer with songs. An
+    album's items are collected first and answered once (see on_album)."""
     message = update.effective_message
-    if message is None or not addressed_to_bot(message, context.bot.id, context.bot.username):
+    if message is None:
+        return
+    if message.media_group_id:  # in groups one item may carry the mention: decided per album
+        context.application.bot_data["albums"].add((message.chat_id, message.media_group_id), (update, message))
+        return
+    if not addressed_to_bot(message, context.bot.id, context.bot.username):
         return
     await answer_photo(update, context, message)
 
 
+def album_handler(application: Application):
+    """What the album collector calls with an album's items: read them together, answer once,
+    replying to the first item."""
+
+    async def on_album(key, items: list) -> None:
+        items.sort(key=lambda item: item[1].message_id)
+        update, first = items[0]
+        if not any(addressed_to_bot(m, application.bot.id, application.bot.username) for _, m in items):
+            return
+        origin = origin_of(update)
+        convo: Conversation = application.bot_data["conversation"]
+        typing = lambda: courtesy(lambda: application.bot.send_chat_action(first.chat_id, ChatAction.TYPING), "typing action")  # noqa: E731
+        out = await convo.album(origin, [_fetcher(m) for _, m in items], admitted=typing)
+        await send(first, origin, out, convo)
+
+    return on_album
+
+
 async def on_not_a_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, GIFs and videos: explain what works instead of staying silent."""
+    """Stickers: explain what works instead of staying silent."""
     message = update.effective_message
     if message is None or not addressed_to_bot(message, context.bot.id, context.bot.username):
         return
@@ -391,8 +422,11 @@ def build_application(settings: Settings, convo: Conversation) -> Application:
     application.add_handler(CommandHandler("forget", on_forget))
     application.add_handler(CommandHandler("history", on_history))
     application.add_handler(CommandHandler("soundtrack", on_soundtrack))
-    application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, on_photo))
-    application.add_handler(MessageHandler(filters.Sticker.ALL | filters.ANIMATION | filters.VIDEO | filters.VIDEO_NOTE, on_not_a_photo))
+    application.bot_data["albums"] = AlbumCollector(album_handler(application), quiet=ALBUM_QUIET,
+                                                    max_items=settings.album_max_photos)
+    application.add_handler(MessageHandler(
+        filters.PHOTO | filters.Document.ALL | filters.ANIMATION | filters.VIDEO | filters.VIDEO_NOTE, on_photo))
+    application.add_handler(MessageHandler(filters.Sticker.ALL, on_not_a_photo))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageReactionHandler(on_reaction))
     application.add_error_handler(on_error)

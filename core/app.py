@@ -182,8 +182,9 @@ class Moodtune:
                 self._idle.set()
             await self.limits.release(ticket)
 
-    async def answer_photo(self, data: bytes, *, user: str, chat: str, group: bool = False, slot=None) -> PhotoAnswer:
-        """Photo bytes from a person in a chat → reading + songs; remembers the reading for /soundtrack.
+    async def answer_photo(self, data: "bytes | list[bytes]", *, user: str, chat: str, group: bool = False, slot=None) -> PhotoAnswer:
+        """A photo, GIF or video (bytes) or an album (a list of photos' bytes) from a person in a chat
+        → one reading + songs; remembers the reading for /soundtrack and /history.
 
         Call it inside `admit_photo` (pass its slot); called alone it admits the photo itself.
         Raises RateLimited, core.pipeline.PipelineBusy or core.images.ImageError (UserErrors).

@@ -80,6 +80,8 @@ class MoodReading:
     faces: list[FaceReading]
     timings_ms: dict[str, float] = field(default_factory=dict)
     thumbnail: Optional[np.ndarray] = field(default=None, repr=False)  # small RGB copy of the photo, for its card
+    kind: str = "photo"  # "photo", "album" (several photos) or "video" (frames of a GIF or video)
+    parts: list[tuple[str, float, float]] = field(default_factory=list)  # album photos / video frames: (label, valence, arousal)
 
     @property
     def top(self) -> list[tuple[str, float]]:

@@ -18,9 +18,11 @@ from typing import Optional, Protocol
 
 import numpy as np
 
+from core.aggregate import combine
 from core.errors import UserError
 from core.fusion import FaceReading, MoodReading, color_signal, face_signal, fuse, scene_signal
 from core.images import decode_image
+from core.video import looks_like_video, sample_frames
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -134,7 +136,10 @@ class Pipeline:
             self.models.faces.classify([rng.integers(0, 255, size=(64, 64, 3), dtype=np.uint8)])
 
     def analyze(self, data: bytes) -> MoodReading:
-        """Bytes of a photo → reading. Raises core.images.ImageError for photos we can't use."""
+        """Bytes of a photo, GIF or video → reading. Raises core.images.ImageError or
+        core.video.VideoError (UserErrors) for files we can't use."""
+        if looks_like_video(data):
+            return self.analyze_clip(data)
         start = time.perf_counter()
         s = self.settings
         image = decode_image(data, max_bytes=s.max_image_bytes, max_pixels=s.max_image_pixels, working_side=s.working_side)
@@ -143,6 +148,36 @@ class Pipeline:
         reading.thumbnail = thumbnail(image.rgb)
         reading.timings_ms = {"decode": round(decode_ms, 2), **reading.timings_ms}
         reading.timings_ms["total"] = round((time.perf_counter() - start) * 1000, 2)
+        return reading
+
+    def analyze_clip(self, data: bytes) -> MoodReading:
+        """A GIF or video: up to `video_frames` frames read like photos, combined in order (the
+        reading's `parts` say how the mood moves). A one-frame GIF is a photo."""
+        s = self.settings
+        start = time.perf_counter()
+        frames = sample_frames(data, max_frames=s.video_frames, max_seconds=s.video_max_seconds, max_bytes=s.max_image_bytes,
+                               working_side=s.working_side)
+        readings = [self.analyze_image(f) for f in frames]
+        reading = readings[0] if len(readings) == 1 else combine(readings, kind="video")
+        reading.thumbnail = thumbnail(frames[len(frames) // 2])
+        reading.timings_ms = {"frames": len(frames), "total": round((time.perf_counter() - start) * 1000, 2)}
+        return reading
+
+    def analyze_album(self, items: list[bytes]) -> MoodReading:
+        """Several photos read together, each counting by its confidence. A photo that cannot be
+        read is left out when others can; when none can, the first one's error is raised."""
+        readings, errors = [], []
+        for data in items:
+            try:
+                readings.append(self.analyze(data))
+            except UserError as exc:
+                errors.append(exc)
+        if not readings:
+            raise errors[0]
+        if len(readings) == 1:
+            return readings[0]
+        reading = combine(readings, kind="album")
+        reading.thumbnail = readings[0].thumbnail
         return reading
 
     def analyze_image(self, rgb: np.ndarray, scale: float = 1.0) -> MoodReading:
@@ -195,14 +230,15 @@ class Pipeline:
             raise PipelineBusy(detail="analysis queue is full")
         return Slot(self._slots)
 
-    async def analyze_async(self, data: bytes, slot: Optional["Slot"] = None) -> MoodReading:
-        """`analyze` in the bounded pool, in `slot` (reserved earlier) or in one taken now;
-        raises PipelineBusy at once when the queue is full."""
+    async def analyze_async(self, data: "bytes | list[bytes]", slot: Optional["Slot"] = None) -> MoodReading:
+        """`analyze` (or `analyze_album` for a list) in the bounded pool, in `slot` (reserved
+        earlier) or in one taken now; raises PipelineBusy at once when the queue is full."""
         own = slot is None
         slot = slot or self.reserve()
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self.analyze, data)
+            work = self.analyze_album if isinstance(data, list) else self.analyze
+            return await loop.run_in_executor(self._executor, work, data)
         finally:
             if own:
                 slot.release()

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(20 * 1024 * 1024, gt=0, description="largest photo accepted")
     max_image_pixels: int = Field(40_000_000, gt=0, description="largest width*height accepted")
     working_side: int = Field(1024, ge=224, description="photos are downscaled to this longest side")
+    # GIFs, videos, video notes: frames read like photos
+    video_frames: int = Field(8, ge=1, le=16, description="frames read from a GIF or video, evenly across it")
+    video_max_seconds: float = Field(60.0, gt=0, description="longest GIF or video accepted")
+    album_max_photos: int = Field(10, ge=1, le=10, description="photos of an album read together (Telegram sends at most 10)")
 
     # faces
     face_detector: str = Field(

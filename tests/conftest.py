@@ -144,3 +144,24 @@ def pg_url(postgres_server):
     from tests.pgserver import create_database
 
     return create_database(postgres_server, f"t{next(_databases)}_{os.getpid()}")
+
+
+def make_clip(fmt: str = "mp4", frames: int = 30, size=(320, 240), fps: int = 10) -> bytes:
+    """A real clip (PyAV/FFmpeg): the first half dark blue, the second bright yellow."""
+    import av
+    import numpy as np
+
+    codec = {"mp4": "libx264", "gif": "gif", "webm": "libvpx-vp9"}[fmt]
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format=fmt) as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "rgb8" if fmt == "gif" else "yuv420p"
+        for i in range(frames):
+            arr = np.zeros((size[1], size[0], 3), np.uint8)
+            arr[:] = (20, 30, 90) if i < frames // 2 else (250, 220, 40)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(arr, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buf.getvalue()

@@ -118,3 +118,18 @@ def test_calibration_report_finds_overconfidence_and_refits_it():
     report = calibration(p, correct)
     assert report["n"] == 4000 and report["ece_raw"] > 0.2
     assert report["refit"]["ece_cv"] < 0.06
+
+
+def test_analyze_reads_gifs_and_videos_and_names_a_broken_one(python, tmp_path):
+    from tests.conftest import make_clip
+
+    gif, video, broken = tmp_path / "party.gif", tmp_path / "clip.mp4", tmp_path / "cut.mp4"
+    gif.write_bytes(make_clip("gif"))
+    video.write_bytes(make_clip("mp4"))
+    broken.write_bytes(make_clip("mp4")[:1500])
+    proc = run(python, "-m", "bot", "analyze", str(gif), str(video), str(broken), "--json")
+    assert proc.returncode == 0, proc.stderr
+    g, v, b = (json.loads(line) for line in proc.stdout.splitlines())
+    assert g["kind"] == v["kind"] == "video" and len(g["parts"]) == len(v["parts"]) == 8
+    assert g["songs"] and v["songs"]
+    assert b["label"] is None and "couldn't play that clip" in b["error"]

@@ -335,3 +335,20 @@ async def test_history_on_discord_after_three_photos(dc):
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c10", "name": "history", "type": 1}))
     answer = api.sent("followup")[-1]
     assert "Your last 3 moods" in answer["content"] and len(api.uploads) == 4  # three cards and the history
+
+
+async def test_several_images_in_one_message_are_read_together(dc):
+    client, app, api = dc
+    atts = [attachment(api, DEMO / name, name=name) for name in ("astronaut.jpg", "coffee.jpg", "rocket.jpg")]
+    await dispatch(client, "parse_message_create", message_payload(CHANNEL, author=USER, content="", attachments=atts))
+    (reply,) = api.sent("message")
+    assert "your 3 photos together" in reply["embeds"][0]["description"]
+    assert len(await app.store.photo_history(user="dc:42")) == 1
+
+
+async def test_a_gif_attachment_is_read_frame_by_frame(dc):
+    from tests.conftest import make_clip
+
+    client, app, api = dc
+    await slash_mood(client, api, make_clip("gif"), name="party.gif", content_type="image/gif")
+    assert "frames of the clip" in api.sent("followup")[-1]["embeds"][0]["description"]

@@ -221,7 +221,7 @@ async def test_stickers_get_an_explanation(tg):
     application, app, api = tg
     sticker = {"file_id": "st", "file_unique_id": "st", "width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular"}
     await feed(application, message(sticker=sticker))
-    assert "Stickers, GIFs and videos" in api.said()[-1]["text"]
+    assert "Stickers don't work for me" in api.said()[-1]["text"]
 
 
 async def test_mode_and_settings_commands(tg):
@@ -609,3 +609,62 @@ async def test_history_after_three_photos_and_gone_after_forget(tg):
     await feed(application, command("/forget"))
     await feed(application, command("/history"))
     assert "No readings here yet" in api.said()[-1]["text"]
+
+
+async def wait_for(check, timeout: float = 20.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+async def test_an_album_of_three_gets_one_answer_to_its_first_photo(tg):
+    application, app, api = tg
+    application.bot_data["albums"].quiet = 0.3  # Telegram's items come within a second; 1.5 s in the bot
+    updates = [photo(api, DEMO / name, file_id=name, media_group_id="alb1") for name in ("astronaut.jpg", "coffee.jpg", "rocket.jpg")]
+    for u in updates:
+        await feed(application, u)
+    assert api.said() == []  # nothing yet: the album is still being collected
+    await wait_for(lambda: api.said())
+    await asyncio.sleep(0.5)
+    (answer,) = api.said()
+    assert answer["reply_parameters"]["message_id"] == updates[0]["message"]["message_id"]
+    assert "your 3 photos together" in answer["text"] and "open.spotify.com" in answer["text"]
+    assert len(await app.store.photo_history(user=f"tg:{USER['id']}")) == 1  # one reading for the album
+    assert len([m for m, _ in api.calls if m == "getFile"]) == 3
+
+
+async def test_a_gif_and_a_video_note_are_read_frame_by_frame(tg):
+    from tests.conftest import make_clip
+
+    application, app, api = tg
+    api.files["photos/gif1.jpg"] = make_clip("gif")
+    animation = {"file_id": "gif1", "file_unique_id": "g", "width": 320, "height": 240, "duration": 3,
+                 "file_size": len(api.files["photos/gif1.jpg"])}
+    await feed(application, message(animation=animation))
+    answer = api.said()[-1]
+    assert "Read from 8 frames of the clip" in answer["text"] and "open.spotify.com" in answer["text"]
+    api.files["photos/vn1.jpg"] = make_clip("mp4", size=(240, 240))
+    await feed(application, message(video_note={"file_id": "vn1", "file_unique_id": "v", "length": 240, "duration": 3,
+                                                "file_size": len(api.files["photos/vn1.jpg"])}))
+    assert "frames of the clip" in api.said()[-1]["text"]
+    assert len(await app.store.photo_history(user=f"tg:{USER['id']}")) == 2
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 20, "couldn't play that clip"),
+    (None, "couldn't play that clip"),  # a real clip cut in half
+])
+async def test_a_broken_video_gets_a_clear_sentence(tg, data, expected):
+    from tests.conftest import make_clip
+
+    application, app, api = tg
+    if data is None:
+        clip = make_clip("mp4")
+        data = clip[: len(clip) // 2]
+    api.files["photos/bad.jpg"] = data
+    video = {"file_id": "bad", "file_unique_id": "b", "width": 320, "height": 240, "duration": 3, "file_size": len(data)}
+    await feed(application, message(video=video))
+    assert expected in api.said()[-1]["text"]
+    assert await app.store.photo_history(user=f"tg:{USER['id']}") == []
