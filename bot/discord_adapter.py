@@ -179,10 +179,15 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         if sent is not None:
             await self.conversation.sent(origin, str(sent.id), out)
 
-    async def _photo(self, interaction: discord.Interaction, att: Optional[discord.Attachment]) -> None:
+    async def _photo(self, interaction: discord.Interaction, atts: list[Optional[discord.Attachment]]) -> None:
+        """One photo or clip, or several read together (an album); acknowledged first."""
         await interaction.response.defer(thinking=True)
         origin = _interaction_origin(interaction)
-        await self._respond(interaction, origin, await self.conversation.photo(origin, _fetcher(att)))
+        if len(atts) > 1:
+            out = await self.conversation.album(origin, [_fetcher(a) for a in atts[:MAX_ALBUM]])
+        else:
+            out = await self.conversation.photo(origin, _fetcher(atts[0] if atts else None))
+        await self._respond(interaction, origin, out)
 
     async def _on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await self._say_sorry(interaction, _unexpected_text(error))
@@ -207,12 +212,12 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         @app_commands.describe(photo="the photo to read")
         async def mood(interaction: discord.Interaction, photo: discord.Attachment) -> None:
             """Read the mood of a photo and get songs for it."""
-            await self._photo(interaction, photo)
+            await self._photo(interaction, [photo])
 
         @tree.context_menu(name="Soundtrack this")
         async def soundtrack_this(interaction: discord.Interaction, message: discord.Message) -> None:
-            """Songs for the image in this message."""
-            await self._photo(interaction, next((a for a in message.attachments if is_image(a)), None))
+            """Songs for the images (or GIF, or video) in this message, read together."""
+            await self._photo(interaction, [a for a in message.attachments if is_image(a)])
 
         @tree.command(name="soundtrack", description="One playlist for the photos shared here in the last hour")
         async def soundtrack(interaction: discord.Interaction) -> None:

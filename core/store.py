@@ -150,7 +150,17 @@ class ChatSettings:
     cards: Optional[bool] = None  # None: on (a picture of the mood with each answer)
 
 
-class Store:
+class StoreLifecycle:
+    """`async with SomeStore(...) as store:` for both backends: open() on entry, close() on exit."""
+
+    async def __aenter__(self):
+        return await self.open()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+
+class Store(StoreLifecycle):
     """The database. Use as `async with Store(path) as store:` or `await store.open()`."""
 
     def __init__(self, path: Path | str):
@@ -189,12 +199,6 @@ class Store:
         if self._db is not None:
             await self._db.close()
             self._db = None
-
-    async def __aenter__(self) -> "Store":
-        return await self.open()
-
-    async def __aexit__(self, *exc) -> None:
-        await self.close()
 
     @contextlib.asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:

@@ -22,7 +22,7 @@ import asyncpg
 
 from core.errors import RateLimited
 from core.limits import Ticket
-from core.store import TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column, settings_from_row
+from core.store import TRACK_FIELDS, StoreLifecycle, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column, settings_from_row
 
 PG_MIGRATIONS: dict[int, str] = {
     1: """
@@ -101,7 +101,7 @@ def _int_flag(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
-class PgStore:
+class PgStore(StoreLifecycle):
     """The database on PostgreSQL. `await PgStore(url).open()`; the same methods as Store."""
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10):
@@ -122,12 +122,6 @@ class PgStore:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-
-    async def __aenter__(self) -> "PgStore":
-        return await self.open()
-
-    async def __aexit__(self, *exc) -> None:
-        await self.close()
 
     @property
     def pool(self) -> asyncpg.Pool:

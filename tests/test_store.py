@@ -94,23 +94,27 @@ async def test_forget_deletes_every_row_about_the_person_and_only_them(store):
 WRITER = """
 import asyncio, sys
 sys.path.insert(0, {root!r})
-from core.store import Store
+from core.store import open_store
 
 async def main():
-    async with Store({path!r}) as store:
-        i = 0
-        while True:
-            await store.rate("user-%d" % (i % 7), "track-%d" % i, 1 if i % 2 else -1)
-            print("ack", i, flush=True)   # acknowledged only after rate() returned
-            i += 1
+    store = await open_store({target!r})
+    i = 0
+    while True:
+        await store.rate("user-%d" % (i % 7), "track-%d" % i, 1 if i % 2 else -1)
+        print("ack", i, flush=True)   # acknowledged only after rate() returned
+        i += 1
 
 asyncio.run(main())
 """
 
 
-def test_acknowledged_ratings_survive_a_killed_process(tmp_path):
-    path = str(tmp_path / "crash.sqlite3")
-    proc = subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), path=path)], stdout=subprocess.PIPE, text=True)
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_acknowledged_ratings_survive_a_killed_process(backend, request, tmp_path):
+    from core.store import open_store
+
+    target = str(tmp_path / "crash.sqlite3") if backend == "sqlite" else request.getfixturevalue("pg_url")
+    await (await open_store(target)).close()  # the schema exists before the writer starts
+    proc = subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), target=target)], stdout=subprocess.PIPE, text=True)
     acked = []
     for line in proc.stdout:
         acked.append(int(line.split()[1]))
@@ -118,9 +122,11 @@ def test_acknowledged_ratings_survive_a_killed_process(tmp_path):
             break
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    con = sqlite3.connect(path)
-    stored = {row[0] for row in con.execute("SELECT track FROM ratings")}
-    con.close()
+    store = await open_store(target)
+    try:
+        stored = {r.track for k in range(7) for r in await store.ratings_of(f"user-{k}")}
+    finally:
+        await store.close()
     missing = [i for i in acked if f"track-{i}" not in stored]
     assert not missing, f"acknowledged but lost: {missing[:5]}"
 

@@ -1,21 +1,16 @@
 """What only the PostgreSQL store has to prove: several workers share it safely — the catalog loads
-once, limits and duplicate updates are counted across workers, migrations run once, and an
-acknowledged rating survives a killed worker. A real server (tests/conftest.py), skipped without one."""
+once, limits and duplicate updates are counted across workers, migrations run once (that an
+acknowledged rating survives a killed writer is tested on both backends in test_store.py). A real server (tests/conftest.py), skipped without one."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 
 import asyncpg
 import pytest
 
 from core.errors import RateLimited
 from core.store_pg import PG_MIGRATIONS, PG_SCHEMA_VERSION, PgStore
-from tests.conftest import ROOT
 
 
 class _Slot:
@@ -101,37 +96,3 @@ async def test_an_older_schema_is_migrated_once_and_a_newer_one_refused(pg_url):
     await con.close()
     with pytest.raises(RuntimeError, match="newer than this Moodtune"):
         await PgStore(pg_url).open()
-
-
-WRITER = """
-import asyncio, sys
-sys.path.insert(0, {root!r})
-from core.store_pg import PgStore
-
-async def main():
-    store = await PgStore({url!r}).open()
-    i = 0
-    while True:
-        await store.rate("user-%d" % (i % 7), "track-%d" % i, 1 if i % 2 else -1)
-        print("ack", i, flush=True)   # acknowledged only after rate() returned
-        i += 1
-
-asyncio.run(main())
-"""
-
-
-async def test_acknowledged_ratings_survive_a_killed_worker(pg_url):
-    await (await PgStore(pg_url).open()).close()  # schema first
-    proc = subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), url=pg_url)], stdout=subprocess.PIPE, text=True)
-    acked = []
-    for line in proc.stdout:
-        acked.append(int(line.split()[1]))
-        if len(acked) >= 150:
-            break
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    con = await asyncpg.connect(pg_url)
-    stored = {r[0] for r in await con.fetch("SELECT track FROM ratings")}
-    await con.close()
-    missing = [i for i in acked if f"track-{i}" not in stored]
-    assert not missing, f"acknowledged but lost: {missing[:5]}"
