@@ -87,10 +87,10 @@ class Conversation:
     # --- photos ------------------------------------------------------------------------------
 
     async def photo(
-        self, origin: Origin, fetch: Callable[[], Awaitable["bytes | list[bytes]"]], *, admitted: Optional[Callable[[], None]] = None,
+        self, origin: Origin, fetch: Callable[[], Awaitable[bytes]], *, admitted: Optional[Callable[[], None]] = None,
     ) -> Outgoing:
-        """A photo, GIF or video (or an album: `fetch` returns a list): admission first (limits and a queue place, free when refused), then
-        `admitted()` (the platform's 'typing…'), then `fetch()` (the download), then the reading."""
+        """A photo, GIF or video: admission first (limits and a queue place, free when refused),
+        then `admitted()` (the platform's 'typing…'), then `fetch()` (the download), then the reading."""
         if not origin.known:
             return Outgoing(text=replies.text("no_sender"), error=True)
         app = self.moodtune
@@ -102,32 +102,35 @@ class Conversation:
                 answer = await app.answer_photo(data, user=origin.person, chat=origin.chat, group=origin.group, slot=slot)
         except UserError as exc:
             return refusal(exc)
-        rec = answer.recommendation
-        image = None
-        if await app.cards_enabled(*origin.scope):
-            image = await asyncio.to_thread(render_mood_card, **replies.card_for_photo(answer.reading, rec),
-                                            photo=answer.reading.thumbnail)
-        return Outgoing(reply=replies.photo_reply(answer.reading, rec), list_id=rec.id, image=image)
+        return await self._answered(origin, answer)
 
     async def album(
         self, origin: Origin, fetches: list[Callable[[], Awaitable[bytes]]], *, admitted: Optional[Callable[[], None]] = None,
     ) -> Outgoing:
-        """Several photos sent together: admitted once, downloaded, read together (each counting by
-        its confidence) and answered once. A photo that cannot be downloaded or read is left out
-        while others can be; when none can, the person is told why."""
+        """Several photos sent together: admitted once (one queue place, one of the person's photos
+        a minute), downloaded and read one at a time (memory as for one photo), combined (each
+        counting by its confidence) and answered once. A photo that cannot be downloaded or read
+        is left out while others can be; when none can, the person is told why."""
+        if not origin.known:
+            return Outgoing(text=replies.text("no_sender"), error=True)
+        app = self.moodtune
+        try:
+            async with app.admit_photo(user=origin.person, chat=origin.chat) as slot:
+                if admitted is not None:
+                    admitted()
+                answer = await app.answer_album(fetches, user=origin.person, chat=origin.chat, group=origin.group, slot=slot)
+        except UserError as exc:
+            return refusal(exc)
+        return await self._answered(origin, answer)
 
-        async def fetch_all() -> list[bytes]:
-            datas, errors = [], []
-            for fetch in fetches:
-                try:
-                    datas.append(await fetch())
-                except UserError as exc:
-                    errors.append(exc)
-            if not datas:
-                raise errors[0]
-            return datas
-
-        return await self.photo(origin, fetch_all, admitted=admitted)
+    async def _answered(self, origin: Origin, answer) -> Outgoing:
+        """The reply to a reading and its songs, with its card unless the chat turned cards off."""
+        rec = answer.recommendation
+        image = None
+        if await self.moodtune.cards_enabled(*origin.scope):
+            image = await asyncio.to_thread(render_mood_card, **replies.card_for_photo(answer.reading, rec),
+                                            photo=answer.reading.thumbnail)
+        return Outgoing(reply=replies.photo_reply(answer.reading, rec), list_id=rec.id, image=image)
 
     def not_a_photo(self, origin: Origin, what: str = "") -> Outgoing:
         return Outgoing(text=replies.text("not_a_photo", what=what), error=True)

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
+from core.aggregate import combine
 from core.catalog import Catalog, Track
 from core.errors import NothingToDo, UserError
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
@@ -182,9 +183,9 @@ class Moodtune:
                 self._idle.set()
             await self.limits.release(ticket)
 
-    async def answer_photo(self, data: "bytes | list[bytes]", *, user: str, chat: str, group: bool = False, slot=None) -> PhotoAnswer:
-        """A photo, GIF or video (bytes) or an album (a list of photos' bytes) from a person in a chat
-        → one reading + songs; remembers the reading for /soundtrack and /history.
+    async def answer_photo(self, data: bytes, *, user: str, chat: str, group: bool = False, slot=None) -> PhotoAnswer:
+        """A photo, GIF or video (bytes) from a person in a chat → reading + songs; remembers the
+        reading for /soundtrack and /history.
 
         Call it inside `admit_photo` (pass its slot); called alone it admits the photo itself.
         Raises RateLimited, core.pipeline.PipelineBusy or core.images.ImageError (UserErrors).
@@ -192,7 +193,26 @@ class Moodtune:
         if slot is None:
             async with self.admit_photo(user=user, chat=chat) as slot:
                 return await self.answer_photo(data, user=user, chat=chat, group=group, slot=slot)
-        reading = await self.pipeline.analyze_async(data, slot)
+        return await self._answer_reading(await self.pipeline.analyze_async(data, slot), user=user, chat=chat, group=group)
+
+    async def answer_album(self, fetches, *, user: str, chat: str, group: bool = False, slot=None) -> PhotoAnswer:
+        """Several photos (async callables that download one each) → one combined reading + songs.
+
+        Call it inside `admit_photo`: the album takes one queue place. Photos are downloaded and read
+        one at a time, so an album holds no more memory than one photo. One that cannot be
+        downloaded or read is left out; when none can, the first one's UserError is raised."""
+        readings, errors = [], []
+        for fetch in fetches:
+            try:
+                readings.append(await self.pipeline.analyze_async(await fetch(), slot))
+            except UserError as exc:
+                errors.append(exc)
+        if not readings:
+            raise errors[0] if errors else UserError("no_image")
+        reading = readings[0] if len(readings) == 1 else combine(readings, kind="album")
+        return await self._answer_reading(reading, user=user, chat=chat, group=group)
+
+    async def _answer_reading(self, reading: MoodReading, *, user: str, chat: str, group: bool) -> PhotoAnswer:
         await self.store.add_photo_reading(
             chat=chat, user=user, label=reading.label, valence=reading.valence, arousal=reading.arousal, confidence=reading.confidence
         )

@@ -163,23 +163,6 @@ class Pipeline:
         reading.timings_ms = {"frames": len(frames), "total": round((time.perf_counter() - start) * 1000, 2)}
         return reading
 
-    def analyze_album(self, items: list[bytes]) -> MoodReading:
-        """Several photos read together, each counting by its confidence. A photo that cannot be
-        read is left out when others can; when none can, the first one's error is raised."""
-        readings, errors = [], []
-        for data in items:
-            try:
-                readings.append(self.analyze(data))
-            except UserError as exc:
-                errors.append(exc)
-        if not readings:
-            raise errors[0]
-        if len(readings) == 1:
-            return readings[0]
-        reading = combine(readings, kind="album")
-        reading.thumbnail = readings[0].thumbnail
-        return reading
-
     def analyze_image(self, rgb: np.ndarray, scale: float = 1.0) -> MoodReading:
         """An RGB uint8 array → reading; `scale` maps boxes back to the original photo."""
         timings: dict[str, float] = {}
@@ -230,15 +213,14 @@ class Pipeline:
             raise PipelineBusy(detail="analysis queue is full")
         return Slot(self._slots)
 
-    async def analyze_async(self, data: "bytes | list[bytes]", slot: Optional["Slot"] = None) -> MoodReading:
-        """`analyze` (or `analyze_album` for a list) in the bounded pool, in `slot` (reserved
-        earlier) or in one taken now; raises PipelineBusy at once when the queue is full."""
+    async def analyze_async(self, data: bytes, slot: Optional["Slot"] = None) -> MoodReading:
+        """`analyze` in the bounded pool, in `slot` (reserved earlier) or in one taken now;
+        raises PipelineBusy at once when the queue is full."""
         own = slot is None
         slot = slot or self.reserve()
         try:
             loop = asyncio.get_running_loop()
-            work = self.analyze_album if isinstance(data, list) else self.analyze
-            return await loop.run_in_executor(self._executor, work, data)
+            return await loop.run_in_executor(self._executor, self.analyze, data)
         finally:
             if own:
                 slot.release()

@@ -668,3 +668,18 @@ async def test_a_broken_video_gets_a_clear_sentence(tg, data, expected):
     await feed(application, message(video=video))
     assert expected in api.said()[-1]["text"]
     assert await app.store.photo_history(user=f"tg:{USER['id']}") == []
+
+
+async def test_an_album_with_a_photo_that_cannot_be_read_is_answered_from_the_others(tg):
+    application, app, api = tg
+    application.bot_data["albums"].quiet = 0.3
+    updates = [photo(api, DEMO / name, file_id=name, media_group_id="alb2") for name in ("astronaut.jpg", "coffee.jpg")]
+    api.files["photos/broken.jpg"] = b"%PDF-1.4 not a photo"
+    broken = photo(api, DEMO / "coffee.jpg", file_id="broken", media_group_id="alb2")
+    api.files["photos/broken.jpg"] = b"%PDF-1.4 not a photo"
+    for u in (*updates, broken):
+        await feed(application, u)
+    await wait_for(lambda: api.said())
+    await asyncio.sleep(0.5)
+    (answer,) = api.said()
+    assert "your 2 photos together" in answer["text"]
