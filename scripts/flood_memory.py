@@ -83,7 +83,7 @@ async def run() -> dict:
             t0 = time.perf_counter()
             await asyncio.gather(*(application.process_update(Update.de_json(u, application.bot)) for u in updates))
             elapsed = time.perf_counter() - t0
-            texts = [m.get("text", "") for m in api.sent("sendMessage")]
+            texts = [m.get("text", "") for m in api.said()]
             report = {
                 "photos": PHOTOS, "photo_mb": round(len(data) / 2**20, 1), "chats": CHATS,
                 "downloaded": len([m for m, _ in api.calls if m == "getFile"]),
