@@ -91,18 +91,12 @@ class Conversation:
     ) -> Outgoing:
         """A photo, GIF or video: admission first (limits and a queue place, free when refused),
         then `admitted()` (the platform's 'typing…'), then `fetch()` (the download), then the reading."""
-        if not origin.known:
-            return Outgoing(text=replies.text("no_sender"), error=True)
         app = self.moodtune
-        try:
-            async with app.admit_photo(user=origin.person, chat=origin.chat) as slot:
-                if admitted is not None:
-                    admitted()
-                data = await fetch()
-                answer = await app.answer_photo(data, user=origin.person, chat=origin.chat, group=origin.group, slot=slot)
-        except UserError as exc:
-            return refusal(exc)
-        return await self._answered(origin, answer)
+
+        async def answer(slot):
+            return await app.answer_photo(await fetch(), user=origin.person, chat=origin.chat, group=origin.group, slot=slot)
+
+        return await self._admitted(origin, admitted, answer)
 
     async def album(
         self, origin: Origin, fetches: list[Callable[[], Awaitable[bytes]]], *, admitted: Optional[Callable[[], None]] = None,
@@ -111,17 +105,25 @@ class Conversation:
         a minute), downloaded and read one at a time (memory as for one photo), combined (each
         counting by its confidence) and answered once. A photo that cannot be downloaded or read
         is left out while others can be; when none can, the person is told why."""
+        app = self.moodtune
+
+        async def answer(slot):
+            return await app.answer_album(fetches, user=origin.person, chat=origin.chat, group=origin.group, slot=slot)
+
+        return await self._admitted(origin, admitted, answer)
+
+    async def _admitted(self, origin: Origin, admitted: Optional[Callable[[], None]], answer) -> Outgoing:
+        """Admission, then the platform's courtesy, then `answer(slot)`; a refusal is a reply."""
         if not origin.known:
             return Outgoing(text=replies.text("no_sender"), error=True)
-        app = self.moodtune
         try:
-            async with app.admit_photo(user=origin.person, chat=origin.chat) as slot:
+            async with self.moodtune.admit_photo(user=origin.person, chat=origin.chat) as slot:
                 if admitted is not None:
                     admitted()
-                answer = await app.answer_album(fetches, user=origin.person, chat=origin.chat, group=origin.group, slot=slot)
+                result = await answer(slot)
         except UserError as exc:
             return refusal(exc)
-        return await self._answered(origin, answer)
+        return await self._answered(origin, result)
 
     async def _answered(self, origin: Origin, answer) -> Outgoing:
         """The reply to a reading and its songs, with its card unless the chat turned cards off."""
