@@ -352,3 +352,12 @@ async def test_a_gif_attachment_is_read_frame_by_frame(dc):
     client, app, api = dc
     await slash_mood(client, api, make_clip("gif"), name="party.gif", content_type="image/gif")
     assert "frames of the clip" in api.sent("followup")[-1]["embeds"][0]["description"]
+
+
+async def test_cards_can_be_turned_off_on_discord_too(dc):
+    client, app, api = dc
+    await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c11", "name": "settings", "type": 1, "options": [
+        {"name": "cards", "type": 3, "value": "off"}]}))
+    assert "Mood pictures: off" in api.sent("callback")[-1]["data"]["content"]
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    assert "image" not in api.sent("followup")[-1]["embeds"][0] and api.uploads == []
