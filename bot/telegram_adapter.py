@@ -98,9 +98,15 @@ class TolerantBot(ExtBot):
 
     def parseable(self, item: Any) -> Any:
         """`item` if PTB can parse it, else a bare update with its id (logged once)."""
+        return item if self._parse(item) is not None else {"update_id": item["update_id"]}
+
+    def to_update(self, item: Any) -> Update:
+        """The Update for `item`, or a bare one with its id when PTB cannot parse it (logged once)."""
+        return self._parse(item) or Update(item["update_id"])
+
+    def _parse(self, item: Any) -> Optional[Update]:
         try:
-            Update.de_json(item, self)
-            return item
+            return Update.de_json(item, self)
         except Exception as exc:  # noqa: BLE001 — whatever PTB raises, the update is skipped
             update_id = item.get("update_id") if isinstance(item, dict) else None
             if not isinstance(update_id, int):
@@ -108,7 +114,7 @@ class TolerantBot(ExtBot):
             kinds = [k for k in item if k != "update_id"]
             log.warning("skipped update %s (%s) that could not be parsed: %s: %s", update_id, ",".join(kinds)[:60],
                         type(exc).__name__, str(exc)[:200])
-            return {"update_id": update_id}
+            return None
 
 
 def file_url_for(base_url: str) -> str:

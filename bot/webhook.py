@@ -21,7 +21,6 @@ import logging
 from typing import Optional
 
 from aiohttp import web
-from telegram import Update
 from telegram.ext import Application
 
 from core.app import Moodtune
@@ -54,8 +53,8 @@ def build_webhook_app(application: Application, moodtune: Moodtune, secret: str)
         if not await moodtune.limits.first_delivery("telegram", update_id):
             log.info("update %s delivered again: already handled", update_id)
             return web.Response(text="ok")
-        parseable = application.bot.parseable(data)  # an update PTB cannot read: logged once, skipped
-        await application.update_queue.put(Update.de_json(parseable, application.bot))
+        # parsed once; an update PTB cannot read is logged once and queued bare (no handler matches it)
+        await application.update_queue.put(application.bot.to_update(data))
         return web.Response(text="ok")
 
     async def health(request: web.Request) -> web.Response:

@@ -35,11 +35,11 @@ class Balancer:
         self.secret = secret
         self.i = 0
 
-    def post(self, update: dict, secret: str | None = None, start: int | None = None) -> int | None:
+    def post(self, update: dict, secret: str | None = None) -> int | None:
         """POST one update; `secret` overrides the right one (to test a wrong one)."""
         secret = self.secret if secret is None else secret
         n = len(self.ports)
-        first = self.i if start is None else start
+        first = self.i
         self.i += 1
         for k in range(n):
             port = self.ports[(first + k) % n]
