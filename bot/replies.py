@@ -75,9 +75,13 @@ def song_reason(r: SongReason) -> str:
         feel.append("major key" if r.major else "minor key")
     feel.append(f"{r.bpm} BPM")
     text = f"{', '.join(feel)} — matches {r.matches}"
+    if r.main_mood:
+        text += f", the mood beside {r.main_mood} in this reading"
     extras = []
     if r.liked_artist:
         extras.append(f"you liked {r.liked_artist}")
+    if r.your_taste and not r.liked_artist:
+        extras.append("close to what you liked")
     if r.others_liked:
         extras.append("others liked it for this mood")
     if r.decade:

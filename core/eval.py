@@ -273,12 +273,6 @@ def evaluate_music(deezer_dir: Path, catalog, top: int = 50) -> dict:
 
 # --- the emotion → music mapping ------------------------------------------------------------
 
-SEED_EXAMPLES = (  # the seed paper's own examples, as a user's sanity check (never special-cased)
-    ("happy", "Happy", "Pharrell Williams"), ("happy", "Good Life", "OneRepublic"), ("happy", "Uptown Funk", "Mark Ronson"),
-    ("romantic", "Perfect", "Ed Sheeran"), ("romantic", "All of Me", "John Legend"), ("sad", "Someone Like You", "Adele"),
-)
-
-
 def handwritten_scores(tracks, label: str) -> np.ndarray:
     """The previous release's hand-written mapping, frozen here as the baseline: target features
     from the label's circumplex point (valence → valence and major key; arousal → energy, tempo,
@@ -347,12 +341,11 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
     songs; and where the seed paper's examples rank in the shipped ranking of the whole catalog.
     Whether genre features are used is chosen by cross-validation on the training artists only.
     """
-    from core.catalog import dedupe_key
     from core.emotions import LABELS
     from core.mood_fit import fit, load_examples, load_va_examples, split
     from core.mood_model import LEARNED, RULES, features
-    from core.music import target_for_va
     from core.recommender import Recommender
+    from core.top_eval import seed_ranks
 
     examples, va_examples = load_examples(folder, catalog), load_va_examples(folder, catalog)
     train, test = split(examples)
@@ -362,7 +355,9 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
     use_genre = cv["with_genre"] >= cv["audio_only"]
     model = fit(train, va_train, catalog, use_genre=use_genre)
     x = features([e.track for e in test])
-    scores = model.label_scores(x, np.array([e.track.era or 0 for e in test], dtype=np.int32))
+    decades = np.array([e.track.era or 0 for e in test], dtype=np.int32)
+    scores = model.label_scores(x, decades)
+    listed = model.label_scores(x, decades, typical=True)  # what lists rank by (× typicality)
     out: dict = {
         "rows": {"train": len(train), "test": len(test), "unknown_artist_train_only": sum(e.artist is None for e in examples)},
         "artists": {"train": len({e.artist for e in train if e.artist}), "test": len({e.artist for e in test})},
@@ -381,9 +376,11 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
             if pos.sum() == 0:
                 continue
             learned = scores[rows][known][:, LABELS.index(label)]
+            typical = listed[rows][known][:, LABELS.index(label)]
             hand = handwritten_scores([e.track for e, k in zip(subset, known) if k], label)
             report[label] = {"n": int(known.sum()), "positives": int(pos.sum()), "base_rate": round(float(pos.mean()), 3),
-                             "learned": _ranking_metrics(learned, pos), "handwritten": _ranking_metrics(hand, pos)}
+                             "learned": _ranking_metrics(learned, pos), "listed": _ranking_metrics(typical, pos),
+                             "handwritten": _ranking_metrics(hand, pos)}
         for label in RULES:
             tagged = [("rule_labels" in e.extra) for e in subset]
             if not any(tagged):
@@ -392,9 +389,11 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
             if pos.sum() < 5:
                 continue
             rule = scores[rows][np.array(tagged)][:, LABELS.index(label)]
+            rule_listed = listed[rows][np.array(tagged)][:, LABELS.index(label)]
             hand = handwritten_scores([e.track for e, t in zip(subset, tagged) if t], label)
             report[label] = {"n": int(len(pos)), "positives": int(pos.sum()), "base_rate": round(float(pos.mean()), 3), "rule": True,
-                             "learned": _ranking_metrics(rule, pos), "handwritten": _ranking_metrics(hand, pos)}
+                             "learned": _ranking_metrics(rule, pos), "listed": _ranking_metrics(rule_listed, pos),
+                             "handwritten": _ranking_metrics(hand, pos)}
         out["datasets"][ds] = report
     if va_test:
         truth = np.array([(e.valence, e.arousal) for e in va_test])
@@ -407,22 +406,7 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
                              "energy_vs_arousal_r": round(float(np.corrcoef([e.track.energy for e in va_test], truth[:, 1])[0, 1]), 3)},
         }
     # the sanity check a user makes: the shipped ranking (shipped model, no ratings) over the whole catalog
-    ranker = Recommender(catalog)
-    labelled_ids = {e.track.id for e in examples}
-    seeds = []
-    for label, title, artist in SEED_EXAMPLES:
-        from core.emotions import VA_POINTS
-
-        total, _ = ranker.scores(target_for_va(VA_POINTS[label], label))
-        hits = [i for i, t in enumerate(catalog.tracks)
-                if dedupe_key(t.title, "")[0] == dedupe_key(title, "")[0] and artist.lower() in t.artist.lower()]
-        for i in hits:
-            seeds.append({"mood": label, "song": f"{catalog.tracks[i].artist} — {catalog.tracks[i].title}",
-                          "rank": int((total > total[i]).sum()) + 1, "of": len(catalog),
-                          "in_training_labels": catalog.tracks[i].id in labelled_ids})
-        if not hits:
-            seeds.append({"mood": label, "song": f"{artist} — {title}", "rank": None, "of": len(catalog)})
-    out["seed_examples"] = seeds
+    out["seed_examples"] = seed_ranks(catalog, Recommender(catalog), frozenset(e.track.id for e in examples))
     return out
 
 
@@ -430,13 +414,14 @@ def format_mapping(report: dict) -> str:
     lines = [f"held-out by artist: {report['rows']['test']} rows of {report['artists']['test']} artists "
              f"(train {report['rows']['train']} rows, {report['artists']['train']} artists, shared {report['shared_artists']}); "
              f"genre features: {'on' if report['use_genre'] else 'off'} (train-artist CV AUC {report['cv_mean_auc']})", ""]
-    lines.append(f"{'dataset':<24}{'label':<11}{'n':>6}{'pos':>6}{'base':>6}  {'AUC learned':>11}{'hand':>7}  {'P@10 learned':>12}{'hand':>7}")
+    lines.append(f"{'dataset':<24}{'label':<11}{'n':>6}{'pos':>6}{'base':>6}  {'AUC learned':>11}{'listed':>7}{'hand':>7}  "
+                 f"{'P@10 learned':>12}{'listed':>7}{'hand':>7}")
     fmt = lambda v: "  -" if v is None else f"{v:.2f}"  # noqa: E731
     for ds, labels in report["datasets"].items():
         for label, r in labels.items():
             lines.append(f"{ds:<24}{label + (' (rule)' if r.get('rule') else ''):<11}{r['n']:>6}{r['positives']:>6}{r['base_rate']:>6.2f}  "
-                         f"{fmt(r['learned']['auc']):>11}{fmt(r['handwritten']['auc']):>7}  "
-                         f"{fmt(r['learned']['p_at_10']):>12}{fmt(r['handwritten']['p_at_10']):>7}")
+                         f"{fmt(r['learned']['auc']):>11}{fmt(r.get('listed', {}).get('auc')):>7}{fmt(r['handwritten']['auc']):>7}  "
+                         f"{fmt(r['learned']['p_at_10']):>12}{fmt(r.get('listed', {}).get('p_at_10')):>7}{fmt(r['handwritten']['p_at_10']):>7}")
     if "valence_arousal" in report:
         va = report["valence_arousal"]
         lines += ["", f"deezer_mood held-out ({va['n_test']} songs): predicted valence r {va['learned']['valence_r']}, "
@@ -469,7 +454,30 @@ def main(argv: Optional[list[str]] = None) -> int:
     mapping = sub.add_parser("mapping", help="learned mood models vs the hand-written mapping, held out by artist")
     mapping.add_argument("dir", type=Path, help="the music data folder (mood_mapper/, playmood/, deezer_mood/, ...)")
     mapping.add_argument("--json", action="store_true", help="print one JSON object")
+    top = sub.add_parser("top", help="the first songs of the whole catalog for every label, as people see them")
+    top.add_argument("--data", type=Path, help="the music data folder: compare with each label's labelled positives")
+    top.add_argument("--catalog", type=Path, help="a catalog CSV (the import format) instead of the bundled one")
+    top.add_argument("--n", type=int, default=50, help="songs per label (default 50; the first 10 are reported too)")
+    top.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+
+    if args.task == "top":
+        from core.catalog import Catalog, CatalogError
+        from core.recommender import Recommender
+        from core.top_eval import evaluate_top, format_top, load_catalog
+
+        try:
+            catalog = load_catalog(args.catalog)
+        except (OSError, CatalogError) as exc:
+            parser.error(str(exc))
+        examples = []
+        if args.data:
+            from core.mood_fit import load_examples
+
+            examples = load_examples(args.data, Catalog.bundled() if args.catalog else catalog)
+        report = evaluate_top(catalog, Recommender(catalog), examples, n=max(10, min(args.n, 500)))
+        print(json.dumps(report) if args.json else format_top(report))
+        return 0
 
     if args.task == "mapping":
         from core.catalog import Catalog

@@ -72,3 +72,37 @@ def main_family(raw: Optional[str]) -> Optional[str]:
     counts = families(names)
     best = max(counts.values())
     return next(family_of(g) for g in names if counts[family_of(g)] == best)
+
+
+# Tracks a listener does not file under a mood whatever their sound: music for children and films,
+# stage shows, holidays and comedy, sleep noise, and karaoke / tribute / "piano version" covers.
+# Matched on the track's own genre (the first listed) or on most of its genres, and on its title
+# and artist for covers. The ranking keeps them below real songs unless a person's own ratings ask
+# for them (core.recommender), and `python -m core.eval top` counts them in every list.
+ARTEFACT_GENRES: tuple[str, ...] = (
+    "children", "kids", "disney", "lullaby", "nursery", "show tune", "show-tune", "broadway", "soundtrack",
+    "movie tunes", "musical", "christmas", "holiday", "comedy", "comic", "preschool", "sleep", "white noise",
+    "sound effect", "karaoke", "tribute",
+)
+ARTEFACT_TITLE_WORDS: tuple[str, ...] = (
+    "karaoke", "tribute to", "piano version", "instrumental version", "made famous by", "in the style of",
+    "originally performed", "lullaby version", "white noise", "rain sounds", "sleep sounds", "from the motion picture",
+    "from the film", "soundtrack version", "lullaby rendition", "music box version",
+    # holiday songs whose artists' genres do not say so
+    "christmas", "xmas", "santa claus", "jingle bell", "rudolph", "sleigh ride", "mistletoe", "silent night",
+    "deck the halls", "fairytale of new york", "feliz navidad", "winter wonderland", "little drummer boy", "o holy night",
+)
+
+
+def _artefact_genre(genre: str) -> bool:
+    g = genre.lower()
+    return any(k in g for k in ARTEFACT_GENRES)
+
+
+def is_artefact(raw_genres: Optional[str], title: str = "", artist: str = "") -> bool:
+    """True for a children's / soundtrack / holiday / comedy / sleep-noise track or a cover version."""
+    names = split_genres(raw_genres)
+    if names and (_artefact_genre(names[0]) or sum(map(_artefact_genre, names)) * 2 > len(names)):
+        return True
+    text = f"{title} {artist}".lower()
+    return any(w in text for w in ARTEFACT_TITLE_WORDS)

@@ -35,7 +35,8 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 
 from core.catalog import Catalog, Track, artist_key, dedupe_key
-from core.mood_model import FEATURE_NAMES, LEARNED, MoodModel, features
+from core.genres import FAMILIES
+from core.mood_model import FEATURE_NAMES, LEARNED, TYPICAL, MoodModel, features
 
 DATASET_LABELS: dict[str, dict[str, Optional[str]]] = {
     "mood_mapper": {"happy": "happy", "sad": "sad", "chill": "calm", "party": "energetic", "romance": "romantic",
@@ -60,6 +61,19 @@ PLAYMOOD_RULE_TAGS: dict[str, tuple[str, ...]] = {
     "nostalgic": ("nostalgic", "bittersweet", "wistful"),
     "fear": ("anxious", "ominous", "eerie", "spooky", "scary", "dark"),
 }
+# A labelled song is evidence against a label only when it was filed under a contrasting mood: a
+# party song says nothing against happy, a calm one nothing against sad (both can be both). Songs of
+# the dataset that carry neither the label nor a contrast are left out of that label's fit.
+CONTRASTS: dict[str, frozenset[str]] = {
+    "happy": frozenset({"sad", "angry"}),
+    "sad": frozenset({"happy", "energetic"}),
+    "calm": frozenset({"energetic", "angry"}),
+    "energetic": frozenset({"calm", "sad"}),
+    "romantic": frozenset({"angry", "energetic"}),
+    "angry": frozenset({"calm", "romantic", "happy"}),
+}
+OTHER_NEGATIVE = 1.0  # how much a negative that is not a contrasting mood counts
+GENRE_L2 = 1.0
 L2 = 1.0  # logistic regression penalty on standardised features (chosen on training artists only)
 RIDGE = 10.0
 TEST_SHARE = 5  # 1 artist in 5 is held out
@@ -258,27 +272,32 @@ def is_held_out(artist: Optional[str]) -> bool:
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 30,
-                 groups: Optional[np.ndarray] = None) -> np.ndarray:
+                 groups: Optional[np.ndarray] = None, weights: Optional[np.ndarray] = None,
+                 penalty_scale: Optional[np.ndarray] = None) -> np.ndarray:
     """Weights (last = intercept) of an L2 logistic regression with balanced classes (Newton steps).
 
     x is standardised already; the intercept is not penalised. With `groups` (a dataset name per
     row) every group weighs the same in total, and classes are balanced within each group: one
     large dataset (gracie_4mood has half the rows) must not decide what 'happy' sounds like alone.
+    `weights` scale single rows (softer negatives); `penalty_scale` scales the L2 penalty per column.
     """
     xb = np.concatenate([x, np.ones((len(x), 1))], axis=1).astype(np.float64)
     groups = np.zeros(len(y), int) if groups is None else groups
+    rw = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     sample_w = np.zeros(len(y))
     names = np.unique(groups)
     for g in names:
         rows = groups == g
-        n_pos, n_neg = (y[rows] > 0).sum(), (y[rows] <= 0).sum()
+        n_pos, n_neg = (rw * (y > 0))[rows].sum(), (rw * (y <= 0))[rows].sum()
         if n_pos == 0 or n_neg == 0:  # a group with one class only says nothing on its own
-            sample_w[rows] = 0.5 / rows.sum()
+            sample_w[rows] = 0.5 * rw[rows] / rw[rows].sum()
             continue
-        sample_w[rows] = np.where(y[rows] > 0, 0.5 / n_pos, 0.5 / n_neg)
+        sample_w[rows] = rw[rows] * np.where(y[rows] > 0, 0.5 / n_pos, 0.5 / n_neg)
     sample_w *= len(y) / len(names)
     w = np.zeros(xb.shape[1])
     penalty = np.full(xb.shape[1], l2)
+    if penalty_scale is not None:
+        penalty[:-1] *= penalty_scale
     penalty[-1] = 0.0
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-(xb @ w)))
@@ -299,9 +318,56 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, l2: float = RIDGE) -> np.ndarray:
     return np.linalg.solve(xb.T @ xb + np.diag(penalty), xb.T @ y)
 
 
+def label_rows(examples: Sequence[Example], label: str, contrast: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows used, positive, weight) for one label: every song of a dataset that knows the label,
+    songs filed under a contrasting mood (CONTRASTS) counting fully as negatives and the other
+    negatives OTHER_NEGATIVE as much (with contrast=False all count fully: one-vs-rest)."""
+    against = CONTRASTS[label]
+    rows = np.array([label in e.vocabulary for e in examples])
+    positive = np.array([label in e.labels for e in examples])
+    weight = np.array([1.0 if not contrast or label in e.labels or e.labels & against else OTHER_NEGATIVE for e in examples])
+    return rows, positive, weight
+
+
+def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order])
+    cum = (cum - 0.5 * weights[order]) / cum[-1]
+    return np.interp(qs, cum, values[order])
+
+
+def typical_profile(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """(2, len(TYPICAL)): the median of each TYPICAL feature of some songs and its spread (the
+    interquartile range, at least 0.1 so one narrow playlist cannot make a label a point), every
+    dataset (`groups`) weighing the same: gracie_4mood's instrumental 'calm' must not be all of calm."""
+    names, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    w = 1.0 / counts[inverse]
+    out = np.zeros((2, len(TYPICAL)))
+    for k, f in enumerate(TYPICAL):
+        q1, med, q3 = _weighted_quantiles(x[:, FEATURE_NAMES.index(f)], w, (0.25, 0.5, 0.75))
+        out[:, k] = (med, max(q3 - q1, 0.1))
+    return out
+
+
+def family_profile(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """(len(FAMILIES),): the genre-family mix of some songs whose genre is known, every dataset
+    weighing the same; what a list for the label should look like (core.recommender calibrates to it)."""
+    cols = [FEATURE_NAMES.index(f"genre:{f}") for f in FAMILIES]
+    known = x[:, FEATURE_NAMES.index("genre_known")] > 0
+    mix = np.zeros(len(FAMILIES))
+    for g in np.unique(groups[known]):
+        rows = known & (groups == g)
+        mix += x[rows][:, cols].mean(axis=0)
+    return mix / mix.sum() if mix.sum() > 0 else np.full(len(FAMILIES), 1.0 / len(FAMILIES))
+
+
 def fit(examples: Sequence[Example], va_examples: Sequence[VAExample], catalog: Catalog,
-        use_genre: bool = True, info: Optional[dict] = None) -> MoodModel:
-    """Fit every learned label and the VA regressions; quantiles of predicted VA on `catalog`."""
+        use_genre: bool = True, info: Optional[dict] = None, contrast: bool = True, guard: bool = True) -> MoodModel:
+    """Fit every learned label and the VA regressions; quantiles of predicted VA on `catalog`.
+
+    With `guard` (the shipped way) inputs are clipped to the labelled songs' 1st-99th percentiles
+    and each label's score is weighed by how typical a song's sound is of its positives, so the top
+    of a catalog holds songs like the labelled ones, not the most extreme ones."""
     x = features([e.track for e in examples])
     xv = features([e.track for e in va_examples])
     if not use_genre:
@@ -312,18 +378,27 @@ def fit(examples: Sequence[Example], va_examples: Sequence[VAExample], catalog: 
     mean = both.mean(axis=0)
     scale = both.std(axis=0)
     scale[scale < 1e-6] = 1.0  # a constant column (e.g. genre off) gets no weight, not a division by 0
-    z = (x - mean) / scale
+    lo, hi = (np.percentile(both, 1, axis=0), np.percentile(both, 99, axis=0)) if guard else (None, None)
+    z = ((np.clip(x, lo, hi) if guard else x) - mean) / scale
     weights = {}
     counts = {}
+    typical = {}
+    families = {}
+    # genre families weigh in only where the data insists (GENRE_L2 times the audio penalty)
+    penalty_scale = np.array([GENRE_L2 if n.startswith("genre") else 1.0 for n in FEATURE_NAMES])
     for label in LEARNED:
-        rows = np.array([label in e.vocabulary for e in examples])
-        y = np.array([label in e.labels for e in examples], dtype=float)[rows]
+        rows, positive, weight = label_rows(examples, label, contrast)
+        y = positive[rows].astype(float)
+        datasets = np.array([e.dataset for e in examples])
+        if guard:
+            typical[label] = typical_profile(x[positive], datasets[positive])
+        families[label] = family_profile(x[positive], datasets[positive])
         if y.sum() < 10:
             raise ValueError(f"only {int(y.sum())} examples of {label}; the datasets folder looks incomplete")
-        weights[label] = fit_logistic(z[rows], y, groups=np.array([e.dataset for e in examples])[rows])
+        weights[label] = fit_logistic(z[rows], y, groups=datasets[rows], weights=weight[rows], penalty_scale=penalty_scale)
         counts[label] = {"positive": int(y.sum()), "negative": int(len(y) - y.sum())}
     if len(va_examples) >= 20:
-        zv = (xv - mean) / scale
+        zv = ((np.clip(xv, lo, hi) if guard else xv) - mean) / scale
         targets = np.array([(e.valence, e.arousal) for e in va_examples])
         va_w = np.stack([fit_ridge(zv, targets[:, k]) for k in range(2)])
     else:
@@ -332,11 +407,14 @@ def fit(examples: Sequence[Example], va_examples: Sequence[VAExample], catalog: 
     cat_x = features(catalog.tracks)
     if not use_genre:
         cat_x[:, [i for i, n in enumerate(FEATURE_NAMES) if n.startswith("genre")]] = 0.0
-    raw = np.concatenate([(cat_x - mean) / scale, np.ones((len(cat_x), 1))], axis=1) @ va_w.T
+    raw = np.concatenate([((np.clip(cat_x, lo, hi) if guard else cat_x) - mean) / scale, np.ones((len(cat_x), 1))], axis=1) @ va_w.T
     quantiles = np.quantile(raw, np.linspace(0, 1, 41), axis=0).T
-    meta = {"examples": counts, "va_examples": len(va_examples), "use_genre": use_genre, **(info or {})}
+    meta = {"examples": counts, "va_examples": len(va_examples), "use_genre": use_genre, "contrast": contrast, "guard": guard,
+            **(info or {})}
+    f32 = lambda a: None if a is None else a.astype(np.float32)  # noqa: E731
     return MoodModel(mean.astype(np.float32), scale.astype(np.float32), {k: v.astype(np.float32) for k, v in weights.items()},
-                     va_w.astype(np.float32), quantiles.astype(np.float32), meta)
+                     va_w.astype(np.float32), quantiles.astype(np.float32), meta, lo=f32(lo), hi=f32(hi),
+                     typical={k: f32(v) for k, v in typical.items()} or None, families={k: f32(v) for k, v in families.items()})
 
 
 def roc_auc(scores: np.ndarray, positive: np.ndarray) -> Optional[float]:

@@ -44,6 +44,10 @@ RULES: Mapping[str, dict] = {
 }
 ERA_FACTOR = {"old": 1.0, "unknown": 0.75, "new": 0.55}  # nostalgic: 1960s-80s / unknown / 1990s on
 OLD_DECADES = (1960, 1970, 1980)
+# Features whose spread among a label's positives defines its typical sound (MoodModel.typicality).
+# Tempo is left out: Spotify's tempo doubles or halves too often to say what a song sounds like.
+TYPICAL = ("valence", "energy", "acousticness", "danceability")
+TYPICAL_POWER = 2.0
 VA_WIDTH = 0.45  # closeness = exp(-(distance / VA_WIDTH)^2), as core.emotions.distribution_near
 
 AUDIO = ("valence", "energy", "tempo", "mode", "acousticness", "danceability", "instrumentalness", "loudness", "speechiness")
@@ -69,7 +73,8 @@ def features(tracks: Sequence) -> np.ndarray:
     ).reshape(n, len(AUDIO))
     genre = np.array([_genre_row(t.genres) for t in tracks], dtype=np.float32).reshape(n, len(FAMILIES) + 1)
     col = {name: i for i, name in enumerate(AUDIO)}
-    products = np.stack([audio[:, col[a]] * audio[:, col[b]] for a, b in PRODUCTS], axis=1) if n else np.zeros((0, len(PRODUCTS)), np.float32)
+    products = (np.stack([audio[:, col[a]] * audio[:, col[b]] for a, b in PRODUCTS], axis=1) if n and PRODUCTS
+                else np.zeros((n, len(PRODUCTS)), np.float32))
     return np.concatenate([audio, products, genre], axis=1).astype(np.float32)
 
 
@@ -109,6 +114,10 @@ class MoodModel:
     va_weights: np.ndarray  # (2, len(FEATURE_NAMES) + 1)
     va_quantiles: np.ndarray  # (2, Q): predicted values at evenly spaced quantiles of the bundled catalog
     info: Mapping[str, object]
+    lo: Optional[np.ndarray] = None  # (len(FEATURE_NAMES),) the labelled songs' 1st percentile: inputs are clipped to
+    hi: Optional[np.ndarray] = None  # [lo, hi] so no song is scored beyond what labelled songs showed
+    typical: Optional[Mapping[str, np.ndarray]] = None  # label -> (2, len(TYPICAL)): positives' median and spread
+    families: Optional[Mapping[str, np.ndarray]] = None  # label -> (len(FAMILIES),): positives' genre-family mix
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "MoodModel":
@@ -121,6 +130,10 @@ class MoodModel:
             va_weights=np.array(data["va"]["weights"], np.float32),
             va_quantiles=np.array(data["va"]["quantiles"], np.float32),
             info=data.get("info", {}),
+            lo=np.array(data["clip"]["lo"], np.float32) if "clip" in data else None,
+            hi=np.array(data["clip"]["hi"], np.float32) if "clip" in data else None,
+            typical={k: np.array(v, np.float32) for k, v in data["typical"].items()} if "typical" in data else None,
+            families={k: np.array(v, np.float32) for k, v in data["families"].items()} if "families" in data else None,
         )
 
     def to_dict(self) -> dict:
@@ -130,6 +143,9 @@ class MoodModel:
             "labels": {k: r(v) for k, v in self.weights.items()},
             "va": {"weights": [r(w) for w in self.va_weights], "quantiles": [r(q) for q in self.va_quantiles]},
             "info": dict(self.info),
+            **({"clip": {"lo": r(self.lo), "hi": r(self.hi)}} if self.lo is not None else {}),
+            **({"typical": {k: [r(row) for row in v] for k, v in self.typical.items()}} if self.typical else {}),
+            **({"families": {k: r(v) for k, v in self.families.items()}} if self.families else {}),
         }
 
     @classmethod
@@ -140,6 +156,8 @@ class MoodModel:
             raise ModelMissing(f"Can't read the mood model {path} ({exc}); run scripts/fit_mood_model.py.") from None
 
     def _standard(self, x: np.ndarray) -> np.ndarray:
+        if self.lo is not None:
+            x = np.clip(x, self.lo, self.hi)
         z = (x - self.mean) / self.scale
         return np.concatenate([z, np.ones((len(x), 1), np.float32)], axis=1)
 
@@ -148,15 +166,66 @@ class MoodModel:
         z = self._standard(x)
         return {label: (1.0 / (1.0 + np.exp(-(z @ w)))).astype(np.float32) for label, w in self.weights.items()}
 
+    def typicality(self, x: np.ndarray, label: str) -> np.ndarray:
+        """0..1: whether a song sounds like the label's positives — 1 inside the box of their
+        middle half on every TYPICAL feature, falling off with the distance outside it in units of
+        their interquartile range (exp(-1/2) one range out on one feature). A logistic model scores
+        the most extreme song highest (the quietest song is the calmest, the loudest the angriest);
+        people file a song under a mood when it sounds like the songs they filed there."""
+        median, spread = self.typical[label]
+        cols = [FEATURE_NAMES.index(f) for f in TYPICAL]
+        d = np.maximum(np.abs(x[:, cols] - median) - spread / 2, 0.0) / spread
+        return np.exp(-0.5 * (d**2).sum(axis=1))
+
+    def _rule_parts(self, label: str) -> dict[str, float]:
+        """The learned labels a label is made of, with their weights (a learned label: itself;
+        neutral, whose rule is a point only: every learned label alike)."""
+        if label in self.weights:
+            return {label: 1.0}
+        parts = {k: w for k, w in RULES[label].items() if k in self.weights}
+        return parts or {k: 1.0 for k in self.weights}
+
+    def family_mix(self, weights: Mapping[str, float]) -> Optional[np.ndarray]:
+        """The genre-family mix (FAMILIES order) a list for these label weights should have: the
+        labelled positives' mix of each label (rule labels: of the labels they are made of), over
+        the named families ('other' is no family to aim for)."""
+        if not self.families:
+            return None
+        mix = np.zeros(len(FAMILIES), np.float64)
+        for label, w in weights.items():
+            parts = self._rule_parts(label)
+            total = sum(parts.values())
+            for part, pw in parts.items():
+                mix += w * pw / total * self.families[part]
+        mix[FAMILIES.index("other")] = 0.0
+        return (mix / mix.sum()).astype(np.float32) if mix.sum() > 0 else None
+
+    def sound_centre(self, label: str) -> Optional[tuple[float, float]]:
+        """(Spotify valence, energy) in the middle of a label's positives (rule labels: of their parts)."""
+        if not self.typical:
+            return None
+        parts = self._rule_parts(label)
+        total = sum(parts.values())
+        iv, ie = TYPICAL.index("valence"), TYPICAL.index("energy")
+        v = sum(w * float(self.typical[k][0][iv]) for k, w in parts.items()) / total
+        e = sum(w * float(self.typical[k][0][ie]) for k, w in parts.items()) / total
+        return v, e
+
     def va(self, x: np.ndarray) -> np.ndarray:
         """(n, 2) predicted listener valence and arousal on -1..1 (quantile-mapped)."""
         raw = self._standard(x) @ self.va_weights.T
         q = np.linspace(-1.0, 1.0, self.va_quantiles.shape[1])
         return np.stack([np.interp(raw[:, k], self.va_quantiles[k], q) for k in range(2)], axis=1).astype(np.float32)
 
-    def label_scores(self, x: np.ndarray, decades: Optional[np.ndarray] = None) -> np.ndarray:
-        """(n, len(LABELS)) 0..1: how well each song fits each label, learned or by rule."""
+    def label_scores(self, x: np.ndarray, decades: Optional[np.ndarray] = None, typical: bool = False) -> np.ndarray:
+        """(n, len(LABELS)) 0..1: how well each song fits each label, learned or by rule.
+
+        With `typical` each learned label's probability is weighed by `typicality` (what lists
+        rank by): among songs that surely fit, the ones that sound like the labelled ones first."""
         learned = self.learned(x)
+        if typical and self.typical:
+            learned = {k: (v * self.typicality(x, k) ** TYPICAL_POWER).astype(np.float32) if k in self.typical else v
+                       for k, v in learned.items()}
         va = self.va(x)
         decades = np.zeros(len(x), np.int32) if decades is None else decades
         out = np.zeros((len(x), len(LABELS)), np.float32)

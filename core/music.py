@@ -3,8 +3,9 @@
 A target is a weight per label plus a valence/arousal point. How well a song fits a label is not
 guessed from the circumplex any more: core.mood_model scores every song for every label with
 models learned from human mood labels (and documented rules for labels without data). The ranking
-(core.recommender) blends those scores by the target's weights and adds the closeness of the song's
-predicted listener valence/arousal to the target's point:
+(core.recommender) blends those scores by the target's weights; for a reading or a shift step (not
+a named mood) it adds, POINT_SHARE of the match, the closeness of the song's predicted listener
+valence/arousal to the target's point:
 - a named mood ('calm', from `/mode` or the command line) weighs only that label;
 - a photo's reading weighs its whole label distribution (LABEL_SHARE) and the labels near its
   valence/arousal point (the rest), so a photo read 60 % calm / 30 % romantic gets songs that are
@@ -28,6 +29,7 @@ MAX_STEP = 0.15  # iso principle: each song of a shift list moves at most this f
 # steps, enough from any point of the square to any label (the longest, (-1, -1) to energetic, is 2.34).
 MAX_SHIFT_SONGS = 17
 LABEL_SHARE = 0.7
+POINT_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class MusicTarget:
     weights: tuple[float, ...]
     va: VA
     label: str = ""  # the main label, for reasons
+    point_share: float = 0.0  # of the match: closeness to `va` (readings and shift steps; 0 for a named mood)
 
     @property
     def distribution(self) -> dict[str, float]:
@@ -61,7 +64,7 @@ def target_for_distribution(distribution: Mapping[str, float], point: VA) -> Mus
     dist = _normalised(distribution)
     near = distribution_near(point)
     weights = _normalised({lab: LABEL_SHARE * d + (1 - LABEL_SHARE) * near[lab] for lab, d in zip(LABELS, dist)})
-    return MusicTarget(weights, point, LABELS[max(range(len(LABELS)), key=dist.__getitem__)])
+    return MusicTarget(weights, point, LABELS[max(range(len(LABELS)), key=dist.__getitem__)], POINT_SHARE)
 
 
 def target_for_va(point: VA, label: str = "") -> MusicTarget:
@@ -72,7 +75,7 @@ def target_for_va(point: VA, label: str = "") -> MusicTarget:
         return target_for_distribution(near, point)
     label = normalize_label(label)
     mixed = {lab: (1 - LABEL_SHARE) * p + (LABEL_SHARE if lab == label else 0.0) for lab, p in near.items()}
-    return MusicTarget(_normalised(mixed), point, label)
+    return MusicTarget(_normalised(mixed), point, label, POINT_SHARE)
 
 
 def target_for_label(label: str) -> MusicTarget:

@@ -28,10 +28,11 @@ from typing import Iterable, Mapping, Optional, Sequence
 import numpy as np
 
 from core.catalog import Catalog, Track
-from core.emotions import VA, VA_POINTS, normalize_label
-from core.mood_model import MoodModel, features, shipped_model
-from core.music import (MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
-                        target_for_distribution, target_for_va)
+from core.emotions import LABELS, VA, VA_POINTS, normalize_label
+from core.genres import FAMILIES, is_artefact
+from core.mood_model import MoodModel, features, shipped_model, va_closeness
+from core.music import (MAX_SHIFT_SONGS, MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
+                        target_for_distribution, target_for_label, target_for_va)
 from core.store import MoodRating, Rating, Store
 
 MAX_SONGS = 10
@@ -39,6 +40,10 @@ DEFAULT_SONGS = 5
 GENRE_SHARE = 0.4  # at most this share of a list (and at least 2 songs) from one genre family
 DISCOVERY_EVERY = 5  # one lesser-known song per 5 in a list (lists of 4 and more get at least one)
 DISCOVERY_MAX_POPULARITY = 0.35
+DISCOVERY_MEMORY = 50  # a chat is not offered the same lesser-known song twice within this many lists
+CALIBRATION = 2.0  # how much a list's genre-family mix is pulled toward the labelled positives' mix
+SHIFT_STEP = 0.2  # consecutive songs of a shift list differ by at most this in Spotify valence and energy
+SHIFT_PATH_STEP = 0.1  # ... so the sound path advances by this much a song, each song within ±0.05 of it
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class RankWeights:
     collaborative: float = 0.20
     collaborative_radius: float = 0.35
     repetition: float = 0.35
+    artefact: float = 0.6  # children's / soundtrack / holiday / cover tracks, unless the person liked such tracks
 
 
 @dataclass
@@ -132,6 +138,8 @@ class SongReason:
     decade: Optional[int] = None  # for nostalgic lists
     lesser_known: bool = False
     step: Optional[tuple[int, int, str]] = None  # (k, of n, toward label)
+    main_mood: Optional[str] = None  # the reading's main mood, when the song is on the list for another of its moods
+    your_taste: bool = False  # lifted by the sound of what the person liked
 
 
 @dataclass
@@ -169,16 +177,20 @@ class Recommender:
     def __init__(self, catalog: Catalog, weights: RankWeights = RankWeights(), model: Optional[MoodModel] = None):
         self.catalog = catalog
         self.w = weights
-        model = model or shipped_model()
+        self.genre_share = GENRE_SHARE
+        self.model = model = model or shipped_model()
         x = features(catalog.tracks)
-        self.label_scores = model.label_scores(x, catalog.era)  # (n, len(LABELS)) 0..1
+        self.label_scores = model.label_scores(x, catalog.era, typical=True)  # (n, len(LABELS)) 0..1
+        self.va = model.va(x)  # (n, 2) predicted listener valence / arousal: a shift list's steps on the model's scale
         self._artist_codes, artist_names = self._codes(catalog.artists)
         self._artist_index = {a: i for i, a in enumerate(artist_names)}
         self._era_list = sorted(set(int(e) for e in catalog.era))
         self._era_codes = np.searchsorted(self._era_list, catalog.era) if len(catalog) else np.zeros(0, np.int64)
-        self._family_codes, _ = self._codes(catalog.family)
-        self._family_known = catalog.family != "" if len(catalog) else np.zeros(0, bool)
+        family_index = {f: k for k, f in enumerate(FAMILIES)}
+        self._family_codes = np.array([family_index.get(f, -1) if f else -1 for f in catalog.family], dtype=np.int64)
+        self._other = family_index["other"]  # genres no family keyword matched: no family to calibrate toward
         self._obscure = catalog.popularity < DISCOVERY_MAX_POPULARITY
+        self._artefact = np.array([is_artefact(t.genres, t.title, t.artist) for t in catalog.tracks], dtype=bool)
 
     @staticmethod
     def _codes(values: np.ndarray) -> tuple[np.ndarray, list]:
@@ -189,8 +201,13 @@ class Recommender:
 
     def match_scores(self, target: MusicTarget) -> np.ndarray:
         """0..1: how well every track fits the target — its label scores blended by the target's
-        label weights. A VA point acts through those weights (the labels near it)."""
-        return self.label_scores @ np.asarray(target.weights, dtype=np.float32)
+        label weights, and (the target's `point_share`) the closeness of its predicted listener
+        valence/arousal to the target's point: a label's best songs are much alike for a calm and
+        an excited 'happy' photo; the point tells them apart."""
+        labels = self.label_scores @ np.asarray(target.weights, dtype=np.float32)
+        if not target.point_share:
+            return labels
+        return (1 - target.point_share) * labels + target.point_share * va_closeness(self.va, target.va)
 
     def scores(
         self,
@@ -206,6 +223,7 @@ class Recommender:
         n = len(self.catalog)
         personal = np.zeros(n, np.float32)
         banned = np.zeros(n, bool) if allow_explicit else self.catalog.explicit.copy()
+        likes_artefacts = False
         if taste is not None and taste.n:
             if taste.artist:
                 aff = np.zeros(len(self._artist_index) + 1, np.float32)
@@ -226,6 +244,7 @@ class Recommender:
                     banned[i] = True
                 else:
                     personal[i] += self.w.liked_track
+                    likes_artefacts = likes_artefacts or bool(self._artefact[i])
         parts["personal"] = personal
         parts["collaborative"] = self.w.collaborative * collaborative if collaborative is not None else np.zeros(n, np.float32)
         repetition = np.zeros(n, np.float32)
@@ -234,7 +253,10 @@ class Recommender:
             if i is not None:
                 repetition[i] = self.w.repetition * count
         parts["repetition"] = -repetition
-        total = parts["match"] + parts["popularity"] + parts["personal"] + parts["collaborative"] + parts["repetition"]
+        # a children's song or a karaoke cover is not what a listener files under a mood, unless
+        # this person showed they want such tracks by liking one
+        parts["artefact"] = np.zeros(n, np.float32) if likes_artefacts else -self.w.artefact * self._artefact
+        total = parts["match"] + parts["popularity"] + parts["personal"] + parts["collaborative"] + parts["repetition"] + parts["artefact"]
         total = np.where(banned, -np.inf, total)
         return total, parts
 
@@ -252,9 +274,17 @@ class Recommender:
         return np.tanh(out)
 
     def _pick(self, total: np.ndarray, n: int, taken: set[int], artists: set[str],
-              families: Optional[dict[int, int]] = None, family_cap: int = 0, only: Optional[np.ndarray] = None) -> list[int]:
+              families: Optional[dict[int, int]] = None, family_cap: int = 0, only: Optional[np.ndarray] = None,
+              mix: Optional[np.ndarray] = None) -> list[int]:
         """The n best tracks: no artist twice (including artists already in `artists`), at most
         `family_cap` per genre family (0: no cap; counts kept in `families`), only where `only`.
+
+        With `mix` (a genre-family mix to aim for) each next song is the best by score minus
+        CALIBRATION × how far the list's family mix would then be from `mix` (squared distance;
+        the greedy scheme of Steck's "Calibrated recommendations", RecSys 2018, whose KL
+        divergence swings too hard on lists of five): among songs that fit about equally, the
+        one whose family the list lacks wins, so a list has the shape of the songs people filed
+        under the mood, and the hard cap is only a guard.
 
         Looks at a partitioned shortlist first; sorts everything only when the shortlist runs out
         (someone who disliked nearly all of it).
@@ -269,63 +299,145 @@ class Recommender:
         shortlist = np.argpartition(-total, k - 1)[:k] if k < len(total) else np.arange(len(total))
         passes = (lambda: shortlist[np.argsort(-total[shortlist], kind="stable")], lambda: np.argsort(-total, kind="stable"))
         for candidates in passes:
-            for i in candidates().tolist():
-                if len(picked) == n or not np.isfinite(total[i]):
-                    return picked
-                a = self.catalog.artists[i]
-                fam = int(self._family_codes[i]) if self._family_known[i] else -1
-                if i in taken or a in artists or (family_cap and fam >= 0 and families.get(fam, 0) >= family_cap):
-                    continue
+            order = [i for i in candidates().tolist() if np.isfinite(total[i]) and i not in taken]
+            while len(picked) < n and order:
+                best = self._next(order, total, artists, families, family_cap, mix)
+                if best is None:
+                    break
+                i = order.pop(best)
                 picked.append(i)
                 taken.add(i)
-                artists.add(a)
+                artists.add(self.catalog.artists[i])
+                fam = int(self._family_codes[i])
                 if fam >= 0:
                     families[fam] = families.get(fam, 0) + 1
             if len(picked) == n:
                 break
         return picked
 
+    def _next(self, order: list[int], total: np.ndarray, artists: set[str], families: dict[int, int], family_cap: int,
+              mix: Optional[np.ndarray]) -> Optional[int]:
+        """Position in `order` (best first) of the next song to take, or None when none is allowed."""
+        best_of_family: dict[int, int] = {}  # family -> position of its best allowed song
+        for pos, i in enumerate(order):
+            fam = int(self._family_codes[i])
+            if fam in best_of_family or self.catalog.artists[i] in artists:
+                continue
+            if family_cap and fam >= 0 and families.get(fam, 0) >= family_cap:
+                continue
+            if mix is None:
+                return pos
+            best_of_family[fam] = pos
+            if len(best_of_family) == len(FAMILIES) + 1:
+                break
+        if not best_of_family:
+            return None
+        counts = np.zeros(len(FAMILIES), np.float64)
+        for fam, c in families.items():
+            counts[fam] = c
+        q = counts[None, :] + np.eye(len(FAMILIES))  # the list's family counts after adding one of each family
+        q = q / q.sum(axis=1, keepdims=True)
+        after = ((q - mix) ** 2).sum(axis=1)  # squared distance of the list's mix from `mix`, per added family
+        unknown = float(mix @ after)  # a song of unknown family: the distance expected if its family were drawn from mix
+        return max(best_of_family.values(),
+                   key=lambda pos: total[order[pos]] - CALIBRATION * (after[f] if (f := int(self._family_codes[order[pos]])) >= 0
+                                                                       and f != self._other else unknown))
+
+    def _matched_label(self, i: int, target: MusicTarget) -> str:
+        """The label of the target's a song is on the list for: its best weighted label fit."""
+        weighted = self.label_scores[i] * np.asarray(target.weights, dtype=np.float32)
+        return LABELS[int(np.argmax(weighted))] if weighted.max() > 0 else (target.label or nearest_label(target.va))
+
     def reason(self, i: int, target: MusicTarget, parts: dict[str, np.ndarray], taste: Optional[Taste],
                step: Optional[tuple[int, int, str]] = None) -> SongReason:
         t = self.catalog.tracks[i]
+        main = target.label or nearest_label(target.va)
+        matches = main if step else self._matched_label(i, target)
         return SongReason(
             feel=feel_of(t.valence, t.energy), acoustic=t.acousticness > 0.6,
             major=None if t.mode is None else t.mode == 1, bpm=int(round(t.tempo)),
-            matches=target.label or nearest_label(target.va),
+            matches=matches, main_mood=main if matches != main else None,
             liked_artist=t.artist.split(",")[0] if taste and taste.artist.get(self.catalog.artists[i], 0) > 0 else None,
             others_liked=bool(parts["collaborative"][i] > 0.05),
-            decade=int(self.catalog.era[i]) if target.label == "nostalgic" and self.catalog.era[i] else None,
+            decade=int(self.catalog.era[i]) if matches == "nostalgic" and self.catalog.era[i] else None,
             lesser_known=bool(self._obscure[i]), step=step,
+            your_taste=bool(parts["personal"][i] > 0.1),
         )
 
-    def match(self, target: MusicTarget, n: int, **context) -> list[Song]:
-        """The n best songs for the target; 1 in DISCOVERY_EVERY is a lesser-known one (the last)."""
+    def match(self, target: MusicTarget, n: int, avoid: Iterable[str] = (), **context) -> list[Song]:
+        """The n best songs for the target; 1 in DISCOVERY_EVERY is a lesser-known one (the last).
+
+        The lesser-known song fits the mood at least as well as the list's weakest popular song
+        and is none of `avoid` (what this chat or person was offered in its last lists), so a
+        chat meets a new find each time, and each mood its own."""
         total, parts = self.scores(target, **context)
         discoveries = n // DISCOVERY_EVERY + (1 if n % DISCOVERY_EVERY >= 4 else 0)
         taken: set[int] = set()
         artists: set[str] = set()
         families: dict[int, int] = {}
-        cap = max(2, math.ceil(GENRE_SHARE * n))
-        picked = self._pick(total, n - discoveries, taken, artists, families, cap)
-        found = self._pick(total - parts["popularity"], discoveries, taken, artists, families, cap, only=self._obscure)
-        picked += found + self._pick(total, n - len(picked) - len(found), taken, artists, families, cap)
+        cap = max(2, math.ceil(self.genre_share * n))
+        mix = self.model.family_mix(target.distribution)
+        # the cap is a guard, never a reason to send fewer songs: a catalog of few genre families
+        # fills what the cap leaves empty without it
+        picked = self._pick(total, n - discoveries, taken, artists, families, cap, mix=mix)
+        picked += self._pick(total, n - discoveries - len(picked), taken, artists, families)
+        found: list[int] = []
+        if discoveries:
+            floor = min((parts["match"][i] for i in picked), default=-np.inf)
+            eligible = self._obscure & (parts["match"] >= floor) & (parts["artefact"] == 0)
+            for track_id in avoid:
+                j = self.catalog.index.get(track_id)
+                if j is not None:
+                    eligible[j] = False
+            found = (self._pick(total - parts["popularity"], discoveries, taken, artists, families, cap, only=eligible)
+                     or self._pick(total - parts["popularity"], discoveries, taken, artists, families, only=eligible))
+        picked += found
+        picked += self._pick(total, n - len(picked), taken, artists, families, cap, mix=mix)
+        picked += self._pick(total, n - len(picked), taken, artists, families)
         return [Song(self.catalog.tracks[i], float(total[i]), self.reason(i, target, parts, context.get("taste"))) for i in picked]
 
     def shift(self, start: VA, target_label: str, n: int, collaborative_ratings: Sequence[MoodRating] = (), **context) -> list[Song]:
-        """One song per step of the shift path (as many steps as reaching the target needs, see
-        core.music.shift_length), each the best fit for its step's VA point."""
+        """A path of songs from the start mood to the target label that a listener hears as a path.
+
+        Steps are planned on two scales at once: the mood circle (core.music.shift_path, ≤ MAX_STEP
+        a song) and what is heard — Spotify valence and energy, from the sound of the first song to
+        the middle of the target label's positives in steps of SHIFT_PATH_STEP. Each song must lie
+        within SHIFT_STEP of the previous one on valence, energy and the model's predicted
+        valence/arousal, and near its step of the sound path; among those, the best fit for its
+        step's mood wins. The list is as long as the longer of the two paths needs."""
         end = VA_POINTS[target_label]
-        path = shift_path(start, end, shift_length(start, end, n))
         songs: list[Song] = []
         taken: set[int] = set()
         artists: set[str] = set()
+        sound = np.stack([self.catalog.matrix[:, 0], self.catalog.matrix[:, 1]], axis=1)  # Spotify valence, energy
+        first = target_for_va(start, nearest_label(start))
+        total0, _ = self.scores(first, **context)
+        opening = self._pick(total0, 1, set(), set())
+        centre = self.model.sound_centre(target_label)
+        if not opening or centre is None:
+            return songs
+        a, b = sound[opening[0]], np.asarray(centre, np.float32)
+        sound_steps = math.ceil(float(np.abs(b - a).max()) / SHIFT_PATH_STEP - 1e-9) + 1
+        length = min(MAX_SHIFT_SONGS, max(shift_length(start, end, n), sound_steps))
+        path = shift_path(start, end, length)
+        previous: Optional[int] = None
         for k, point in enumerate(path):
             target = target_for_va(point, target_label if k == len(path) - 1 else nearest_label(point))
             collab = self.collaborative_scores(collaborative_ratings, point) if collaborative_ratings else None
             total, parts = self.scores(target, collaborative=collab, **context)
-            for i in self._pick(total, 1, taken, artists):
+            here = a + (b - a) * (k / max(1, len(path) - 1))
+            for slack in (1.0, 1.5, 2.5, None):  # widen only when nothing fits (a tiny catalog)
+                allowed = np.ones(len(total), bool) if slack is None else np.all(np.abs(sound - here) <= slack * SHIFT_PATH_STEP / 2, axis=1)
+                if previous is not None and slack is not None:
+                    allowed &= np.all(np.abs(sound - sound[previous]) <= SHIFT_STEP, axis=1)
+                    allowed &= np.all(np.abs(self.va - self.va[previous]) <= SHIFT_STEP, axis=1)
+                picked = self._pick(total, 1, taken, artists, only=allowed)
+                if picked:
+                    break
+            for i in picked:
                 reason = self.reason(i, target, parts, context.get("taste"), step=(k + 1, len(path), target_label))
                 songs.append(Song(self.catalog.tracks[i], float(total[i]), reason))
+                previous = i
         return songs
 
 
@@ -358,6 +470,7 @@ async def recommend(
     if chat:
         taste = merge_tastes(taste, build_taste(await store.ratings_of_chat(chat, exclude_user=user), catalog))
     recent = await store.recently_suggested(user=user, chat=chat)
+    avoid = (await store.recently_suggested(user=user, chat=chat, limit=DISCOVERY_MEMORY)).keys()
     others = await store.mood_ratings(exclude_user=user)
     label = normalize_label(label)
     if mode == "shift":
@@ -366,8 +479,13 @@ async def recommend(
                                   allow_explicit=allow_explicit)
     elif mode == "match":
         target = None
-        mt = target_for_distribution(distribution, point) if distribution else target_for_va(point, label)
-        songs = recommender.match(mt, n, taste=taste, recent=recent, collaborative=recommender.collaborative_scores(others, point),
+        if distribution:
+            mt = target_for_distribution(distribution, point)
+        elif point == VA_POINTS[label]:  # a named mood (/mode, the CLI's --emotion): that mood's songs
+            mt = target_for_label(label)
+        else:
+            mt = target_for_va(point, label)
+        songs = recommender.match(mt, n, avoid=avoid, taste=taste, recent=recent, collaborative=recommender.collaborative_scores(others, point),
                                   allow_explicit=allow_explicit)
     else:
         raise ValueError(f"Unknown mode '{mode}'. Modes: match, shift.")
