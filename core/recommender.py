@@ -180,7 +180,11 @@ class Recommender:
         self.genre_share = GENRE_SHARE
         self.model = model = model or shipped_model()
         x = features(catalog.tracks)
-        self.label_scores = model.label_scores(x, catalog.era, typical=True)  # (n, len(LABELS)) 0..1
+        raw = model.label_scores(x, catalog.era, typical=True)  # (n, len(LABELS)) 0..1
+        # each label on one scale: its best songs (the top 0.1 % of this catalog) near 1, so a rule
+        # label whose scores crowd near 1 (neutral) cannot outweigh a reading's main label
+        top = np.quantile(raw, 0.999, axis=0) if len(raw) else np.ones(len(LABELS), np.float32)
+        self.label_scores = (raw / np.maximum(top, 1e-3)).astype(np.float32)
         self.va = model.va(x)  # (n, 2) predicted listener valence / arousal: a shift list's steps on the model's scale
         self._artist_codes, artist_names = self._codes(catalog.artists)
         self._artist_index = {a: i for i, a in enumerate(artist_names)}
