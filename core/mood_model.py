@@ -47,7 +47,7 @@ OLD_DECADES = (1960, 1970, 1980)
 # Features whose spread among a label's positives defines its typical sound (MoodModel.typicality).
 # Tempo is left out: Spotify's tempo doubles or halves too often to say what a song sounds like.
 TYPICAL = ("valence", "energy", "acousticness", "danceability")
-TYPICAL_POWER = 2.0
+TYPICAL_POWER = 4.0
 VA_WIDTH = 0.45  # closeness = exp(-(distance / VA_WIDTH)^2), as core.emotions.distribution_near
 
 AUDIO = ("valence", "energy", "tempo", "mode", "acousticness", "danceability", "instrumentalness", "loudness", "speechiness")
@@ -116,7 +116,7 @@ class MoodModel:
     info: Mapping[str, object]
     lo: Optional[np.ndarray] = None  # (len(FEATURE_NAMES),) the labelled songs' 1st percentile: inputs are clipped to
     hi: Optional[np.ndarray] = None  # [lo, hi] so no song is scored beyond what labelled songs showed
-    typical: Optional[Mapping[str, np.ndarray]] = None  # label -> (2, len(TYPICAL)): positives' median and spread
+    typical: Optional[Mapping[str, np.ndarray]] = None  # label -> (2, len(TYPICAL)): middle and width of the positives' box
     families: Optional[Mapping[str, np.ndarray]] = None  # label -> (len(FAMILIES),): positives' genre-family mix
 
     @classmethod
@@ -168,8 +168,8 @@ class MoodModel:
 
     def typicality(self, x: np.ndarray, label: str) -> np.ndarray:
         """0..1: whether a song sounds like the label's positives — 1 inside the box of their
-        middle half on every TYPICAL feature, falling off with the distance outside it in units of
-        their interquartile range (exp(-1/2) one range out on one feature). A logistic model scores
+        middle 60 % on every TYPICAL feature, falling off with the distance outside it in units of
+        the box's width (exp(-1/2) one width out on one feature). A logistic model scores
         the most extreme song highest (the quietest song is the calmest, the loudest the angriest);
         people file a song under a mood when it sounds like the songs they filed there."""
         median, spread = self.typical[label]
