@@ -23,7 +23,8 @@ from typing import Optional
 from bot import logs
 from bot.replies import error_text, reading_to_dict, reading_to_text, recommendation_to_dict, songs_to_text
 from bot.root import open_services
-from core.catalog import CatalogError, import_csv
+from core.app import catalog_stats, forget_person, import_catalog
+from core.catalog import CatalogError
 from core.emotions import LABELS, VA, UnknownLabel
 from core.errors import UserError
 from core.recommender import MAX_SONGS
@@ -52,7 +53,7 @@ async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.std
         for path in paths:
             reading = rec = error = None
             try:
-                reading = await asyncio.to_thread(app.pipeline.analyze, path.read_bytes())
+                reading = await app.read_photo(path.read_bytes())
                 rec = await app.songs_for_reading(reading, user=args.user, chat=args.chat, mode=args.mode, target=args.target,
                                                   n=args.n, group=args.group)
             except UserError as exc:  # a file we cannot read (photo or clip): its sentence, the others go on
@@ -88,46 +89,31 @@ async def cmd_recommend(settings: Settings, args) -> int:
 
 async def cmd_rate(settings: Settings, args) -> int:
     async with open_services(settings, with_pipeline=False) as services:
-        app = services.moodtune
-        if app.catalog.get(args.track) is None:
-            raise UsageError(f"No track with id {args.track} in the catalog.")
-        if args.recommendation is not None and args.track not in await app.store.recommendation_tracks(args.recommendation):
-            raise UsageError(f"List #{args.recommendation} does not hold track {args.track}.")
-        await app.store.rate(args.user, args.track, args.score, args.recommendation)
-        track = app.catalog.get(args.track)
+        try:
+            track = await services.moodtune.rate_track(user=args.user, track=args.track, score=args.score,
+                                                       recommendation=args.recommendation)
+        except UserError as exc:
+            raise UsageError(error_text(exc)) from None
     print(f"{'👍' if args.score > 0 else '👎'} saved: {track.artist} — {track.title} for {args.user}")
     return 0
 
 
 async def cmd_forget(settings: Settings, args) -> int:
-    from core.store import open_store
-
-    store = await open_store(settings.db_path)
-    try:
-        counts = await store.forget(args.user)
-    finally:
-        await store.close()
+    counts = await forget_person(settings, args.user)
     print(f"Forgot {args.user}: {counts['ratings']} ratings, {counts['recommendations']} lists, {counts['settings']} settings deleted.")
     return 0
 
 
 async def cmd_catalog(settings: Settings, args) -> int:
-    from core.catalog import Catalog
-    from core.store import open_store
-
-    store = await open_store(settings.db_path)
-    try:
-        if args.action == "import":
-            report = await import_csv(store, args.csv, replace=args.replace)
-            print(f"Imported {report.imported} tracks from {args.csv} ({report.skipped} rows skipped"
-                  + (f": {', '.join(f'{k} {v}' for k, v in report.skipped_reasons.items())}" if report.skipped else "")
-                  + f"). The catalog now holds {report.total} tracks.")
-            if report.missing_optional:
-                print(f"Missing optional columns, filled with neutral values: {', '.join(report.missing_optional)}.")
-            return 0
-        stats = (await Catalog.load(store)).stats()
-    finally:
-        await store.close()
+    if args.action == "import":
+        report = await import_catalog(settings, args.csv, replace=args.replace)
+        print(f"Imported {report.imported} tracks from {args.csv} ({report.skipped} rows skipped"
+              + (f": {', '.join(f'{k} {v}' for k, v in report.skipped_reasons.items())}" if report.skipped else "")
+              + f"). The catalog now holds {report.total} tracks.")
+        if report.missing_optional:
+            print(f"Missing optional columns, filled with neutral values: {', '.join(report.missing_optional)}.")
+        return 0
+    stats = await catalog_stats(settings)
     if args.json:
         print(json.dumps(stats))
     else:

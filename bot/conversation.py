@@ -24,7 +24,7 @@ from typing import Awaitable, Callable, Optional
 from bot import replies
 from bot.cards import render_history_card, render_mood_card
 from bot.replies import Button, Reply
-from core.app import Moodtune
+from core.app import Moodtune, explicit_allowed
 from core.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -91,10 +91,8 @@ class Conversation:
     ) -> Outgoing:
         """A photo, GIF or video: admission first (limits and a queue place, free when refused),
         then `admitted()` (the platform's 'typing…'), then `fetch()` (the download), then the reading."""
-        app = self.moodtune
-
-        async def answer(slot):
-            return await app.answer_photo(await fetch(), user=origin.person, chat=origin.chat, group=origin.group, slot=slot)
+        async def answer(admission):
+            return await admission.photo(await fetch())
 
         return await self._admitted(origin, admitted, answer)
 
@@ -105,22 +103,20 @@ class Conversation:
         a minute), downloaded and read one at a time (memory as for one photo), combined (each
         counting by its confidence) and answered once. A photo that cannot be downloaded or read
         is left out while others can be; when none can, the person is told why."""
-        app = self.moodtune
-
-        async def answer(slot):
-            return await app.answer_album(fetches, user=origin.person, chat=origin.chat, group=origin.group, slot=slot)
+        async def answer(admission):
+            return await admission.album(fetches)
 
         return await self._admitted(origin, admitted, answer)
 
     async def _admitted(self, origin: Origin, admitted: Optional[Callable[[], None]], answer) -> Outgoing:
-        """Admission, then the platform's courtesy, then `answer(slot)`; a refusal is a reply."""
+        """Admission, then the platform's courtesy, then `answer(admission)`; a refusal is a reply."""
         if not origin.known:
             return Outgoing(text=replies.text("no_sender"), error=True)
         try:
-            async with self.moodtune.admit_photo(user=origin.person, chat=origin.chat) as slot:
+            async with self.moodtune.admit_photo(user=origin.person, chat=origin.chat, group=origin.group) as admission:
                 if admitted is not None:
                     admitted()
-                result = await answer(slot)
+                result = await answer(admission)
         except UserError as exc:
             return refusal(exc)
         return await self._answered(origin, result)
@@ -179,7 +175,7 @@ class Conversation:
         if not origin.known:  # anonymous reactions cannot be attributed
             return 0
         app = self.moodtune
-        rec = await app.store.message_recommendation(origin.platform, origin.chat, str(message_id))
+        rec = await app.list_of_message(origin.platform, origin.chat, str(message_id))
         if rec is None:
             return 0
         positions = {replies.NUMBER_REACTIONS.index(e) for e in emojis if e in replies.NUMBER_REACTIONS}
@@ -198,7 +194,7 @@ class Conversation:
     async def sent(self, origin: Origin, message_id: str, out: Outgoing) -> None:
         """The adapter sent `out` as `message_id`: reactions on it now rate its list."""
         if out.list_id is not None and origin.chat is not None:
-            await self.moodtune.store.link_message(origin.platform, origin.chat, str(message_id), out.list_id)
+            await self.moodtune.link_message(origin.platform, origin.chat, str(message_id), out.list_id)
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -211,7 +207,7 @@ class Conversation:
             return Outgoing(text=replies.text("no_sender"), error=True)
         scope, key = origin.scope
         if not mode:
-            s = await self.moodtune.store.get_settings(scope, key)
+            s = await self.moodtune.settings_of(scope, key)
             return Outgoing(text=replies.text("mode_is", mode=s.mode or "match", target=s.target, platform=origin.platform))
         try:
             s = await self.moodtune.set_mode(scope=scope, id=key, mode=mode.lower(), target=target)
@@ -257,8 +253,8 @@ class Conversation:
                 await app.set_list_length(scope=scope, id=key, n=n)
         except UserError as exc:
             return refusal(exc)
-        s = await app.store.get_settings(scope, key)
-        allowed = s.allow_explicit if s.allow_explicit is not None else not origin.group
+        s = await app.settings_of(scope, key)
+        allowed = explicit_allowed(s, origin.group)
         return Outgoing(text=replies.text("settings_are", songs=s.list_length, mode=s.mode or "match", target=s.target,
                                           explicit=allowed, cards=s.cards is not False, group=origin.group, platform=origin.platform),
                         private=True)
@@ -266,5 +262,5 @@ class Conversation:
     async def forget(self, origin: Origin) -> Outgoing:
         if origin.person is None:
             return Outgoing(text=replies.text("no_sender"), error=True)
-        counts = await self.moodtune.store.forget(origin.person)
+        counts = await self.moodtune.forget(origin.person)
         return Outgoing(text=replies.text("forgotten", **counts), private=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import sqlite3
 from typing import Literal, Optional
 
 import discord
@@ -23,7 +22,7 @@ from bot import replies
 from bot.courtesy import courtesy
 from bot.conversation import Conversation, Origin, Outgoing
 from bot.replies import Button, Reply, cut_to, to_markdown
-from core.errors import UserError
+from core.errors import StoreBusy, UserError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -132,7 +131,7 @@ def _fetcher(att: Optional[discord.Attachment]):
 def _unexpected_text(error: BaseException) -> str:
     """The error boundary's sentence: a busy database is a passing state, anything else a bug."""
     cause = getattr(error, "original", error)
-    busy = isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause)
+    busy = isinstance(cause, StoreBusy)
     if busy:
         log.warning("database busy: %s", cause)
     else:

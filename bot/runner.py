@@ -58,7 +58,7 @@ async def serve(settings: Settings) -> None:
                     await register_webhook(telegram_app, services.moodtune, settings, ALLOWED_UPDATES)
                     webhook = await serve_webhook(telegram_app, services.moodtune, settings)
                 else:
-                    await services.moodtune.store.set_meta("telegram_webhook", "")  # polling removes any webhook
+                    await services.moodtune.register_once("telegram_webhook", "", None)  # polling removes any webhook
                     await telegram_app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
                 log.info("Telegram bot @%s is running (%s)", telegram_app.bot.username, "webhook" if webhook else "polling")
             if settings.discord_token:

@@ -8,7 +8,6 @@ conversation layer and the core.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any, Optional
 
 from telegram import (
@@ -41,7 +40,7 @@ from bot.albums import AlbumCollector
 from bot.courtesy import courtesy
 from bot.conversation import Conversation, Origin, Outgoing
 from bot.replies import Button, cut_to, split_caption, to_html
-from core.errors import UserError
+from core.errors import StoreBusy, UserError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -393,7 +392,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The error boundary: a database busy for longer than its timeout is a passing state (a
     warning and a 'try again'); anything else is logged with its traceback. The person is told
     either way — a pressed button by its answer, a message by a reply."""
-    busy = isinstance(context.error, sqlite3.OperationalError) and "locked" in str(context.error)
+    busy = isinstance(context.error, StoreBusy)
     if busy:
         log.warning("database busy: %s", context.error)
     else:

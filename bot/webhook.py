@@ -50,7 +50,7 @@ def build_webhook_app(application: Application, moodtune: Moodtune, secret: str)
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if not isinstance(update_id, int):
             return web.Response(status=400, text="no update_id")
-        if not await moodtune.limits.first_delivery("telegram", update_id):
+        if not await moodtune.first_delivery("telegram", update_id):
             log.info("update %s delivered again: already handled", update_id)
             return web.Response(text="ok")
         # parsed once; an update PTB cannot read is logged once and queued bare (no handler matches it)
@@ -84,11 +84,9 @@ async def register_webhook(application: Application, moodtune: Moodtune, setting
     secret = settings.telegram_webhook_secret.get_secret_value()
     url = settings.telegram_webhook_url
     fingerprint = hashlib.sha256("\n".join([url, secret, ",".join(allowed_updates)]).encode()).hexdigest()
-    store = moodtune.store
-    async with store.exclusive("telegram-webhook"):
-        if await store.get_meta("telegram_webhook") == fingerprint:
-            return False
+
+    async def register() -> None:
         await application.bot.set_webhook(url, secret_token=secret, allowed_updates=list(allowed_updates))
-        await store.set_meta("telegram_webhook", fingerprint)
         log.info("Telegram webhook registered")
-        return True
+
+    return await moodtune.register_once("telegram_webhook", fingerprint, register)

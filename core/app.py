@@ -8,14 +8,14 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import AsyncIterator, Optional
 
 from core.aggregate import combine
 from core.catalog import Catalog, Track
 from core.errors import NothingToDo, UserError
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
 from core.fusion import MoodReading
-from core.limits import InProcessLimits, Limits
+from core.limits import Limits
 from core.recommender import MAX_SONGS, Recommendation, Recommender, recommend
 from core.settings import Settings
 from core.store import ChatSettings, PhotoReading, Store, open_store
@@ -50,14 +50,14 @@ class Moodtune:
         recommender: Optional[Recommender] = None, spotify=None, owns: tuple[str, ...] = ("store", "pipeline"),
     ):
         self.settings = settings
-        self.store = store
+        self._store = store  # private: the bots reach data only through this service's operations
         self.catalog = catalog
-        self.pipeline = pipeline
+        self._pipeline = pipeline
         self.recommender = recommender or Recommender(catalog)
         self.spotify = spotify  # core.spotify.SpotifyEnricher, or None
         self._owns = owns  # what close() closes: the pieces this core opened, not those it was given
         # shared by all workers when the store is PostgreSQL, this process's own otherwise
-        self.limits: Limits = store.shared_limits() if hasattr(store, "shared_limits") else InProcessLimits(settings.photos_per_minute)
+        self._limits: Limits = store.shared_limits(settings.photos_per_minute)
         self._in_flight = 0  # photos this process has admitted and not answered yet
         self._closing = False
         self._idle = asyncio.Event()
@@ -105,10 +105,10 @@ class Moodtune:
     async def close(self) -> None:
         """Close the pipeline (its workers finish the photo each is on) and then the store."""
         self.stop_admitting()
-        if self.pipeline is not None and "pipeline" in self._owns:
-            await asyncio.to_thread(self.pipeline.close)
+        if self._pipeline is not None and "pipeline" in self._owns:
+            await asyncio.to_thread(self._pipeline.close)
         if "store" in self._owns:
-            await self.store.close()
+            await self._store.close()
 
     async def songs_for_reading(
         self, reading: MoodReading, *, user: Optional[str] = None, chat: Optional[str] = None,
@@ -117,7 +117,7 @@ class Moodtune:
         """Songs for a photo's reading: its whole label distribution and its VA point drive the list."""
         prefs = await self._preferences(user, chat, mode, target, n, group)
         rec = await recommend(
-            self.store, self.recommender, point=VA(reading.valence, reading.arousal), label=reading.label,
+            self._store, self.recommender, point=VA(reading.valence, reading.arousal), label=reading.label,
             distribution=reading.distribution, user=user, chat=chat, **prefs,
         )
         return await self._enrich(rec)
@@ -138,7 +138,7 @@ class Moodtune:
         else:
             raise ValueError("give an emotion label or a valence/arousal point")
         prefs = await self._preferences(user, chat, mode, target, n, group)
-        rec = await recommend(self.store, self.recommender, point=point, label=label, distribution=distribution,
+        rec = await recommend(self._store, self.recommender, point=point, label=label, distribution=distribution,
                               user=user, chat=chat, **prefs)
         return await self._enrich(rec)
 
@@ -157,7 +157,7 @@ class Moodtune:
     # --- what the chat surfaces do ------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def admit_photo(self, *, user: str, chat: str):
+    async def admit_photo(self, *, user: str, chat: str, group: bool = False) -> AsyncIterator["Admitted"]:
         """Take what a photo needs before anything is done for it — before the download and the
         'typing…' action: a place in this chat's share of the analysis queue, a place in the queue,
         and (only when both are free) one of the person's photos this minute. A refusal costs the
@@ -165,55 +165,40 @@ class Moodtune:
 
         Whatever arrives, at most `pipeline.capacity` photos are downloaded or analysed at once, and
         one chat holds at most `photos_in_flight_per_chat` of them (never all), so one flooding group
-        cannot starve the others. Yields the queue slot for `answer_photo`.
+        cannot starve the others. Yields what may be answered with the place taken (`Admitted`).
         """
         if self._closing:
             raise UserError("shutting_down")
-        cap = max(1, min(self.settings.photos_in_flight_per_chat, self.pipeline.capacity - 1))
-        ticket = await self.limits.admit(user=user, chat=chat, per_minute=self.settings.photos_per_minute, chat_cap=cap,
-                                         reserve=self.pipeline.reserve)
+        cap = max(1, min(self.settings.photos_in_flight_per_chat, self._pipeline.capacity - 1))
+        ticket = await self._limits.admit(user=user, chat=chat, per_minute=self.settings.photos_per_minute, chat_cap=cap,
+                                          reserve=self._pipeline.reserve)
         self._in_flight += 1
         self._idle.clear()
         try:
-            yield ticket.slot
+            yield Admitted(self, ticket.slot, user=user, chat=chat, group=group)
         finally:
             ticket.slot.release()
             self._in_flight -= 1
             if not self._in_flight:
                 self._idle.set()
-            await self.limits.release(ticket)
+            await self._limits.release(ticket)
 
-    async def answer_photo(self, data: bytes, *, user: str, chat: str, group: bool = False, slot=None) -> PhotoAnswer:
-        """A photo, GIF or video (bytes) from a person in a chat → reading + songs; remembers the
-        reading for /soundtrack and /history.
+    async def answer_photo(self, data: bytes, *, user: str, chat: str, group: bool = False) -> PhotoAnswer:
+        """A photo, GIF or video (bytes) from a person in a chat → reading + songs, admitted here
+        (when the caller must do something between admission and reading, use `admit_photo`)."""
+        async with self.admit_photo(user=user, chat=chat, group=group) as admitted:
+            return await admitted.photo(data)
 
-        Call it inside `admit_photo` (pass its slot); called alone it admits the photo itself.
-        Raises RateLimited, core.pipeline.PipelineBusy or core.images.ImageError (UserErrors).
-        """
-        if slot is None:
-            async with self.admit_photo(user=user, chat=chat) as slot:
-                return await self.answer_photo(data, user=user, chat=chat, group=group, slot=slot)
-        return await self._answer_reading(await self.pipeline.analyze_async(data, slot), user=user, chat=chat, group=group)
+    async def _read(self, data: bytes, slot) -> MoodReading:
+        return await self._pipeline.analyze_async(data, slot)
 
-    async def answer_album(self, fetches, *, user: str, chat: str, group: bool = False, slot=None) -> PhotoAnswer:
-        """Several photos (async callables that download one each) → one combined reading + songs.
-
-        Call it inside `admit_photo`: the album takes one queue place. Photos are downloaded and read
-        one at a time, so an album holds no more memory than one photo. One that cannot be
-        downloaded or read is left out; when none can, the first one's UserError is raised."""
-        readings, errors = [], []
-        for fetch in fetches:
-            try:
-                readings.append(await self.pipeline.analyze_async(await fetch(), slot))
-            except UserError as exc:
-                errors.append(exc)
-        if not readings:
-            raise errors[0] if errors else UserError("no_image")
-        reading = readings[0] if len(readings) == 1 else combine(readings, kind="album")
-        return await self._answer_reading(reading, user=user, chat=chat, group=group)
+    async def read_photo(self, data: bytes) -> MoodReading:
+        """The reading of one photo or clip, outside the chat queue (the command line).
+        Raises core.images.ImageError / core.video.ClipError (UserErrors)."""
+        return await asyncio.to_thread(self._pipeline.analyze, data)
 
     async def _answer_reading(self, reading: MoodReading, *, user: str, chat: str, group: bool) -> PhotoAnswer:
-        await self.store.add_photo_reading(
+        await self._store.add_photo_reading(
             chat=chat, user=user, label=reading.label, valence=reading.valence, arousal=reading.arousal, confidence=reading.confidence
         )
         rec = await self.songs_for_reading(reading, user=user, chat=chat, group=group)
@@ -224,7 +209,7 @@ class Moodtune:
     ) -> tuple[Recommendation, int]:
         """One list for the photos seen in a chat recently: their mood averaged (weighted by
         confidence), the chat members' ratings blended in. Returns the list and the photo count."""
-        photos = await self.store.photo_readings(chat, since=time.time() - window)
+        photos = await self._store.photo_readings(chat, since=time.time() - window)
         if not photos:
             raise NothingToDo("no_recent_photos")
         weights = [p.confidence + 0.1 for p in photos]
@@ -234,25 +219,69 @@ class Moodtune:
         for w, p in zip(weights, photos):
             votes[p.label] = votes.get(p.label, 0.0) + w
         label = max(votes, key=votes.__getitem__)
-        n = n or (await self.store.get_settings("chat", chat)).list_length or SOUNDTRACK_SONGS
+        n = n or (await self._store.get_settings("chat", chat)).list_length or SOUNDTRACK_SONGS
         rec = await self.songs_for_mood(label=label, va=point, user=user, chat=chat, mode="match", n=n, group=group,
                                         distribution=votes)
         return rec, len(photos)
 
     async def history(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = HISTORY_READINGS) -> History:
         """A person's last readings wherever they sent them (`user`), or a group's (`chat`)."""
-        readings = await self.store.photo_history(user=user, chat=chat, limit=limit)
+        readings = await self._store.photo_history(user=user, chat=chat, limit=limit)
         counts: dict[str, int] = {}
         for r in readings:
             counts[r.label] = counts.get(r.label, 0) + 1
-        liked = [t for t in (self.catalog.get(tid) for tid, _ in await self.store.liked_tracks(user=user, chat=chat)) if t is not None]
+        liked = [t for t in (self.catalog.get(tid) for tid, _ in await self._store.liked_tracks(user=user, chat=chat)) if t is not None]
         return History(readings, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])), liked)
 
+    async def settings_of(self, scope: str, id: str) -> ChatSettings:
+        """What a person ('user') or a chat ('chat') has set."""
+        return await self._store.get_settings(scope, id)
+
+    async def forget(self, user: str) -> dict[str, int]:
+        """Delete every row about a person: ratings, lists, settings, photo readings."""
+        return await self._store.forget(user)
+
+    async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
+        """A list was sent as this message: reactions on it now rate the list."""
+        await self._store.link_message(platform, chat, message_id, recommendation)
+
+    async def list_of_message(self, platform: str, chat: str, message_id: str) -> Optional[int]:
+        """The list a message of ours shows, if any."""
+        return await self._store.message_recommendation(platform, chat, message_id)
+
+    async def first_delivery(self, platform: str, update_id: int) -> bool:
+        """False when this update was handled already (by any worker sharing the store)."""
+        return await self._limits.first_delivery(platform, update_id)
+
+    async def register_once(self, name: str, fingerprint: str, register) -> bool:
+        """Run `register()` (an async callable) unless the same `fingerprint` was registered under
+        `name` already, by this or any worker; '' forgets it. True when it ran."""
+        async with self._store.exclusive(name):
+            if await self._store.get_meta(name) == fingerprint:
+                return False
+            if fingerprint:
+                await register()
+            await self._store.set_meta(name, fingerprint)
+            return bool(fingerprint)
+
+    async def rate_track(self, *, user: str, track: str, score: int, recommendation: Optional[int] = None) -> Track:
+        """A rating by track id (the command line): the track must be in the catalog, and in the list
+        when a list is named. Raises UserError('unknown_track' / 'not_in_list')."""
+        found = self.catalog.get(track)
+        if found is None:
+            raise UserError("unknown_track", track=track)
+        if recommendation is not None and track not in await self._store.recommendation_tracks(recommendation):
+            raise UserError("not_in_list", track=track, recommendation=recommendation)
+        if score not in (1, -1):
+            raise UserError("bad_score")
+        await self._store.rate(user, track, score, recommendation)
+        return found
+
     async def cards_enabled(self, scope: str, id: str) -> bool:
-        return (await self.store.get_settings(scope, id)).cards is not False
+        return (await self._store.get_settings(scope, id)).cards is not False
 
     async def set_cards(self, *, scope: str, id: str, on: bool) -> ChatSettings:
-        return await self.store.set_settings(scope, id, cards=on)
+        return await self._store.set_settings(scope, id, cards=on)
 
     async def _own_list(self, recommendation: int, chat: Optional[str]):
         """The stored list, if it was shown in `chat` (None: the command line, which may act on any).
@@ -261,7 +290,7 @@ class Moodtune:
         their own lists, a group's members on the group's. Any other list — someone else's, or one
         that does not exist — gets the same answer, so nothing about it leaks.
         """
-        stored = await self.store.get_recommendation(recommendation)
+        stored = await self._store.get_recommendation(recommendation)
         if stored is None or (chat is not None and stored.chat != chat):
             raise UserError("list_gone")
         return stored
@@ -272,7 +301,7 @@ class Moodtune:
         if not 0 <= position < len(stored.tracks):
             raise UserError("list_gone")
         track_id = stored.tracks[position]
-        await self.store.rate(user, track_id, score, recommendation)
+        await self._store.rate(user, track_id, score, recommendation)
         track = self.catalog.get(track_id)
         if track is None:  # the catalog was replaced since; the rating is kept all the same
             raise UserError("saved_song_gone")
@@ -285,7 +314,7 @@ class Moodtune:
         except UserError:
             return 0
         for track_id in stored.tracks:
-            await self.store.rate(user, track_id, score, recommendation)
+            await self._store.rate(user, track_id, score, recommendation)
         return len(stored.tracks)
 
     async def follow_up(
@@ -305,16 +334,16 @@ class Moodtune:
                 target = normalize_label(target)
             except ValueError:
                 raise UserError("unknown_mood", name=target, labels=LABELS) from None
-        return await self.store.set_settings(scope, id, mode=mode, target=target if mode == "shift" else None)
+        return await self._store.set_settings(scope, id, mode=mode, target=target if mode == "shift" else None)
 
     async def set_list_length(self, *, scope: str, id: str, n: int) -> ChatSettings:
         if not 1 <= n <= MAX_SONGS:
             raise UserError("bad_length", max=MAX_SONGS)
-        return await self.store.set_settings(scope, id, list_length=n)
+        return await self._store.set_settings(scope, id, list_length=n)
 
     async def set_explicit(self, *, scope: str, id: str, allowed: bool) -> ChatSettings:
         """Whether lists here may hold songs marked explicit (groups: off unless set; private: on)."""
-        return await self.store.set_settings(scope, id, allow_explicit=allowed)
+        return await self._store.set_settings(scope, id, allow_explicit=allowed)
 
     async def _preferences(self, user, chat, mode, target, n, group: bool) -> dict:
         """Explicit arguments win, then the person's settings, then the chat's.
@@ -325,12 +354,82 @@ class Moodtune:
         allow_explicit: Optional[bool] = None
         for scope, key in (("user", user), ("chat", chat)):
             if key:
-                s = await self.store.get_settings(scope, key)
+                s = await self._store.get_settings(scope, key)
                 mode = mode or s.mode
                 target = target or s.target
                 n = n or s.list_length
                 if s.allow_explicit is not None and (scope == "chat") == group:
                     allow_explicit = s.allow_explicit
         if allow_explicit is None:
-            allow_explicit = not group
+            allow_explicit = explicit_default(group)
         return {"mode": mode or "match", "target": target, "n": n, "allow_explicit": allow_explicit}
+
+
+async def forget_person(settings: Settings, user: str) -> dict[str, int]:
+    """`forget` without opening the whole service (the command line): opens the store, deletes
+    every row about the person, closes it."""
+    store = await open_store(settings.db_path)
+    try:
+        return await store.forget(user)
+    finally:
+        await store.close()
+
+
+async def import_catalog(settings: Settings, path, *, replace: bool = False):
+    """Import a catalog CSV into the store (core.catalog.import_csv); returns its ImportReport."""
+    from core.catalog import import_csv
+
+    store = await open_store(settings.db_path)
+    try:
+        return await import_csv(store, path, replace=replace)
+    finally:
+        await store.close()
+
+
+async def catalog_stats(settings: Settings) -> dict:
+    """What the catalog in the store holds (core.catalog.Catalog.stats)."""
+    store = await open_store(settings.db_path)
+    try:
+        return (await Catalog.load(store)).stats()
+    finally:
+        await store.close()
+
+
+def explicit_default(group: bool) -> bool:
+    """Explicit songs where nobody has set anything: off in a group, on in a private chat."""
+    return not group
+
+
+def explicit_allowed(settings: ChatSettings, group: bool) -> bool:
+    """Whether lists in a place with these settings may hold explicit songs."""
+    return settings.allow_explicit if settings.allow_explicit is not None else explicit_default(group)
+
+
+class Admitted:
+    """A photo's admission (`Moodtune.admit_photo`): what may be answered with the queue place it holds."""
+
+    def __init__(self, app: Moodtune, slot, *, user: str, chat: str, group: bool):
+        self._app, self._slot = app, slot
+        self.user, self.chat, self.group = user, chat, group
+
+    async def photo(self, data: bytes) -> PhotoAnswer:
+        """A photo, GIF or video (bytes) → reading + songs; remembers the reading for /soundtrack
+        and /history. Raises core.images.ImageError and the like (UserErrors)."""
+        return await self._app._answer_reading(await self._app._read(data, self._slot), user=self.user, chat=self.chat,
+                                               group=self.group)
+
+    async def album(self, fetches) -> PhotoAnswer:
+        """Several photos (async callables that download one each) → one combined reading + songs,
+        in this one queue place. Photos are downloaded and read one at a time, so an album holds no
+        more memory than one photo. One that cannot be downloaded or read is left out; when none
+        can, the first one's UserError is raised."""
+        readings, errors = [], []
+        for fetch in fetches:
+            try:
+                readings.append(await self._app._read(await fetch(), self._slot))
+            except UserError as exc:
+                errors.append(exc)
+        if not readings:
+            raise errors[0] if errors else UserError("no_image")
+        reading = readings[0] if len(readings) == 1 else combine(readings, kind="album")
+        return await self._app._answer_reading(reading, user=self.user, chat=self.chat, group=self.group)

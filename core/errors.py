@@ -30,3 +30,9 @@ class RateLimited(UserError):
 
 class NothingToDo(UserError):
     kind = "nothing_to_do"
+
+
+class StoreBusy(RuntimeError):
+    """The database could not take an operation in time (SQLite's file locked past its busy
+    timeout, PostgreSQL's lock timeout, no connection free). Nothing was written; the chat adapters
+    answer "try again in a moment" — the same on both backends (core.store raises it)."""

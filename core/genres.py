@@ -9,6 +9,7 @@ rock, 'indie pop' is indie. A genre no keyword matches counts as 'other'.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import lru_cache
 from typing import Iterable, Optional
@@ -94,15 +95,19 @@ ARTEFACT_TITLE_WORDS: tuple[str, ...] = (
 )
 
 
-def _artefact_genre(genre: str) -> bool:
-    g = genre.lower()
-    return any(k in g for k in ARTEFACT_GENRES)
+_ARTEFACT_GENRE = re.compile("|".join(map(re.escape, ARTEFACT_GENRES)))
+_ARTEFACT_TITLE = re.compile("|".join(map(re.escape, ARTEFACT_TITLE_WORDS)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _artefact_genres(raw_genres: Optional[str]) -> bool:
+    names = split_genres(raw_genres)
+    if not names:
+        return False
+    hits = [bool(_ARTEFACT_GENRE.search(g.lower())) for g in names]
+    return hits[0] or sum(hits) * 2 > len(hits)
 
 
 def is_artefact(raw_genres: Optional[str], title: str = "", artist: str = "") -> bool:
     """True for a children's / soundtrack / holiday / comedy / sleep-noise track or a cover version."""
-    names = split_genres(raw_genres)
-    if names and (_artefact_genre(names[0]) or sum(map(_artefact_genre, names)) * 2 > len(names)):
-        return True
-    text = f"{title} {artist}".lower()
-    return any(w in text for w in ARTEFACT_TITLE_WORDS)
+    return _artefact_genres(raw_genres) or bool(_ARTEFACT_TITLE.search(f"{title} {artist}".lower()))

@@ -3,7 +3,7 @@
 Two implementations of one interface (`Limits`):
 - `InProcessLimits` (SQLite, one process): a leaky bucket per person (aiolimiter, the library
   python-telegram-bot uses for its own limits) and a counter of photos in flight per chat.
-- `core.store_pg.PgLimits` (PostgreSQL): the same rules kept in the database, so N workers
+- `core.store.postgres.PgLimits` (PostgreSQL): the same rules kept in the database, so N workers
   behind a load balancer admit as one bot would.
 
 `admit()` checks the chat's share and the person's rate first, then takes a place in the local

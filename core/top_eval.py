@@ -133,12 +133,12 @@ async def discovery_spread(ranker, readings: int = 20, seed: int = 0) -> dict:
     as the bot answers them: how many distinct songs fill the lesser-known slot, and whether one
     repeats (a chat must not meet the same find twice within its last 50 lists)."""
     from core.recommender import recommend
-    from core.store import Store
+    from core.store import SqliteStore
 
     rng = np.random.default_rng(seed)
     everyday = ("happy", "neutral", "sad", "calm", "nostalgic")
     found: list[str] = []
-    async with Store(":memory:") as store:
+    async with SqliteStore(":memory:") as store:
         for k in range(readings):
             label = everyday[k % len(everyday)]
             p = VA_POINTS[label]

@@ -28,7 +28,7 @@ from core.catalog import BUNDLED, Catalog  # noqa: E402
 from core.emotions import LABELS, VA_POINTS  # noqa: E402
 from core.music import target_for_label  # noqa: E402
 from core.recommender import Recommender, build_taste, recommend  # noqa: E402
-from core.store import MoodRating, Rating, Store  # noqa: E402
+from core.store import MoodRating, Rating, SqliteStore  # noqa: E402
 
 
 def pct(values: list[float]) -> dict[str, float]:
@@ -37,7 +37,7 @@ def pct(values: list[float]) -> dict[str, float]:
 
 async def start(path: Path) -> tuple[Catalog, Recommender, float]:
     t0 = time.perf_counter()
-    async with Store(path) as store:
+    async with SqliteStore(path) as store:
         catalog = await Catalog.load(store)
     ranker = Recommender(catalog)
     return catalog, ranker, time.perf_counter() - t0
@@ -48,7 +48,7 @@ async def main(as_json: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         _, _, first = await start(Path(tmp) / "bench.sqlite3")
         catalog, ranker, later = await start(Path(tmp) / "bench.sqlite3")
-        async with Store(Path(tmp) / "bench.sqlite3") as store:
+        async with SqliteStore(Path(tmp) / "bench.sqlite3") as store:
             ids = [t.id for t in catalog.tracks]
             mine = [Rating("me", ids[i], int(rng.choice([-1, 1])), None, 0) for i in rng.choice(len(ids), 50, replace=False)]
             others = [MoodRating(f"u{k % 40}", ids[i], int(rng.choice([-1, 1])), float(rng.uniform(-1, 1)), float(rng.uniform(-1, 1)))

@@ -79,12 +79,12 @@ async def ratings_per_second(store, n: int = 2000, concurrency: int = 16) -> flo
 
 
 async def ratings(server: str) -> dict:
-    from core.store import Store
-    from core.store_pg import PgStore
+    from core.store import SqliteStore
+    from core.store.postgres import PgStore
     from tests.pgserver import create_database
 
     with tempfile.TemporaryDirectory() as tmp:
-        async with Store(Path(tmp) / "bench.sqlite3") as sqlite_store:
+        async with SqliteStore(Path(tmp) / "bench.sqlite3") as sqlite_store:
             on_sqlite = await ratings_per_second(sqlite_store)
     pg = await PgStore(create_database(server, "ratings")).open()
     try:

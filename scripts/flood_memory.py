@@ -91,8 +91,8 @@ async def run() -> dict:
                 "refused": sum("open.spotify.com" not in t for t in texts),
                 "seconds": round(elapsed, 1),
                 "peak_rss_mb_before": round(before), "peak_rss_mb_after": round(rss_mb()),
-                "bound_photos_at_once": app.pipeline.capacity,
-                "bound_mb": app.pipeline.capacity * 20,
+                "bound_photos_at_once": app._pipeline.capacity,
+                "bound_mb": app._pipeline.capacity * 20,
             }
             await application.shutdown()
     api.stop()

@@ -31,10 +31,46 @@ def music_data() -> Path:
     return shared_data("music", "mood_mapper", "music datasets")
 
 
+@pytest.fixture(scope="session")
+def catalog_db(tmp_path_factory) -> Path:
+    """A SQLite database with the bundled catalog (105k tracks) loaded, built once per session:
+    loading it into every fresh test database cost seconds a test. Tests copy it (`fresh_db`)."""
+    import asyncio
+
+    from core.catalog import ensure_bundled
+    from core.store import SqliteStore
+
+    path = tmp_path_factory.mktemp("catalog") / "catalog.sqlite3"
+
+    async def build():
+        async with SqliteStore(path) as store:
+            await ensure_bundled(store)
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+def fresh_db(catalog_db, tmp_path):
+    """`fresh_db(name)`: a new database file in this test's folder, the bundled catalog already in it."""
+    import shutil
+
+    def make(name: str = "db.sqlite3") -> Path:
+        dest = tmp_path / name
+        shutil.copyfile(catalog_db, dest)
+        return dest
+
+    return make
+
+
 @pytest.fixture(autouse=True, scope="session")
-def _offline_env(tmp_path_factory):
-    """No downloads, caches and DeepFace's home in a temporary folder, for this process and children."""
+def _offline_env(tmp_path_factory, catalog_db):
+    """No downloads, caches and DeepFace's home in a temporary folder, for this process and children;
+    the default database (MOODTUNE_DB) starts as a copy of the catalog database."""
+    import shutil
+
     home = tmp_path_factory.mktemp("home")
+    shutil.copyfile(catalog_db, home / "moodtune.sqlite3")
     env = {
         "MOODTUNE_ALLOW_DOWNLOADS": "false",
         "MOODTUNE_CACHE_DIR": str(home / "cache"),

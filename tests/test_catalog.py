@@ -7,14 +7,14 @@ import gzip
 import pytest
 
 from core.catalog import BUNDLED, Catalog, CatalogError, import_csv
-from core.store import Store
+from core.store import SqliteStore
 
 ID1, ID2, ID3 = "4uLU6hMCjMI75M1A2tKUQC", "7qiZfU4dY1lWllzX7mPBI3", "0VjIjW4GlUZAMYd2vXMi3b"
 
 
 @pytest.fixture
 async def store(tmp_path):
-    async with Store(tmp_path / "db.sqlite3") as s:
+    async with SqliteStore(tmp_path / "db.sqlite3") as s:
         yield s
 
 

@@ -15,8 +15,8 @@ SONG_KEYS = {"id", "title", "artist", "year", "spotify_url", "youtube_url", "rea
 
 
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / "cli.sqlite3"
+def db(fresh_db):
+    return fresh_db("cli.sqlite3")
 
 
 def bot(python, db, *args):

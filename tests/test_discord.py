@@ -7,7 +7,6 @@ import asyncio
 import io
 import itertools
 import logging
-import sqlite3
 
 import pytest
 from discord.http import Route
@@ -16,6 +15,7 @@ from discord.webhook import async_ as webhook_async
 from bot.root import open_services
 from bot.replies import decode_action
 from core.catalog import Catalog
+from core.errors import StoreBusy
 from tests.conftest import DEMO
 from tests.fakes.discord_api import BOT_USER, FakeDiscord, message_payload
 
@@ -25,11 +25,11 @@ _ids = itertools.count(1)
 
 
 @pytest.fixture
-async def dc(settings, pipeline, tmp_path, monkeypatch):
+async def dc(settings, pipeline, fresh_db, monkeypatch):
     api = await FakeDiscord().start()
     monkeypatch.setattr(Route, "BASE", f"{api.base}/api/v10")
     monkeypatch.setattr(webhook_async.Route, "BASE", f"{api.base}/api/v10")
-    s = settings.model_copy(update={"photos_per_minute": 3, "db_path": tmp_path / "dc.sqlite3"})
+    s = settings.model_copy(update={"photos_per_minute": 3, "db_path": fresh_db("dc.sqlite3")})
     async with open_services(s, pipeline=pipeline) as services:  # the runner's own wiring, with the test's pipeline
         client = services.discord(sync_commands=False)
         await client.login("fake-token")
@@ -87,7 +87,7 @@ async def test_slash_command_defers_then_answers_with_embed_and_buttons(dc):
     custom_ids = [c["custom_id"] for row in followup["components"] for c in row["components"]]
     assert sum(decode_action(c).kind == "rate" for c in custom_ids) == 10 and len(custom_ids) == 13
     assert all(len(row["components"]) <= 5 for row in followup["components"])
-    assert await app.store.db.execute_fetchall("SELECT * FROM messages WHERE platform='discord'")
+    assert await app._store.db.execute_fetchall("SELECT * FROM messages WHERE platform='discord'")
 
 
 async def test_rating_button_stores_and_edits_the_view(dc):
@@ -99,8 +99,8 @@ async def test_rating_button_stores_and_edits_the_view(dc):
     msg = message_payload(CHANNEL, components=components, embeds=followup["embeds"])
     await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": custom_id, "component_type": 2}, message=msg))
     action = decode_action(custom_id)
-    stored = await app.store.get_recommendation(action.recommendation)
-    assert [(r.track, r.score) for r in await app.store.ratings_of("dc:42")] == [(stored.tracks[2], -1)]
+    stored = await app._store.get_recommendation(action.recommendation)
+    assert [(r.track, r.score) for r in await app._store.ratings_of("dc:42")] == [(stored.tracks[2], -1)]
     callback = api.sent("callback")[-1]
     assert callback["type"] == 7  # the message is edited in place
     labels = [c["label"] for row in callback["data"]["components"] for c in row["components"]]
@@ -110,13 +110,13 @@ async def test_rating_button_stores_and_edits_the_view(dc):
 async def test_reactions_rate_the_list_and_numbers_like_one_song(dc):
     client, app, api = dc
     await slash_mood(client, api, DEMO / "astronaut.jpg")
-    ((message_id, rec_id),) = await app.store.db.execute_fetchall("SELECT message_id, recommendation FROM messages")
+    ((message_id, rec_id),) = await app._store.db.execute_fetchall("SELECT message_id, recommendation FROM messages")
     base = {"user_id": "42", "channel_id": CHANNEL, "message_id": message_id, "type": 0, "burst": False, "burst_colors": []}
     await dispatch(client, "parse_message_reaction_add", {**base, "emoji": {"id": None, "name": "👎"}})
-    stored = await app.store.get_recommendation(rec_id)
-    assert {r.track: r.score for r in await app.store.ratings_of("dc:42")} == {t: -1 for t in stored.tracks}
+    stored = await app._store.get_recommendation(rec_id)
+    assert {r.track: r.score for r in await app._store.ratings_of("dc:42")} == {t: -1 for t in stored.tracks}
     await dispatch(client, "parse_message_reaction_add", {**base, "emoji": {"id": None, "name": "2️⃣"}})
-    assert {r.track: r.score for r in await app.store.ratings_of("dc:42")}[stored.tracks[1]] == 1
+    assert {r.track: r.score for r in await app._store.ratings_of("dc:42")}[stored.tracks[1]] == 1
 
 
 async def test_context_menu_soundtrack_this(dc):
@@ -162,7 +162,7 @@ async def test_forget_and_mode(dc):
     assert "shift toward calm" in api.sent("callback")[-1]["data"]["content"]
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c5", "name": "forget", "type": 1}))
     assert "deleted" in api.sent("callback")[-1]["data"]["content"]
-    assert await app.store.user_row_count("dc:42") == 0
+    assert await app._store.user_row_count("dc:42") == 0
 
 
 async def test_settings_command_sets_explicit_and_length(dc):
@@ -170,7 +170,7 @@ async def test_settings_command_sets_explicit_and_length(dc):
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c6", "name": "settings", "type": 1, "options": [
         {"name": "songs", "type": 4, "value": 7}, {"name": "explicit", "type": 3, "value": "off"}]}))
     assert api.sent("callback")[-1]["data"]["content"].startswith("Songs per list: 7. Mode: match. Explicit songs: left out for you")
-    s = await app.store.get_settings("user", "dc:42")
+    s = await app._store.get_settings("user", "dc:42")
     assert (s.list_length, s.allow_explicit) == (7, False)
 
 
@@ -186,7 +186,7 @@ async def test_a_button_copied_into_another_channel_acts_on_nothing(dc):
     await dispatch(client, "parse_interaction_create", interaction(
         3, {"custom_id": custom_id, "component_type": 2}, message=msg, channel_id=elsewhere, channel={"id": elsewhere, "type": 1}))
     assert "no longer available" in api.sent("callback")[-1]["data"]["content"]
-    assert await app.store.ratings_of("dc:42") == []
+    assert await app._store.ratings_of("dc:42") == []
 
 
 def test_a_long_shift_list_fits_discords_limits_and_keeps_its_action_buttons():
@@ -225,9 +225,9 @@ async def test_settings_and_mode_in_a_server_channel_belong_to_the_channel(dc):
         {"name": "songs", "type": 4, "value": 3}]}))
     await dispatch(client, "parse_interaction_create", in_server(2, {"id": "c8", "name": "mode", "type": 1, "options": [
         {"name": "mode", "type": 3, "value": "shift"}, {"name": "target", "type": 3, "value": "calm"}]}))
-    channel = await app.store.get_settings("chat", f"dc:{CHANNEL}")
+    channel = await app._store.get_settings("chat", f"dc:{CHANNEL}")
     assert (channel.list_length, channel.mode, channel.target) == (3, "shift", "calm")
-    assert (await app.store.get_settings("user", "dc:42")).mode is None
+    assert (await app._store.get_settings("user", "dc:42")).mode is None
     assert "for everyone here" in api.sent("callback")[-1]["data"]["content"]
 
 
@@ -242,13 +242,13 @@ async def test_forged_buttons_are_answered_and_change_nothing(dc, caplog):
         await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": data, "component_type": 2}, message=msg))
     answers = [c for c in api.sent("callback") if c["type"] == 4]
     assert len(answers) == len(forged) and all(a["data"]["flags"] & 64 for a in answers)  # each answered, only to the presser
-    assert await app.store.ratings_of("dc:42") == []
+    assert await app._store.ratings_of("dc:42") == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize("failure, expected", [
     (RuntimeError("a bug"), "Something went wrong"),
-    (sqlite3.OperationalError("database is locked"), "saving a lot"),
+    (StoreBusy("database is locked"), "saving a lot"),
 ])
 async def test_a_failure_behind_a_button_is_answered_once_and_logged(dc, caplog, monkeypatch, failure, expected):
     client, app, api = dc
@@ -265,17 +265,17 @@ async def test_a_failure_behind_a_button_is_answered_once_and_logged(dc, caplog,
     answer = api.sent("callback")[-1]
     assert expected in answer["data"]["content"] and answer["data"]["flags"] & 64
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == (0 if isinstance(failure, sqlite3.OperationalError) else 1)
+    assert len(errors) == (0 if isinstance(failure, StoreBusy) else 1)
 
 
 async def test_a_reaction_in_another_channel_rates_nothing(dc):
     client, app, api = dc
     await slash_mood(client, api, DEMO / "astronaut.jpg")
-    ((message_id, _),) = await app.store.db.execute_fetchall("SELECT message_id, recommendation FROM messages")
+    ((message_id, _),) = await app._store.db.execute_fetchall("SELECT message_id, recommendation FROM messages")
     payload = {"user_id": "43", "channel_id": "999000111", "message_id": message_id, "type": 0, "burst": False, "burst_colors": [],
                "emoji": {"id": None, "name": "👍"}}
     await dispatch(client, "parse_message_reaction_add", payload)
-    assert await app.store.ratings_of("dc:43") == []
+    assert await app._store.ratings_of("dc:43") == []
 
 
 async def test_help_is_there_on_discord_too(dc):
@@ -308,10 +308,10 @@ async def test_a_failure_behind_a_mention_is_answered_not_silent(dc, caplog, mon
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
 
 
-async def test_shards_split_between_processes(settings, pipeline, tmp_path):
+async def test_shards_split_between_processes(settings, pipeline, fresh_db):
     """MOODTUNE_DISCORD_SHARDS / _SHARD_IDS reach discord.py's sharded client (every other test here
     runs on that same AutoShardedClient; lists live in the store, so any shard can act on them)."""
-    s = settings.model_copy(update={"discord_shards": 4, "discord_shard_ids": "1,3", "db_path": tmp_path / "sh.sqlite3"})
+    s = settings.model_copy(update={"discord_shards": 4, "discord_shard_ids": "1,3", "db_path": fresh_db("sh.sqlite3")})
     async with open_services(s, pipeline=pipeline) as services:
         client = services.discord(sync_commands=False)
         assert (client.shard_count, client.shard_ids) == (4, [1, 3])
@@ -343,7 +343,7 @@ async def test_several_images_in_one_message_are_read_together(dc):
     await dispatch(client, "parse_message_create", message_payload(CHANNEL, author=USER, content="", attachments=atts))
     (reply,) = api.sent("message")
     assert "your 3 photos together" in reply["embeds"][0]["description"]
-    assert len(await app.store.photo_history(user="dc:42")) == 1
+    assert len(await app._store.photo_history(user="dc:42")) == 1
 
 
 async def test_a_gif_attachment_is_read_frame_by_frame(dc):

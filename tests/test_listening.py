@@ -18,7 +18,7 @@ from core.emotions import LABELS, VA, VA_POINTS
 from core.genres import is_artefact
 from core.music import target_for_distribution, target_for_label
 from core.recommender import SHIFT_STEP, Recommender, build_taste, recommend
-from core.store import Rating, Store
+from core.store import Rating, SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
 MUSIC = ROOT.parent / "shared" / "data" / "music"
@@ -114,7 +114,7 @@ def test_a_find_that_does_not_fit_the_mood_is_not_offered_for_the_persons_taste_
 async def test_a_chat_is_not_offered_the_same_find_twice_and_moods_get_their_own(recommender, tmp_path):
     rng = np.random.default_rng(3)
     finds: list[tuple[str, str]] = []
-    async with Store(tmp_path / "db.sqlite3") as store:
+    async with SqliteStore(tmp_path / "db.sqlite3") as store:
         for k in range(24):  # mostly the everyday moods, as a real chat sends them
             label = ("happy", "neutral", "sad", "calm")[k % 4]
             p = VA_POINTS[label]

@@ -11,7 +11,7 @@ from bot.replies import song_reason
 from core.music import (MAX_SHIFT_SONGS, MAX_STEP, default_shift_target, shift_length, shift_path,
                         target_for_distribution, target_for_label, target_for_va)
 from core.recommender import Recommender, Taste, build_taste, merge_tastes, recommend
-from core.store import Rating, Store
+from core.store import Rating, SqliteStore
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def recommender(catalog):
 
 @pytest.fixture
 async def store(tmp_path):
-    async with Store(tmp_path / "db.sqlite3") as s:
+    async with SqliteStore(tmp_path / "db.sqlite3") as s:
         yield s
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from core.catalog import Track
 from core.spotify import SEARCH_LIMIT, SpotifyEnricher
-from core.store import Store
+from core.store import SqliteStore
 
 LIVE = Track("4uLU6hMCjMI75M1A2tKUQC", "Never Gonna Give You Up", "Rick Astley", 0.9, 0.9, 113, 1, 0.1, 0.7, 0,
              popularity=1.0, year=None, decade=1980)
@@ -81,7 +81,7 @@ def server():
 
 @pytest.fixture
 async def store(tmp_path):
-    async with Store(tmp_path / "db.sqlite3") as s:
+    async with SqliteStore(tmp_path / "db.sqlite3") as s:
         yield s
 
 

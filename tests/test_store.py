@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from core.store import SCHEMA_VERSION, Store
+from core.store import SqliteStore
+from core.store.sqlite import SCHEMA_VERSION
 from tests.conftest import ROOT
 
 
@@ -31,7 +32,7 @@ async def store(request, tmp_path):
 
 @pytest.fixture
 async def sqlite_store(tmp_path):
-    async with Store(tmp_path / "db.sqlite3") as s:
+    async with SqliteStore(tmp_path / "db.sqlite3") as s:
         yield s
 
 
@@ -48,7 +49,55 @@ async def test_newer_schema_is_refused_with_a_clear_message(tmp_path):
     con.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     con.close()
     with pytest.raises(RuntimeError, match="newer than this Moodtune"):
-        await Store(path).open()
+        await SqliteStore(path).open()
+
+
+async def test_a_locked_sqlite_file_says_busy_and_writes_nothing(tmp_path):
+    """Another process holds the write lock past the busy timeout: StoreBusy, not a raw sqlite3 error."""
+    from core.errors import StoreBusy
+
+    path = tmp_path / "db.sqlite3"
+    async with SqliteStore(path, busy_timeout_ms=200) as store:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StoreBusy, match="locked"):
+                await store.rate("alice", "t1", 1)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert await store.ratings_of("alice") == []
+        await store.rate("alice", "t1", 1)  # the lock gone, the same write goes through
+        assert len(await store.ratings_of("alice")) == 1
+
+
+async def test_a_postgres_lock_timeout_says_busy(pg_url, monkeypatch):
+    """A row locked by another transaction past the lock timeout: StoreBusy, and the rating is not half-written."""
+    import asyncpg
+
+    import core.store.postgres as pg
+    from core.errors import StoreBusy
+
+    monkeypatch.setattr(pg, "LOCK_TIMEOUT_MS", 300)
+    async with pg.PgStore(pg_url) as store:
+        await store.rate("alice", "t1", 1)
+        holder = await asyncpg.connect(pg_url)
+        try:
+            tx = holder.transaction()
+            await tx.start()
+            await holder.execute("""SELECT * FROM ratings WHERE "user" = 'alice' FOR UPDATE""")
+            with pytest.raises(StoreBusy):
+                await store.rate("alice", "t1", -1)
+            await tx.rollback()
+        finally:
+            await holder.close()
+        assert [r.score for r in await store.ratings_of("alice")] == [1]
+
+
+async def test_both_backends_implement_the_store_interface(store):
+    from core.store import Store
+
+    assert isinstance(store, Store)
 
 
 async def test_rerating_replaces_the_earlier_rating(store):
@@ -132,7 +181,7 @@ async def test_acknowledged_ratings_survive_a_killed_process(backend, request, t
 
 
 async def test_a_version_1_database_is_migrated_in_place(tmp_path):
-    from core.store import MIGRATIONS
+    from core.store.sqlite import MIGRATIONS
 
     path = tmp_path / "old.sqlite3"
     con = sqlite3.connect(path)
@@ -140,7 +189,7 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path):
     con.execute("INSERT INTO ratings(user, track, recommendation, score, created_at) VALUES ('ann', 't', NULL, 1, 0)")
     con.commit()
     con.close()
-    async with Store(path) as store:
+    async with SqliteStore(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
         assert [r.track for r in await store.ratings_of("ann")] == ["t"]  # data kept
         await store.add_photo_reading(chat="g", user="ann", label="happy", valence=0.8, arousal=0.4, confidence=0.7)
@@ -169,7 +218,7 @@ async def test_a_version_2_database_gets_the_new_catalog_and_keeps_imports_and_r
     """Upgrading Moodtune: the old bundled rows are replaced by the new catalog, a person's own
     imported tracks and ratings stay, and settings gain the explicit switch."""
     from core.catalog import Catalog, bundled_version
-    from core.store import MIGRATIONS
+    from core.store.sqlite import MIGRATIONS
 
     path = tmp_path / "v2.sqlite3"
     con = sqlite3.connect(path)
@@ -182,7 +231,7 @@ async def test_a_version_2_database_gets_the_new_catalog_and_keeps_imports_and_r
     con.execute("INSERT INTO ratings(user, track, recommendation, score, created_at) VALUES ('ann', ?, NULL, 1, 0)", ("1" * 22,))
     con.commit()
     con.close()
-    async with Store(path) as store:
+    async with SqliteStore(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
         catalog = await Catalog.load(store)
         assert catalog.get("0" * 22) is None and catalog.get("1" * 22).title == "My Song"
@@ -197,7 +246,7 @@ async def test_the_database_is_private_to_its_owner(tmp_path):
     import stat
 
     path = tmp_path / "new-folder" / "db.sqlite3"
-    async with Store(path) as store:
+    async with SqliteStore(path) as store:
         await store.rate("ann", "t", 1)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -205,7 +254,7 @@ async def test_the_database_is_private_to_its_owner(tmp_path):
         assert stat.S_IMODE(extra.stat().st_mode) & 0o077 == 0
     old = tmp_path / "old.sqlite3"
     old.touch(mode=0o644)
-    async with Store(old):
+    async with SqliteStore(old):
         pass
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
 

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from core.errors import RateLimited
-from core.store_pg import PG_MIGRATIONS, PG_SCHEMA_VERSION, PgStore
+from core.store.postgres import PG_MIGRATIONS, PG_SCHEMA_VERSION, PgStore
 
 
 class _Slot:

@@ -37,11 +37,11 @@ def api():
 
 
 @pytest.fixture
-async def tg(api, settings, pipeline, tmp_path):
+async def tg(api, settings, pipeline, fresh_db):
     from pydantic import SecretStr
 
     s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url, "photos_per_minute": 3,
-                                    "db_path": tmp_path / "tg.sqlite3"})
+                                    "db_path": fresh_db("tg.sqlite3")})
     async with open_services(s, pipeline=pipeline) as services:  # the runner's own wiring, with the test's pipeline
         application = services.telegram()
         await application.initialize()
@@ -106,8 +106,8 @@ async def test_button_press_stores_the_rating_answers_and_marks_the_choice(tg):
         "message": {"message_id": 1001, "date": int(time.time()), "chat": PRIVATE, "from": BOT, "text": reply["text"],
                     "reply_markup": reply["reply_markup"]}}}
     await feed(application, press)
-    stored = await app.store.get_recommendation(action.recommendation)
-    ratings = await app.store.ratings_of("tg:42")
+    stored = await app._store.get_recommendation(action.recommendation)
+    ratings = await app._store.ratings_of("tg:42")
     assert [(r.track, r.score) for r in ratings] == [(stored.tracks[1], 1)]
     (answer,) = api.sent("answerCallbackQuery")
     assert answer["text"].startswith("👍 saved")
@@ -132,18 +132,18 @@ async def test_shift_button_sends_a_new_list_toward_calm(tg):
 async def test_reaction_on_the_reply_rates_the_whole_list(tg):
     application, app, api = tg
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
-    rec_ids = await app.store.db.execute_fetchall("SELECT message_id, recommendation FROM messages")
+    rec_ids = await app._store.db.execute_fetchall("SELECT message_id, recommendation FROM messages")
     message_id, rec_id = rec_ids[-1]
     await feed(application, {"update_id": next(_ids), "message_reaction": {
         "chat": PRIVATE, "message_id": int(message_id), "date": int(time.time()), "user": USER,
         "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "🔥"}]}})
-    stored = await app.store.get_recommendation(rec_id)
-    ratings = await app.store.ratings_of("tg:42")
+    stored = await app._store.get_recommendation(rec_id)
+    ratings = await app._store.ratings_of("tg:42")
     assert sorted(r.track for r in ratings) == sorted(stored.tracks) and all(r.score == 1 for r in ratings)
     await feed(application, {"update_id": next(_ids), "message_reaction": {
         "chat": PRIVATE, "message_id": int(message_id), "date": int(time.time()), "user": USER,
         "old_reaction": [{"type": "emoji", "emoji": "🔥"}], "new_reaction": [{"type": "emoji", "emoji": "👎"}]}})
-    assert all(r.score == -1 for r in await app.store.ratings_of("tg:42"))
+    assert all(r.score == -1 for r in await app._store.ratings_of("tg:42"))
 
 
 async def test_group_photos_need_a_mention_and_soundtrack_is_one_edited_message(tg):
@@ -179,9 +179,9 @@ async def test_soundtrack_with_no_photos_explains(tg):
 async def test_forget_deletes_the_persons_data(tg):
     application, app, api = tg
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
-    assert await app.store.user_row_count("tg:42") > 0
+    assert await app._store.user_row_count("tg:42") > 0
     await feed(application, command("/forget"))
-    assert await app.store.user_row_count("tg:42") == 0
+    assert await app._store.user_row_count("tg:42") == 0
     assert "deleted" in api.said()[-1]["text"]
 
 
@@ -238,10 +238,10 @@ async def test_mode_and_settings_commands(tg):
     assert "Explicit songs: left out for you" in api.said()[-1]["text"]
     await feed(application, command("/settings explicit maybe"))
     assert "Explicit songs are on or off" in api.said()[-1]["text"]
-    assert (await app.store.get_settings("user", f"tg:{USER['id']}")).allow_explicit is False
+    assert (await app._store.get_settings("user", f"tg:{USER['id']}")).allow_explicit is False
 
 
-def test_python_m_bot_polls_answers_and_stops_cleanly_on_sigterm(api, python, tmp_path):
+def test_python_m_bot_polls_answers_and_stops_cleanly_on_sigterm(api, python, tmp_path, fresh_db):
     """The README's run command with a token: polls the (fake) Bot API, answers, exits on SIGTERM."""
     import os
     import signal
@@ -250,7 +250,7 @@ def test_python_m_bot_polls_answers_and_stops_cleanly_on_sigterm(api, python, tm
     api.files["photos/p1.jpg"] = (DEMO / "astronaut.jpg").read_bytes()
     api.updates.append(photo(api, DEMO / "astronaut.jpg", file_id="p1"))
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": api.base_url,
-           "MOODTUNE_DB": str(tmp_path / "run.sqlite3"), "MOODTUNE_CLIP_ENABLED": "false", "MOODTUNE_DEEPFACE_EMOTION": "false"}
+           "MOODTUNE_DB": str(fresh_db("run.sqlite3")), "MOODTUNE_CLIP_ENABLED": "false", "MOODTUNE_DEEPFACE_EMOTION": "false"}
     proc = subprocess.Popen([python, "-m", "bot", "-v"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 120
@@ -306,7 +306,7 @@ async def test_forged_buttons_are_answered_and_change_nothing(tg, caplog):
     answers = api.sent("answerCallbackQuery")
     assert len(answers) == len(forged)  # every press answered, so no button spins forever
     assert all("older version" in a["text"] for a in answers)
-    assert await app.store.ratings_of(f"tg:{USER['id']}") == []
+    assert await app._store.ratings_of(f"tg:{USER['id']}") == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -323,11 +323,11 @@ async def test_nobody_can_act_on_a_list_shown_in_another_chat(tg):
     await feed(application, callback(more, user=OTHER, chat=bo_chat))
     answers = api.sent("answerCallbackQuery")
     assert [a["text"] for a in answers] == ["That list is no longer available — send a new photo for fresh songs."] * 2
-    assert await app.store.ratings_of(f"tg:{OTHER['id']}") == []
+    assert await app._store.ratings_of(f"tg:{OTHER['id']}") == []
     assert len(api.said()) == before  # no list sent to Bo
     # Ann herself still can
     await feed(application, callback(rate))
-    assert len(await app.store.ratings_of(f"tg:{USER['id']}")) == 1
+    assert len(await app._store.ratings_of(f"tg:{USER['id']}")) == 1
 
 
 async def test_a_button_on_an_inline_message_is_answered_not_crashed_on(tg, caplog):
@@ -371,7 +371,7 @@ async def test_a_late_button_answer_is_no_error(tg, caplog):
         await feed(application, callback(buttons[0]["callback_data"]))
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(api.said()) == sent_before  # no "Something went wrong"
-    assert len(await app.store.ratings_of(f"tg:{USER['id']}")) == 1  # the rating itself was kept
+    assert len(await app._store.ratings_of(f"tg:{USER['id']}")) == 1  # the rating itself was kept
 
 
 async def test_a_huge_mode_argument_is_not_echoed(tg):
@@ -382,16 +382,17 @@ async def test_a_huge_mode_argument_is_not_echoed(tg):
 
 
 async def test_a_busy_database_gets_a_friendly_try_again(tg, monkeypatch, caplog):
-    import sqlite3
+    """The store says busy (StoreBusy, on either backend: tests/test_store.py makes both busy for real)."""
+    from core.errors import StoreBusy
 
     application, app, api = tg
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
     _, buttons = await sent_list(application, api)
 
     async def locked(*args, **kwargs):
-        raise sqlite3.OperationalError("database is locked")
+        raise StoreBusy("database is locked")
 
-    monkeypatch.setattr(app.store, "rate", locked)
+    monkeypatch.setattr(app._store, "rate", locked)
     with caplog.at_level("WARNING"):
         await feed(application, callback(buttons[0]["callback_data"]))
     answer = api.sent("answerCallbackQuery")[-1]
@@ -431,25 +432,25 @@ async def test_settings_and_mode_in_a_group_belong_to_the_group(tg):
     application, app, api = tg
     await feed(application, command("/settings 3", chat=GROUP))
     await feed(application, command("/mode shift calm", chat=GROUP, user=OTHER))
-    group = await app.store.get_settings("chat", f"tg:{GROUP['id']}")
+    group = await app._store.get_settings("chat", f"tg:{GROUP['id']}")
     assert (group.list_length, group.mode, group.target) == (3, "shift", "calm")
-    assert (await app.store.get_settings("user", f"tg:{USER['id']}")).list_length is None
+    assert (await app._store.get_settings("user", f"tg:{USER['id']}")).list_length is None
     assert "for everyone here" in api.said()[-1]["text"]
 
 
 async def test_anonymous_and_channel_reactions_change_nothing(tg, caplog):
     application, app, api = tg
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
-    sent_id = (await app.store.db.execute_fetchall("SELECT message_id FROM messages"))[0][0]
+    sent_id = (await app._store.db.execute_fetchall("SELECT message_id FROM messages"))[0][0]
     caplog.set_level(logging.INFO)
     reaction = {"chat": PRIVATE, "message_id": int(sent_id), "date": int(time.time()), "old_reaction": [],
                 "new_reaction": [{"type": "emoji", "emoji": "👍"}], "actor_chat": GROUP}  # no user: an anonymous admin
     await feed(application, {"update_id": next(_ids), "message_reaction": reaction})
-    assert await app.store.ratings_of(f"tg:{USER['id']}") == []
+    assert await app._store.ratings_of(f"tg:{USER['id']}") == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-async def test_shutdown_is_bounded_and_late_photos_are_told_to_send_again(api, settings, tmp_path):
+async def test_shutdown_is_bounded_and_late_photos_are_told_to_send_again(api, settings, tmp_path, fresh_db):
     """A photo stuck in analysis cannot hold shutdown: after the grace it is dropped with a log
     line; a photo arriving meanwhile is answered 'restarting' at once, not queued."""
     from pydantic import SecretStr
@@ -461,7 +462,7 @@ async def test_shutdown_is_bounded_and_late_photos_are_told_to_send_again(api, s
 
     gate = GatedFaces()
     s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url,
-                                    "db_path": tmp_path / "stop.sqlite3", "shutdown_grace": 0.5})
+                                    "db_path": fresh_db("stop.sqlite3"), "shutdown_grace": 0.5})
     pipeline = Pipeline(Models(faces=gate, scene=None, color=color_features, scene_reason="off"), s)
     try:
         async with open_services(s, pipeline=pipeline) as services:
@@ -564,7 +565,7 @@ async def test_a_photo_is_answered_with_a_card_that_shows_the_reading(tg):
     img = _picture(sent)
     assert img.width <= 1280 and "Happy" in sent["caption"] and sent["caption"].count("open.spotify.com") == 5
     assert any(b["callback_data"].startswith("r:") for row in sent["reply_markup"]["inline_keyboard"] for b in row)
-    (reading,) = await app.store.photo_history(user=f"tg:{USER['id']}")
+    (reading,) = await app._store.photo_history(user=f"tg:{USER['id']}")
     assert _near(img, circle_position(reading.valence, reading.arousal), MOOD_COLOURS[reading.label])
     assert not _near(img, circle_position(-reading.valence, -reading.arousal), MOOD_COLOURS[reading.label])
 
@@ -588,7 +589,7 @@ async def test_a_list_too_long_for_a_caption_continues_in_a_second_message(tg):
     assert visible_length(card["caption"]) <= 1024 and "open.spotify.com" in rest["text"]
     assert "reply_markup" in rest and "reply_markup" not in card  # the buttons sit under the songs
     assert card["caption"].count("open.spotify.com") + rest["text"].count("open.spotify.com") >= 6
-    assert len(await app.store.db.execute_fetchall("SELECT message_id FROM messages")) == 2  # reactions on either rate the list
+    assert len(await app._store.db.execute_fetchall("SELECT message_id FROM messages")) == 2  # reactions on either rate the list
 
 
 async def test_history_after_three_photos_and_gone_after_forget(tg):
@@ -601,7 +602,7 @@ async def test_history_after_three_photos_and_gone_after_forget(tg):
     history = api.sent("sendPhoto")[-1]
     assert "Your last 3 moods" in history["caption"] and "×" in history["caption"]
     img = _picture(history)
-    readings = await app.store.photo_history(user=f"tg:{USER['id']}")
+    readings = await app._store.photo_history(user=f"tg:{USER['id']}")
     assert len(readings) == 3
     for r in readings:  # a dot where each reading is (not the background colour)
         x, y = circle_position(r.valence, r.arousal)
@@ -631,7 +632,7 @@ async def test_an_album_of_three_gets_one_answer_to_its_first_photo(tg):
     (answer,) = api.said()
     assert answer["reply_parameters"]["message_id"] == updates[0]["message"]["message_id"]
     assert "your 3 photos together" in answer["text"] and "open.spotify.com" in answer["text"]
-    assert len(await app.store.photo_history(user=f"tg:{USER['id']}")) == 1  # one reading for the album
+    assert len(await app._store.photo_history(user=f"tg:{USER['id']}")) == 1  # one reading for the album
     assert len([m for m, _ in api.calls if m == "getFile"]) == 3
 
 
@@ -649,7 +650,7 @@ async def test_a_gif_and_a_video_note_are_read_frame_by_frame(tg):
     await feed(application, message(video_note={"file_id": "vn1", "file_unique_id": "v", "length": 240, "duration": 3,
                                                 "file_size": len(api.files["photos/vn1.jpg"])}))
     assert "frames of the clip" in api.said()[-1]["text"]
-    assert len(await app.store.photo_history(user=f"tg:{USER['id']}")) == 2
+    assert len(await app._store.photo_history(user=f"tg:{USER['id']}")) == 2
 
 
 @pytest.mark.parametrize("data, expected", [
@@ -667,7 +668,7 @@ async def test_a_broken_video_gets_a_clear_sentence(tg, data, expected):
     video = {"file_id": "bad", "file_unique_id": "b", "width": 320, "height": 240, "duration": 3, "file_size": len(data)}
     await feed(application, message(video=video))
     assert expected in api.said()[-1]["text"]
-    assert await app.store.photo_history(user=f"tg:{USER['id']}") == []
+    assert await app._store.photo_history(user=f"tg:{USER['id']}") == []
 
 
 async def test_an_album_with_a_photo_that_cannot_be_read_is_answered_from_the_others(tg):

@@ -1,4 +1,4 @@
-"""The store on PostgreSQL (asyncpg): the same interface as core.store.Store, for several workers.
+"""The store (core.store.base.Store) on PostgreSQL (asyncpg), for several workers.
 
 Selected by `MOODTUNE_DB=postgresql://user:pass@host:port/db`. Why it is built this way:
 - Every write is one statement or one transaction that has committed when the call returns
@@ -22,7 +22,9 @@ import asyncpg
 
 from core.errors import RateLimited
 from core.limits import Ticket
-from core.store import TRACK_FIELDS, StoreLifecycle, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column, settings_from_row
+from core.store.base import StoreLifecycle, busy_when
+from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column,
+                                settings_from_row)
 
 PG_MIGRATIONS: dict[int, str] = {
     1: """
@@ -101,8 +103,18 @@ def _int_flag(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
+LOCK_TIMEOUT_MS = 5000  # as SQLite's busy_timeout: a write that waits longer for a lock gives up (StoreBusy)
+
+
+def _busy(exc: BaseException) -> bool:
+    """A lock not had in time, a statement cancelled by the lock timeout, or no connection to be had."""
+    return isinstance(exc, (asyncpg.LockNotAvailableError, asyncpg.DeadlockDetectedError, asyncpg.TooManyConnectionsError,
+                            asyncpg.exceptions.QueryCanceledError, TimeoutError))
+
+
+@busy_when(_busy)
 class PgStore(StoreLifecycle):
-    """The database on PostgreSQL. `await PgStore(url).open()`; the same methods as Store."""
+    """The database on PostgreSQL. `await PgStore(url).open()`; core.store.base.Store's methods."""
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10):
         self.url = url
@@ -110,7 +122,10 @@ class PgStore(StoreLifecycle):
         self._sizes = (min_size, max_size)
 
     async def open(self) -> "PgStore":
-        self._pool = await asyncpg.create_pool(self.url, min_size=self._sizes[0], max_size=self._sizes[1])
+        # a write waits at most LOCK_TIMEOUT_MS for a row or table lock, then gives up (StoreBusy);
+        # the advisory locks of migrations and `exclusive` wait as long as they must (lock_timeout 0)
+        self._pool = await asyncpg.create_pool(self.url, min_size=self._sizes[0], max_size=self._sizes[1],
+                                               server_settings={"lock_timeout": str(LOCK_TIMEOUT_MS)})
         try:
             await self._migrate()
         except BaseException:
@@ -131,6 +146,7 @@ class PgStore(StoreLifecycle):
 
     async def _migrate(self) -> None:
         async with self.pool.acquire() as con:
+            await con.execute("SET lock_timeout = 0")
             await con.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
             try:
                 await con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -145,6 +161,7 @@ class PgStore(StoreLifecycle):
                         await con.execute("INSERT INTO schema_version(version) VALUES ($1)", target)
             finally:
                 await con.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+                await con.execute("RESET lock_timeout")
 
     async def schema_version(self) -> int:
         return int(await self.pool.fetchval("SELECT max(version) FROM schema_version") or 0)
@@ -153,13 +170,16 @@ class PgStore(StoreLifecycle):
     async def exclusive(self, name: str) -> AsyncIterator[None]:
         """One holder at a time across every worker (a session advisory lock)."""
         async with self.pool.acquire() as con:
+            await con.execute("SET lock_timeout = 0")
             await con.execute("SELECT pg_advisory_lock(hashtext($1))", name)
             try:
                 yield
             finally:
                 await con.execute("SELECT pg_advisory_unlock(hashtext($1))", name)
+                await con.execute("RESET lock_timeout")
 
-    def shared_limits(self) -> "PgLimits":
+    def shared_limits(self, per_minute: int) -> "PgLimits":
+        """The admission limits every worker shares (`per_minute` is passed to each admit)."""
         return PgLimits(self.pool)
 
     # --- meta -----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Every read and write of Moodtune's data, in one SQLite file (aiosqlite); core.store_pg has the
-same interface on PostgreSQL, for several workers (`open_store` picks one from MOODTUNE_DB).
+"""The store (core.store.base.Store) in one SQLite file (aiosqlite), for one machine;
+core.store.postgres is the same interface on PostgreSQL, for several workers.
 
 Why it is built this way:
 - WAL journal and `synchronous=FULL`: readers never block the writer, and a write that returned
@@ -17,17 +17,17 @@ import asyncio
 import contextlib
 import json
 import os
+import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterable, Optional, Sequence
 
 import aiosqlite
 
-TRACK_FIELDS = (
-    "id", "title", "artist", "valence", "energy", "tempo", "mode", "acousticness", "danceability",
-    "instrumentalness", "loudness", "speechiness", "popularity", "explicit", "genres", "chart_hit", "year", "decade",
-)
+from core.limits import InProcessLimits, Limits
+from core.store.base import StoreLifecycle, busy_when
+from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column,
+                                settings_from_row)
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -99,78 +99,24 @@ MIGRATIONS: dict[int, str] = {
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
-@dataclass(frozen=True)
-class Rating:
-    user: str
-    track: str
-    score: int
-    recommendation: Optional[int]
-    created_at: float
+def _locked(exc: BaseException) -> bool:
+    """SQLite's file stayed locked past `busy_timeout` (another writer, a long transaction)."""
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
-@dataclass(frozen=True)
-class MoodRating:
-    """A rating together with the mood of the list it was given on (for collaborative ranking)."""
+@busy_when(_locked)
+class SqliteStore(StoreLifecycle):
+    """The database in one SQLite file. Use as `async with SqliteStore(path) as store:` or `await store.open()`."""
 
-    user: str
-    track: str
-    score: int
-    valence: float
-    arousal: float
-
-
-@dataclass(frozen=True)
-class StoredRecommendation:
-    id: int
-    chat: Optional[str]
-    user: Optional[str]
-    mood: str
-    valence: float
-    arousal: float
-    mode: str
-    tracks: list[str]
-
-
-@dataclass(frozen=True)
-class PhotoReading:
-    user: Optional[str]
-    label: str
-    valence: float
-    arousal: float
-    confidence: float
-    created_at: float
-
-
-@dataclass(frozen=True)
-class ChatSettings:
-    mode: Optional[str] = None
-    target: Optional[str] = None
-    list_length: Optional[int] = None
-    allow_explicit: Optional[bool] = None  # None: the default for the place (off in groups, on in private chats)
-    cards: Optional[bool] = None  # None: on (a picture of the mood with each answer)
-
-
-class StoreLifecycle:
-    """`async with SomeStore(...) as store:` for both backends: open() on entry, close() on exit."""
-
-    async def __aenter__(self):
-        return await self.open()
-
-    async def __aexit__(self, *exc) -> None:
-        await self.close()
-
-
-class Store(StoreLifecycle):
-    """The database. Use as `async with Store(path) as store:` or `await store.open()`."""
-
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000):
         self.path = Path(path)
+        self.busy_timeout_ms = int(busy_timeout_ms)  # how long a write waits for another writer before StoreBusy
         self._db: Optional[aiosqlite.Connection] = None
         # one connection serves many concurrent handlers: write transactions take turns
         self._write_lock = asyncio.Lock()
         self._named_locks: dict[str, asyncio.Lock] = {}
 
-    async def open(self) -> "Store":
+    async def open(self) -> "SqliteStore":
         on_disk = str(self.path) != ":memory:"
         if on_disk and not self.path.parent.exists():
             # a folder we create is ours alone; an existing one (say /tmp) is left as it is
@@ -188,7 +134,7 @@ class Store(StoreLifecycle):
             await self._db.execute("PRAGMA journal_mode=WAL")
             await self._db.execute("PRAGMA synchronous=FULL")
             await self._db.execute("PRAGMA foreign_keys=ON")
-            await self._db.execute("PRAGMA busy_timeout=5000")
+            await self._db.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
             await self._migrate()
         except BaseException:
             await self.close()
@@ -208,10 +154,14 @@ class Store(StoreLifecycle):
         async with lock:
             yield
 
+    def shared_limits(self, per_minute: int) -> Limits:
+        """One process owns a SQLite file, so the admission limits live in this process."""
+        return InProcessLimits(per_minute)
+
     @property
     def db(self) -> aiosqlite.Connection:
         if self._db is None:
-            raise RuntimeError("Store is not open")
+            raise RuntimeError("the store is not open")
         return self._db
 
     async def _migrate(self) -> None:
@@ -465,28 +415,6 @@ class Store(StoreLifecycle):
 
     def _transaction(self):
         return _Transaction(self.db, self._write_lock)
-
-
-def flag_column(value: Optional[bool]) -> Optional[int]:
-    return None if value is None else int(value)
-
-
-def settings_from_row(row) -> ChatSettings:
-    """A settings row (mode, target, list_length, allow_explicit, cards) of either backend."""
-    if row is None:
-        return ChatSettings()
-    mode, target, list_length, allow_explicit, cards = tuple(row)
-    return ChatSettings(mode, target, list_length, None if allow_explicit is None else bool(allow_explicit),
-                        None if cards is None else bool(cards))
-
-
-async def open_store(target: "Path | str"):
-    """The store for MOODTUNE_DB: a SQLite file, or PostgreSQL for a postgresql:// URL (opened)."""
-    if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
-        from core.store_pg import PgStore
-
-        return await PgStore(target).open()
-    return await Store(target).open()
 
 
 class _Transaction:
