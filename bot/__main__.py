@@ -24,10 +24,10 @@ from bot import logs
 from bot.replies import error_text, reading_to_dict, reading_to_text, recommendation_to_dict, songs_to_text
 from bot.root import open_services
 from core.app import catalog_stats, forget_person, import_catalog
-from core.catalog import CatalogError
+from core.music.catalog import CatalogError
 from core.emotions import LABELS, VA, UnknownLabel
 from core.errors import UserError
-from core.recommender import MAX_SONGS
+from core.music.recommender import MAX_SONGS
 from core.settings import Settings
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from core.emotions import LABELS
-from core.aggregate import movement
+from core.reading.aggregate import movement
 from core.errors import UserError
-from core.images import ImageError
-from core.fusion import MoodReading, SignalReading
-from core.recommender import SongReason
-from core.music import MAX_SHIFT_SONGS as MAX_LIST_SONGS  # the longest list a button can point into
+from core.reading.images import ImageError
+from core.reading.fusion import MoodReading, SignalReading
+from core.music.recommender import SongReason
+from core.music.targets import MAX_SHIFT_SONGS as MAX_LIST_SONGS  # the longest list a button can point into
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def song_reason(r: SongReason) -> str:
     feel.append(f"{r.bpm} BPM")
     text = f"{', '.join(feel)} — matches {r.matches}"
     if r.main_mood:
-        text += f", the mood beside {r.main_mood} in this reading"
+        text += " (also in this reading)"
     extras = []
     if r.liked_artist:
         extras.append(f"you liked {r.liked_artist}")

@@ -38,10 +38,11 @@ class Services:
 
 @contextlib.asynccontextmanager
 async def open_services(
-    settings: Settings, *, with_pipeline: bool = True, store=None, pipeline=None, spotify=None,
+    settings: Settings, *, with_pipeline: bool = True, store=None, pipeline=None, spotify=None, recommender=None,
 ) -> AsyncIterator[Services]:
     """Open the core (or wrap the given pieces), yield the services, close the core."""
-    moodtune = await Moodtune.open(settings, with_pipeline=with_pipeline, store=store, pipeline=pipeline, spotify=spotify)
+    moodtune = await Moodtune.open(settings, with_pipeline=with_pipeline, store=store, pipeline=pipeline, spotify=spotify,
+                                   recommender=recommender)
     try:
         yield Services(settings, moodtune, Conversation(moodtune))
     finally:

@@ -10,13 +10,13 @@ import time
 from dataclasses import dataclass
 from typing import AsyncIterator, Optional
 
-from core.aggregate import combine
-from core.catalog import Catalog, Track
+from core.reading.aggregate import combine
+from core.music.catalog import Catalog, Track
 from core.errors import NothingToDo, UserError
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
-from core.fusion import MoodReading
+from core.reading.fusion import MoodReading
 from core.limits import Limits
-from core.recommender import MAX_SONGS, Recommendation, Recommender, recommend
+from core.music.recommender import MAX_SONGS, Recommendation, Recommender, recommend
 from core.settings import Settings
 from core.store import ChatSettings, PhotoReading, Store, open_store
 
@@ -54,7 +54,7 @@ class Moodtune:
         self.catalog = catalog
         self._pipeline = pipeline
         self.recommender = recommender or Recommender(catalog)
-        self.spotify = spotify  # core.spotify.SpotifyEnricher, or None
+        self.spotify = spotify  # core.music.spotify.SpotifyEnricher, or None
         self._owns = owns  # what close() closes: the pieces this core opened, not those it was given
         # shared by all workers when the store is PostgreSQL, this process's own otherwise
         self._limits: Limits = store.shared_limits(settings.photos_per_minute)
@@ -65,24 +65,25 @@ class Moodtune:
 
     @classmethod
     async def open(cls, settings: Settings, *, with_pipeline: bool = True, store: Optional[Store] = None, pipeline=None,
-                   spotify=None) -> "Moodtune":
-        """The real pieces from `settings`, except those given (tests pass a store or a pipeline).
+                   spotify=None, recommender: Optional[Recommender] = None) -> "Moodtune":
+        """The real pieces from `settings`, except those given (tests pass a store, a pipeline, or a
+        recommender over the catalog their store holds, built once for many tests).
         Called by bot.root, the one composition root."""
         owns = tuple(name for name, given in (("store", store), ("pipeline", pipeline)) if given is None)
         store = store or await open_store(settings.db_path)
-        catalog = await Catalog.load(store)
+        catalog = recommender.catalog if recommender is not None else await Catalog.load(store)
         if pipeline is None and with_pipeline:
-            from core.pipeline import Pipeline
+            from core.reading.pipeline import Pipeline
 
             pipeline = await asyncio.to_thread(Pipeline.from_settings, settings)
         if spotify is None and settings.spotify_client_id and settings.spotify_client_secret:
-            from core.spotify import SpotifyEnricher
+            from core.music.spotify import SpotifyEnricher
 
             spotify = SpotifyEnricher(
                 settings.spotify_client_id, settings.spotify_client_secret.get_secret_value(), store,
                 api_url=settings.spotify_api_url, token_url=settings.spotify_token_url,
             )
-        return cls(settings, store, catalog, pipeline, spotify=spotify, owns=owns)
+        return cls(settings, store, catalog, pipeline, recommender=recommender, spotify=spotify, owns=owns)
 
     def stop_admitting(self) -> None:
         """From now on a new photo is answered 'restarting, send it again' at once."""
@@ -128,7 +129,7 @@ class Moodtune:
         group: bool = False, distribution: Optional[dict[str, float]] = None,
     ) -> Recommendation:
         """Songs for a named emotion or a VA point (raises UnknownLabel for unknown names)."""
-        from core.music import nearest_label
+        from core.music.targets import nearest_label
 
         if label is not None:
             label = normalize_label(label)
@@ -194,7 +195,7 @@ class Moodtune:
 
     async def read_photo(self, data: bytes) -> MoodReading:
         """The reading of one photo or clip, outside the chat queue (the command line).
-        Raises core.images.ImageError / core.video.ClipError (UserErrors)."""
+        Raises core.reading.images.ImageError / core.reading.video.ClipError (UserErrors)."""
         return await asyncio.to_thread(self._pipeline.analyze, data)
 
     async def _answer_reading(self, reading: MoodReading, *, user: str, chat: str, group: bool) -> PhotoAnswer:
@@ -376,8 +377,8 @@ async def forget_person(settings: Settings, user: str) -> dict[str, int]:
 
 
 async def import_catalog(settings: Settings, path, *, replace: bool = False):
-    """Import a catalog CSV into the store (core.catalog.import_csv); returns its ImportReport."""
-    from core.catalog import import_csv
+    """Import a catalog CSV into the store (core.music.catalog.import_csv); returns its ImportReport."""
+    from core.music.catalog import import_csv
 
     store = await open_store(settings.db_path)
     try:
@@ -387,7 +388,7 @@ async def import_catalog(settings: Settings, path, *, replace: bool = False):
 
 
 async def catalog_stats(settings: Settings) -> dict:
-    """What the catalog in the store holds (core.catalog.Catalog.stats)."""
+    """What the catalog in the store holds (core.music.catalog.Catalog.stats)."""
     store = await open_store(settings.db_path)
     try:
         return (await Catalog.load(store)).stats()
@@ -414,7 +415,7 @@ class Admitted:
 
     async def photo(self, data: bytes) -> PhotoAnswer:
         """A photo, GIF or video (bytes) → reading + songs; remembers the reading for /soundtrack
-        and /history. Raises core.images.ImageError and the like (UserErrors)."""
+        and /history. Raises core.reading.images.ImageError and the like (UserErrors)."""
         return await self._app._answer_reading(await self._app._read(data, self._slot), user=self.user, chat=self.chat,
                                                group=self.group)
 

@@ -31,8 +31,8 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-# Face-expression labels, in the order of the FER2013 / DeepFace models' outputs.
-FACE_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+# Face-expression labels, in the order of the face models' outputs (models.faces owns the order).
+from models.faces import FACE_LABELS  # noqa: E402
 # Moods a whole photo can have without any face in it.
 MOOD_LABELS: tuple[str, ...] = ("calm", "romantic", "energetic", "nostalgic")
 LABELS: tuple[str, ...] = FACE_LABELS + MOOD_LABELS

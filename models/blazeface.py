@@ -20,6 +20,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from models.onnx import session as onnx_session
+
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 VARIANTS = {
     # name: (file, input size, strides, two anchors per cell?)
@@ -107,17 +109,12 @@ class BlazeFace:
     def __init__(self, variant: str = "full", *, weights_dir: Path = WEIGHTS, min_score: float = MIN_SCORE, threads: int = 1):
         if variant not in VARIANTS:
             raise ValueError(f"Unknown BlazeFace variant '{variant}'. Variants: {', '.join(VARIANTS)}.")
-        import onnxruntime as ort
 
         file, self.size, strides, two = VARIANTS[variant]
         path = weights_dir / file
         if not path.is_file():
             raise FileNotFoundError(f"BlazeFace weights not found: {path} (scripts/convert_blazeface.py makes them)")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        self._session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        self._session = onnx_session(path, threads)
         self._input = self._session.get_inputs()[0].name
         self.variant = variant
         self.min_score = min_score

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from models.download import WeightsUnavailable, unreachable_reason
+from models.onnx import session as onnx_session
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ def _load_prepared(manifest: Path, threads: int) -> Optional["ClipScorer"]:
     try:
         info = json.loads(manifest.read_text())
         text = np.load(manifest.parent / info["text"])
-        session = _onnx_session((manifest.parent / info["onnx"]).read_bytes(), threads)
+        session = onnx_session((manifest.parent / info["onnx"]).read_bytes(), threads)
     except (OSError, ValueError, KeyError) as exc:
         log.info("scene model cache %s not usable (%s); building from the weights", manifest, exc)
         return None
@@ -316,22 +317,10 @@ def image_session(model, cache_dir: Optional[Path], threads: int):
                 os.replace(tmp, path)
         else:
             graph = path.read_bytes()
-        return _onnx_session(graph, threads), path
+        return onnx_session(graph, threads), path
     except Exception as exc:  # exporter and runtime raise many types; all mean "use torch"
         log.warning("running the OpenCLIP image tower on PyTorch (ONNX export failed: %s)", exc)
         return None, None
-
-
-def _onnx_session(graph: bytes, threads: int):
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    # idle pool threads must not spin: the face models need those cores right after
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(graph, sess_options=opts, providers=["CPUExecutionProvider"])
 
 
 def _hub_cached_file(cfg: Mapping, cache_dir: Path) -> Optional[str]:

@@ -1,4 +1,5 @@
-"""Faces: DeepFace finds and aligns them; emotion models give each face 7 probabilities.
+"""Faces: a detector finds them (BlazeFace by default, turned upright by the eyes; DeepFace's detectors
+by setting) and expression models give each face 7 probabilities (FACE_LABELS order, owned here).
 
 The emotion models:
 - the bundled mini- and big-Xception (FER2013, MIT, `weights/*.onnx`, converted by
@@ -23,8 +24,12 @@ from typing import Optional, Protocol, Sequence
 import cv2
 import numpy as np
 
-from core.emotions import FACE_LABELS
 from models.download import unreachable_reason
+from models.onnx import session as onnx_session
+
+# The order of the face-expression classes every model here answers in (FER2013's and DeepFace's
+# output order). core.emotions.FACE_LABELS is this order; models own it, the core reads it.
+FACE_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
 os.environ.setdefault("DEEPFACE_BACKEND_ENGINE", "onnx")
 os.environ.setdefault("DEEPFACE_LOG_LEVEL", "30")  # DeepFace prints INFO lines by default
@@ -68,16 +73,6 @@ class EmotionModel(Protocol):
         """(n, 7) probabilities in FACE_LABELS order for n RGB uint8 face crops."""
 
 
-def _session(path: Path, threads: int):
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
-
-
 class OnnxEmotionModel:
     """A face-expression model on onnxruntime, optionally averaged over a mirrored copy of each
     face (a mirrored face shows the same emotion; averaging halves flip-noise). Subclasses say how
@@ -90,7 +85,7 @@ class OnnxEmotionModel:
             raise FileNotFoundError(f"face-emotion model not found: {path}")
         self.name = path.stem + ("+flip" if tta else "")
         self.tta = tta
-        self._session = _session(path, threads)
+        self._session = onnx_session(path, threads)
         self._input = self._session.get_inputs()[0].name
 
     def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:

@@ -156,7 +156,7 @@ def main() -> None:
     say = (lambda *a: None) if args.json else print
 
     t0 = time.perf_counter()
-    from core.pipeline import Pipeline, load_models
+    from core.reading.pipeline import Pipeline, load_models
     from core.settings import Settings
 
     settings = Settings()

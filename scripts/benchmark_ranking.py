@@ -24,10 +24,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.catalog import BUNDLED, Catalog  # noqa: E402
+from core.music.catalog import BUNDLED, Catalog  # noqa: E402
 from core.emotions import LABELS, VA_POINTS  # noqa: E402
-from core.music import target_for_label  # noqa: E402
-from core.recommender import Recommender, build_taste, recommend  # noqa: E402
+from core.music.targets import target_for_label  # noqa: E402
+from core.music.recommender import Recommender, build_taste, recommend  # noqa: E402
 from core.store import MoodRating, Rating, SqliteStore  # noqa: E402
 
 

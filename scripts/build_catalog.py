@@ -1,6 +1,6 @@
-"""Build the bundled catalog `core/data/catalog.csv.gz` from two public Spotify track datasets.
+"""Build the bundled catalog `core/music/data/catalog.csv.gz` from two public Spotify track datasets.
 
-    python scripts/build_catalog.py SHARED/data/music [--out core/data/catalog.csv.gz]
+    python scripts/build_catalog.py SHARED/data/music [--out core/music/data/catalog.csv.gz]
 
 The folder holds the sources as they are published (each with a SOURCES.tsv naming its origin):
 - `hit_predictor/dataset-of-*.csv` — 'Spotify Hit Predictor Dataset' (F. Ansari): tracks 1960–2019
@@ -39,8 +39,8 @@ from typing import Iterator, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.catalog import CATALOG_COLUMNS, artist_key, dedupe_key  # noqa: E402
-from core.mood_fit import artist_genres  # noqa: E402
+from core.music.catalog import CATALOG_COLUMNS, artist_key, dedupe_key  # noqa: E402
+from evaluation.mood_fit import artist_genres  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "core" / "data" / "catalog.csv.gz"
 MAX_GENRES = 4

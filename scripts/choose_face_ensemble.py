@@ -32,8 +32,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.emotions import FACE_LABELS  # noqa: E402
-from core.eval import _ece, _fit_platt, read_labels, score  # noqa: E402
-from core.images import ImageError, decode_image  # noqa: E402
+from evaluation.eval import ece, fit_platt, read_labels, score  # noqa: E402
+from core.reading.images import ImageError, decode_image  # noqa: E402
 from models.faces import ENSEMBLE_PATH, WEIGHTS, BlazeFaceDetector, FaceApiExpression, XceptionEmotion  # noqa: E402
 
 MODELS = {
@@ -111,11 +111,11 @@ def calibration(sets: dict[str, tuple[np.ndarray, np.ndarray]], folds: int = 5, 
     calibrated = np.zeros(len(all_p))
     for k, test in enumerate(np.array_split(order, folds)):
         train = np.setdiff1d(order, test)
-        a, b = _fit_platt(all_p[train], all_ok[train])
+        a, b = fit_platt(all_p[train], all_ok[train])
         logit = np.log(np.clip(all_p[test], 1e-6, 1 - 1e-6) / (1 - np.clip(all_p[test], 1e-6, 1 - 1e-6)))
         calibrated[test] = 1 / (1 + np.exp(-(a * logit + b)))
-    a, b = _fit_platt(all_p, all_ok)
-    per_set = {k: {"ece_raw": round(_ece(top[k], ok[k]), 4), "ece_calibrated_cv": round(_ece(calibrated[which == k], ok[k]), 4)}
+    a, b = fit_platt(all_p, all_ok)
+    per_set = {k: {"ece_raw": round(ece(top[k], ok[k]), 4), "ece_calibrated_cv": round(ece(calibrated[which == k], ok[k]), 4)}
                for k in sets}
     return {"a": round(a, 3), "b": round(b, 3), "per_set": per_set}
 

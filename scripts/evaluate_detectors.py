@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.images import ImageError, decode_image  # noqa: E402
+from core.reading.images import ImageError, decode_image  # noqa: E402
 from models.faces import make_detector  # noqa: E402
 
 SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")

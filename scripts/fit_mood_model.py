@@ -1,9 +1,9 @@
-"""Fit the mood models (core/data/mood_model.json) on human mood labels.
+"""Fit the mood models (core/music/data/mood_model.json) on human mood labels.
 
-    python scripts/fit_mood_model.py SHARED/data/music [--out core/data/mood_model.json]
+    python scripts/fit_mood_model.py SHARED/data/music [--out core/music/data/mood_model.json]
 
 Reads the labelled datasets in the folder (mood_mapper, spotify_mood_playlists, gracie_4mood,
-playmood, deezer_mood; the label table is in core/mood_fit.py), joins them to the bundled catalog
+playmood, deezer_mood; the label table is in evaluation/mood_fit.py), joins them to the bundled catalog
 for genres, fits one logistic regression per learned label and the two valence/arousal
 regressions on *all* labelled rows, and writes only the fitted numbers. How well the procedure
 carries to artists it has not seen is measured by `python -m core.eval mapping DIR`, which fits the
@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.catalog import Catalog, bundled_version  # noqa: E402
-from core.mood_fit import fit, load_examples, load_va_examples  # noqa: E402
-from core.mood_model import MODEL_PATH  # noqa: E402
+from core.music.catalog import Catalog, bundled_version  # noqa: E402
+from evaluation.mood_fit import fit, load_examples, load_va_examples  # noqa: E402
+from core.music.mood_model import MODEL_PATH  # noqa: E402
 
 
 def main() -> None:

@@ -24,10 +24,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.catalog import Catalog  # noqa: E402
+from core.music.catalog import Catalog  # noqa: E402
 from core.emotions import LABELS  # noqa: E402
-from core.music import target_for_label  # noqa: E402
-from core.recommender import RankWeights, Recommender, build_taste  # noqa: E402
+from core.music.targets import target_for_label  # noqa: E402
+from core.music.recommender import RankWeights, Recommender, build_taste  # noqa: E402
 from core.store import Rating  # noqa: E402
 
 LIST = 5

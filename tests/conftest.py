@@ -37,7 +37,7 @@ def catalog_db(tmp_path_factory) -> Path:
     loading it into every fresh test database cost seconds a test. Tests copy it (`fresh_db`)."""
     import asyncio
 
-    from core.catalog import ensure_bundled
+    from core.music.catalog import ensure_bundled
     from core.store import SqliteStore
 
     path = tmp_path_factory.mktemp("catalog") / "catalog.sqlite3"
@@ -48,6 +48,15 @@ def catalog_db(tmp_path_factory) -> Path:
 
     asyncio.run(build())
     return path
+
+
+@pytest.fixture(scope="session")
+def bundled_ranker():
+    """The ranking over the bundled catalog, built once per session (what a `fresh_db` holds)."""
+    from core.music.catalog import Catalog
+    from core.music.recommender import Recommender
+
+    return Recommender(Catalog.bundled())
 
 
 @pytest.fixture
@@ -133,7 +142,7 @@ def python() -> str:
 @pytest.fixture(scope="session")
 def pipeline(settings):
     """The real pipeline (bundled face models, no scene model), shared by the adapter tests."""
-    from core.pipeline import Pipeline, load_models
+    from core.reading.pipeline import Pipeline, load_models
 
     p = Pipeline(load_models(settings.model_copy(update={"deepface_emotion": False})), settings)
     p.warm()

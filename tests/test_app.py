@@ -10,20 +10,19 @@ import pytest
 from bot.replies import error_text
 from core.app import Moodtune
 from core.errors import NothingToDo, RateLimited, UserError
-from core.catalog import Catalog
-from core.pipeline import Models, Pipeline, PipelineBusy
+from core.reading.pipeline import Models, Pipeline, PipelineBusy
 from core.store import SqliteStore
 from models.color import color_features
 from tests.conftest import DEMO, GatedFaces
 
 
 @pytest.fixture
-async def core(settings, fresh_db):
+async def core(settings, fresh_db, bundled_ranker):
     store = await SqliteStore(fresh_db("app.sqlite3")).open()
     faces = GatedFaces()
     s = settings.model_copy(update={"photos_per_minute": 100, "photos_in_flight_per_chat": 2, "analysis_threads": 1, "analysis_queue": 3})
     pipeline = Pipeline(Models(faces=faces, scene=None, color=color_features, scene_reason="off"), s)
-    app = Moodtune(s, store, await Catalog.load(store), pipeline)
+    app = Moodtune(s, store, bundled_ranker.catalog, pipeline, recommender=bundled_ranker)
     yield app, faces
     faces.release.set()
     pipeline.close()
@@ -47,11 +46,11 @@ async def test_a_flooding_group_cannot_take_the_whole_queue(core):
     assert all(a.recommendation.songs for a in answers)
 
 
-async def test_person_over_the_limit_is_told_so(settings, fresh_db):
+async def test_person_over_the_limit_is_told_so(settings, fresh_db, bundled_ranker):
     store = await SqliteStore(fresh_db("a.sqlite3")).open()
     s = settings.model_copy(update={"photos_per_minute": 2})
     pipeline = Pipeline(Models(faces=None, scene=None, color=color_features, scene_reason="off"), s)
-    app = Moodtune(s, store, await Catalog.load(store), pipeline)
+    app = Moodtune(s, store, bundled_ranker.catalog, pipeline, recommender=bundled_ranker)
     data = (DEMO / "coffee.jpg").read_bytes()
     for _ in range(2):
         await app.answer_photo(data, user="ann", chat="c")
@@ -121,24 +120,24 @@ async def test_groups_get_clean_lists_unless_the_group_allows_explicit(core):
 
 
 @contextlib.asynccontextmanager
-async def gated_core(settings, db_path, **limits):
+async def gated_core(settings, db_path, ranker, **limits):
     """A core whose face stage waits for `faces.release`, with these limits, closed afterwards."""
     store = await SqliteStore(db_path).open()
     faces = GatedFaces()
     s = settings.model_copy(update=limits)
     pipeline = Pipeline(Models(faces=faces, scene=None, color=color_features, scene_reason="off"), s)
     try:
-        yield Moodtune(s, store, await Catalog.load(store), pipeline), faces
+        yield Moodtune(s, store, ranker.catalog, pipeline, recommender=ranker), faces
     finally:
         faces.release.set()
         pipeline.close()
         await store.close()
 
 
-async def test_a_busy_answer_does_not_cost_the_person_a_photo(settings, fresh_db):
+async def test_a_busy_answer_does_not_cost_the_person_a_photo(settings, fresh_db, bundled_ranker):
     """Ann is told 'busy' while the queue is full; once it frees, she still has all her photos."""
     limits = {"photos_per_minute": 2, "photos_in_flight_per_chat": 1, "analysis_threads": 1, "analysis_queue": 1}
-    async with gated_core(settings, fresh_db("gated.sqlite3"), **limits) as (app, faces):
+    async with gated_core(settings, fresh_db("gated.sqlite3"), bundled_ranker, **limits) as (app, faces):
         data = (DEMO / "cat.jpg").read_bytes()
         blocking = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat=f"c{i}")) for i in range(2)]
         await asyncio.sleep(0.05)
@@ -153,10 +152,10 @@ async def test_a_busy_answer_does_not_cost_the_person_a_photo(settings, fresh_db
             await app.answer_photo(data, user="ann", chat="ann")
 
 
-async def test_one_chat_never_holds_the_whole_queue(settings, fresh_db):
+async def test_one_chat_never_holds_the_whole_queue(settings, fresh_db, bundled_ranker):
     """Even when a chat's own cap is set higher than the queue, one place stays for everyone else."""
     limits = {"photos_per_minute": 100, "photos_in_flight_per_chat": 50, "analysis_threads": 1, "analysis_queue": 2}
-    async with gated_core(settings, fresh_db("gated.sqlite3"), **limits) as (app, faces):
+    async with gated_core(settings, fresh_db("gated.sqlite3"), bundled_ranker, **limits) as (app, faces):
         data = (DEMO / "cat.jpg").read_bytes()
         flood = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat="flood")) for i in range(2)]
         await asyncio.sleep(0.05)

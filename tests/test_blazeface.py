@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from core.emotions import FACE_LABELS
-from core.images import decode_image
+from core.reading.images import decode_image
 from models.blazeface import BlazeFace, aligned_crop, anchors
 from models.faces import ENSEMBLE_PATH, WEIGHTS, BlazeFaceDetector, FaceApiExpression
 from tests.conftest import DEMO
@@ -77,7 +77,7 @@ def test_faceapi_expression_reads_real_faces_in_our_label_order(face_files):
 
 
 def test_the_confidence_calibration_in_use_is_the_one_fitted_for_the_ensemble():
-    from core import fusion
+    from core.reading import fusion
 
     fitted = json.loads(ENSEMBLE_PATH.read_text())["calibration"]
     assert (fusion.FACE_PLATT_A, fusion.FACE_PLATT_B) == (fitted["a"], fitted["b"])

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from core.catalog import BUNDLED, Catalog, CatalogError, import_csv
+from core.music.catalog import BUNDLED, Catalog, CatalogError, import_csv
 from core.store import SqliteStore
 
 ID1, ID2, ID3 = "4uLU6hMCjMI75M1A2tKUQC", "7qiZfU4dY1lWllzX7mPBI3", "0VjIjW4GlUZAMYd2vXMi3b"
@@ -128,8 +128,8 @@ async def test_spotify_tracks_layout_brings_popularity_explicit_and_genre(store,
 
 async def test_an_imported_catalog_is_ranked_by_the_learned_mood_models(store, tmp_path):
     """A person's own catalog (no popularity, no genre) still gets the learned mapping."""
-    from core.music import target_for_label
-    from core.recommender import Recommender
+    from core.music.targets import target_for_label
+    from core.music.recommender import Recommender
 
     path = write(tmp_path, (
         "id,name,artist,valence,energy,tempo,mode,acousticness,danceability,instrumentalness,loudness\n"

@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from core.eval import score
+from evaluation.eval import score
 from tests.conftest import DEMO, ROOT
 
 KEYS = {"file", "label", "confidence", "valence", "arousal", "top", "faces", "signals", "timings_ms", "error"}
@@ -74,7 +74,7 @@ def test_eval_on_fixture_faces_reports_metrics(python, face_files, tmp_path):
     for path in face_files.values():
         shutil.copy(path, tmp_path / path.name)
     (tmp_path / "labels.csv").write_text("file,label\n" + "".join(f"{p.name},{lab}\n" for lab, p in face_files.items()))
-    proc = run(python, "-m", "core.eval", "faces", str(tmp_path), "--face-crops", "--json")
+    proc = run(python, "-m", "evaluation.eval", "faces", str(tmp_path), "--face-crops", "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert {"n", "skipped", "accuracy", "macro_f1", "per_class", "confusion"} <= set(report)
@@ -88,13 +88,13 @@ def test_eval_skips_and_counts_labels_outside_the_seven(python, tmp_path, face_f
     for label in ("happy", "surprise"):
         shutil.copy(face_files[label], tmp_path / face_files[label].name)
     (tmp_path / "labels.csv").write_text("file,label\nHoward_Dean_0006.jpg,happy\nBo_Ryan_0001.jpg,contempt\n")
-    proc = run(python, "-m", "core.eval", "faces", str(tmp_path), "--json")
+    proc = run(python, "-m", "evaluation.eval", "faces", str(tmp_path), "--json")
     report = json.loads(proc.stdout)
     assert report["n"] == 1 and report["skipped"] == 1
 
 
 def test_eval_without_labels_file_is_a_clear_error(python, tmp_path):
-    proc = run(python, "-m", "core.eval", "faces", str(tmp_path))
+    proc = run(python, "-m", "evaluation.eval", "faces", str(tmp_path))
     assert proc.returncode == 2 and "labels.csv not found" in proc.stderr
 
 
@@ -110,7 +110,7 @@ def test_metrics_match_a_hand_computed_example():
 
 
 def test_calibration_report_finds_overconfidence_and_refits_it():
-    from core.eval import calibration
+    from evaluation.eval import calibration
 
     rng = np.random.default_rng(0)
     p = rng.uniform(0.3, 1.0, 4000)

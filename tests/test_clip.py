@@ -31,7 +31,7 @@ def scorer(tmp_path_factory):
 
 
 def photo(name="coffee.jpg"):
-    from core.images import decode_image
+    from core.reading.images import decode_image
 
     return decode_image((DEMO / name).read_bytes()).rgb
 

@@ -14,7 +14,7 @@ from discord.webhook import async_ as webhook_async
 
 from bot.root import open_services
 from bot.replies import decode_action
-from core.catalog import Catalog
+from core.music.catalog import Catalog
 from core.errors import StoreBusy
 from tests.conftest import DEMO
 from tests.fakes.discord_api import BOT_USER, FakeDiscord, message_payload
@@ -25,12 +25,12 @@ _ids = itertools.count(1)
 
 
 @pytest.fixture
-async def dc(settings, pipeline, fresh_db, monkeypatch):
+async def dc(settings, pipeline, fresh_db, bundled_ranker, monkeypatch):
     api = await FakeDiscord().start()
     monkeypatch.setattr(Route, "BASE", f"{api.base}/api/v10")
     monkeypatch.setattr(webhook_async.Route, "BASE", f"{api.base}/api/v10")
     s = settings.model_copy(update={"photos_per_minute": 3, "db_path": fresh_db("dc.sqlite3")})
-    async with open_services(s, pipeline=pipeline) as services:  # the runner's own wiring, with the test's pipeline
+    async with open_services(s, pipeline=pipeline, recommender=bundled_ranker) as services:  # the runner's own wiring, with the test's pipeline
         client = services.discord(sync_commands=False)
         await client.login("fake-token")
         yield client, services.moodtune, api
@@ -190,7 +190,7 @@ async def test_a_button_copied_into_another_channel_acts_on_nothing(dc):
 
 
 def test_a_long_shift_list_fits_discords_limits_and_keeps_its_action_buttons():
-    from core.recommender import Recommendation, Recommender
+    from core.music.recommender import Recommendation, Recommender
     from core.emotions import VA
     from bot.discord_adapter import embed_for, view_for
     from bot.replies import list_reply

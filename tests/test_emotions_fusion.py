@@ -7,7 +7,7 @@ import pytest
 
 from bot.replies import explain, signal_words
 from core.emotions import FACE_LABELS, LABELS, VA_POINTS, UnknownLabel, distribution_near, normalize_label, va_of
-from core.fusion import (
+from core.reading.fusion import (
     FaceReading,
     calibrate_face_confidence,
     color_signal,

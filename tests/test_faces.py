@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from core.emotions import FACE_LABELS
-from core.images import decode_image
+from core.reading.images import decode_image
 from models import faces as F
 
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from bot.replies import ERRORS, error_text
-from core import images as I
+from core.reading import images as I
 from tests.conftest import DEMO, image_bytes
 
 

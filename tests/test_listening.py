@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from bot.replies import song_reason
-from core.catalog import Catalog
+from core.music.catalog import Catalog
 from core.emotions import LABELS, VA, VA_POINTS
-from core.genres import is_artefact
-from core.music import target_for_distribution, target_for_label
-from core.recommender import SHIFT_STEP, Recommender, build_taste, recommend
+from core.music.genres import is_artefact
+from core.music.targets import target_for_distribution, target_for_label
+from core.music.recommender import SHIFT_STEP, Recommender, build_taste, recommend
 from core.store import Rating, SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,13 +25,13 @@ MUSIC = ROOT.parent / "shared" / "data" / "music"
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return Catalog.bundled()
+def catalog(bundled_ranker):
+    return bundled_ranker.catalog
 
 
 @pytest.fixture(scope="module")
-def recommender(catalog):
-    return Recommender(catalog)
+def recommender(bundled_ranker):
+    return bundled_ranker
 
 
 def test_artefacts_are_recognised_by_genre_and_title():
@@ -93,7 +93,7 @@ def test_the_lesser_known_find_fits_as_well_as_the_weakest_popular_song(recommen
 
 def test_a_find_that_does_not_fit_the_mood_is_not_offered_for_the_persons_taste_alone():
     """An obscure song by an artist the person loves, but sad: it may not fill a happy list's find."""
-    from core.catalog import Track
+    from core.music.catalog import Track
 
     def track(k, valence, energy, popularity, artist):
         return Track(id=f"{k:022d}", title=f"Song {k}", artist=artist, valence=valence, energy=energy, tempo=120.0, mode=1,
@@ -149,9 +149,9 @@ def test_a_song_there_for_the_readings_second_mood_says_so(recommender):
     happy_song = recommender._pick(recommender.match_scores(target_for_label("happy")), 1, set(), set())[0]
     second = recommender.reason(calm_song, target, parts, None)
     assert second.matches == "calm" and second.main_mood == "happy"
-    assert "matches calm, the mood beside happy in this reading" in song_reason(second)
+    assert "matches calm (also in this reading)" in song_reason(second)
     first = recommender.reason(happy_song, target, parts, None)
-    assert first.matches == "happy" and first.main_mood is None and "beside" not in song_reason(first)
+    assert first.matches == "happy" and first.main_mood is None and "also in this reading" not in song_reason(first)
 
 
 def test_sad_songs_are_not_described_as_bright(recommender):
@@ -169,7 +169,7 @@ def test_eval_top_reports_what_people_see(tmp_path):
         rows.append(f"{k:022d},Song {k},Artist {k},{v:.3f},{e:.3f},{rng.uniform(60, 180):.1f},1,{a:.3f},{rng.uniform():.3f},0,{genre},{rng.uniform():.2f}")
     path = tmp_path / "tiny.csv"
     path.write_text("\n".join(rows) + "\n")
-    out = subprocess.run([sys.executable, "-m", "core.eval", "top", "--catalog", str(path), "--json", "--n", "20"],
+    out = subprocess.run([sys.executable, "-m", "evaluation.eval", "top", "--catalog", str(path), "--json", "--n", "20"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
@@ -181,8 +181,8 @@ def test_eval_top_reports_what_people_see(tmp_path):
 
 @pytest.mark.skipif(not (MUSIC / "mood_mapper").is_dir(), reason="needs ../shared/data/music (labelled mood playlists)")
 def test_first_30_sit_inside_the_labelled_positives_ranges():
-    from core.mood_fit import load_examples
-    from core.top_eval import DEFINING, _list_report, positives_profile
+    from evaluation.mood_fit import load_examples
+    from evaluation.top import DEFINING, _list_report, positives_profile
 
     catalog = Catalog.bundled()
     ranker = Recommender(catalog)

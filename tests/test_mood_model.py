@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from core.catalog import Catalog
+from core.music.catalog import Catalog
 from core.emotions import LABELS
-from core.mood_model import FEATURE_NAMES, LEARNED, RULES, MoodModel, ModelMissing, shipped_model
+from core.music.mood_model import FEATURE_NAMES, LEARNED, RULES, MoodModel, ModelMissing, shipped_model
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_a_model_fitted_on_other_features_is_refused_with_the_fix(tmp_path):
 
 
 def test_rule_labels_follow_their_rules(catalog):
-    from core.mood_model import era_factor, features
+    from core.music.mood_model import era_factor, features
 
     model = shipped_model()
     x = features(catalog.tracks[:2000])
@@ -52,8 +52,8 @@ def test_rule_labels_follow_their_rules(catalog):
 
 @pytest.mark.slow
 def test_shipped_parameters_are_what_the_script_fits(music_data, catalog):
-    """core/data/mood_model.json is reproducible from the datasets by the committed code."""
-    from core.mood_fit import fit, load_examples, load_va_examples
+    """core/music/data/mood_model.json is reproducible from the datasets by the committed code."""
+    from evaluation.mood_fit import fit, load_examples, load_va_examples
 
     refit = fit(load_examples(music_data, catalog), load_va_examples(music_data, catalog), catalog)
     shipped = shipped_model()
@@ -64,7 +64,7 @@ def test_shipped_parameters_are_what_the_script_fits(music_data, catalog):
 
 @pytest.mark.slow
 def test_mapping_eval_holds_out_whole_artists_and_reports_both_mappings(music_data, capsys):
-    from core.eval import main
+    from evaluation.eval import main
 
     assert main(["mapping", str(music_data), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

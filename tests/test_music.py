@@ -5,23 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.catalog import Catalog
+from core.music.catalog import Catalog
 from core.emotions import LABELS, VA, VA_POINTS, UnknownLabel
 from bot.replies import song_reason
-from core.music import (MAX_SHIFT_SONGS, MAX_STEP, default_shift_target, shift_length, shift_path,
+from core.music.targets import (MAX_SHIFT_SONGS, MAX_STEP, default_shift_target, shift_length, shift_path,
                         target_for_distribution, target_for_label, target_for_va)
-from core.recommender import Recommender, Taste, build_taste, merge_tastes, recommend
+from core.music.recommender import Recommender, Taste, build_taste, merge_tastes, recommend
 from core.store import Rating, SqliteStore
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return Catalog.bundled()
+def catalog(bundled_ranker):
+    return bundled_ranker.catalog
 
 
 @pytest.fixture(scope="module")
-def recommender(catalog):
-    return Recommender(catalog)
+def recommender(bundled_ranker):
+    return bundled_ranker
 
 
 @pytest.fixture

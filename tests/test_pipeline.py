@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.replies import error_text, explain
-from core.images import NotAnImage
-from core.pipeline import Models, Pipeline, PipelineBusy, load_models
+from core.reading.images import NotAnImage
+from core.reading.pipeline import Models, Pipeline, PipelineBusy, load_models
 from tests.conftest import DEMO, GatedFaces
 
 

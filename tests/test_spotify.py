@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from core.catalog import Track
-from core.spotify import SEARCH_LIMIT, SpotifyEnricher
+from core.music.catalog import Track
+from core.music.spotify import SEARCH_LIMIT, SpotifyEnricher
 from core.store import SqliteStore
 
 LIVE = Track("4uLU6hMCjMI75M1A2tKUQC", "Never Gonna Give You Up", "Rick Astley", 0.9, 0.9, 113, 1, 0.1, 0.7, 0,
@@ -127,7 +127,7 @@ async def test_unreachable_spotify_falls_back(store):
 
 async def test_app_puts_art_and_fresh_links_on_songs(server, store, settings):
     from core.app import Moodtune
-    from core.catalog import Catalog
+    from core.music.catalog import Catalog
 
     catalog = Catalog.from_tracks([LIVE, STALE])
     app = Moodtune(settings, store, catalog, spotify=enricher(server, store))

@@ -217,7 +217,7 @@ async def test_concurrent_writers_on_one_connection_all_land(store):
 async def test_a_version_2_database_gets_the_new_catalog_and_keeps_imports_and_ratings(tmp_path):
     """Upgrading Moodtune: the old bundled rows are replaced by the new catalog, a person's own
     imported tracks and ratings stay, and settings gain the explicit switch."""
-    from core.catalog import Catalog, bundled_version
+    from core.music.catalog import Catalog, bundled_version
     from core.store.sqlite import MIGRATIONS
 
     path = tmp_path / "v2.sqlite3"

@@ -22,7 +22,7 @@ class _Slot:
 
 
 async def test_workers_starting_together_load_the_catalog_once(pg_url, monkeypatch):
-    from core.catalog import Catalog, bundled_tracks
+    from core.music.catalog import Catalog, bundled_tracks
 
     loads = []
     original = PgStore.upsert_tracks
@@ -46,7 +46,7 @@ async def test_workers_starting_together_load_the_catalog_once(pg_url, monkeypat
 async def test_limits_are_shared_between_workers(pg_url):
     """Two workers (two stores) see one person's photos and one chat's photos in flight together."""
     a, b = await PgStore(pg_url).open(), await PgStore(pg_url).open()
-    la, lb = a.shared_limits(), b.shared_limits()
+    la, lb = a.shared_limits(6), b.shared_limits(6)
     try:
         for i in range(3):  # ann's three photos a minute, spread over both workers
             await (la if i % 2 else lb).admit(user="ann", chat=f"c{i}", per_minute=3, chat_cap=5, reserve=_Slot)
@@ -62,7 +62,7 @@ async def test_limits_are_shared_between_workers(pg_url):
         await la.admit(user="di", chat="g", per_minute=9, chat_cap=2, reserve=_Slot)
 
         def busy():
-            from core.pipeline import PipelineBusy
+            from core.reading.pipeline import PipelineBusy
 
             raise PipelineBusy()
 
@@ -87,7 +87,7 @@ async def test_an_older_schema_is_migrated_once_and_a_newer_one_refused(pg_url):
     try:
         assert await stores[0].schema_version() == PG_SCHEMA_VERSION
         assert [r.track for r in await stores[1].ratings_of("ann")] == ["t"]
-        assert await stores[0].shared_limits().first_delivery("telegram", 1)
+        assert await stores[0].shared_limits(6).first_delivery("telegram", 1)
     finally:
         for s in stores:
             await s.close()

@@ -18,7 +18,7 @@ from telegram import Update
 from bot.replies import decode_action
 from bot.root import open_services
 from bot.telegram_adapter import file_url_for
-from core.music import MAX_SHIFT_SONGS
+from core.music.targets import MAX_SHIFT_SONGS
 from tests.conftest import DEMO
 from tests.fakes.telegram_api import BOT, FakeTelegram
 
@@ -37,12 +37,12 @@ def api():
 
 
 @pytest.fixture
-async def tg(api, settings, pipeline, fresh_db):
+async def tg(api, settings, pipeline, fresh_db, bundled_ranker):
     from pydantic import SecretStr
 
     s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url, "photos_per_minute": 3,
                                     "db_path": fresh_db("tg.sqlite3")})
-    async with open_services(s, pipeline=pipeline) as services:  # the runner's own wiring, with the test's pipeline
+    async with open_services(s, pipeline=pipeline, recommender=bundled_ranker) as services:  # the runner's own wiring, with the test's pipeline
         application = services.telegram()
         await application.initialize()
         yield application, services.moodtune, api
@@ -456,7 +456,7 @@ async def test_shutdown_is_bounded_and_late_photos_are_told_to_send_again(api, s
     from pydantic import SecretStr
 
     from bot.runner import _stop
-    from core.pipeline import Models, Pipeline
+    from core.reading.pipeline import Models, Pipeline
     from models.color import color_features
     from tests.conftest import GatedFaces
 
@@ -643,13 +643,15 @@ async def test_a_gif_and_a_video_note_are_read_frame_by_frame(tg):
     api.files["photos/gif1.jpg"] = make_clip("gif")
     animation = {"file_id": "gif1", "file_unique_id": "g", "width": 320, "height": 240, "duration": 3,
                  "file_size": len(api.files["photos/gif1.jpg"])}
+    before = len(api.said())
     await feed(application, message(animation=animation))
-    answer = api.said()[-1]
-    assert "Read from 8 frames of the clip" in answer["text"] and "open.spotify.com" in answer["text"]
+    answer = "\n".join(m["text"] for m in api.said()[before:])  # the card's caption, and the rest when it is long
+    assert "Read from 8 frames of the clip" in answer and "open.spotify.com" in answer
     api.files["photos/vn1.jpg"] = make_clip("mp4", size=(240, 240))
+    before = len(api.said())
     await feed(application, message(video_note={"file_id": "vn1", "file_unique_id": "v", "length": 240, "duration": 3,
                                                 "file_size": len(api.files["photos/vn1.jpg"])}))
-    assert "frames of the clip" in api.said()[-1]["text"]
+    assert "frames of the clip" in "\n".join(m["text"] for m in api.said()[before:])
     assert len(await app._store.photo_history(user=f"tg:{USER['id']}")) == 2
 
 

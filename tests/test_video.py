@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.replies import ERRORS, error_text
-from core.aggregate import combine, movement
-from core.fusion import MoodReading
-from core.video import VideoError, sample_frames
+from core.reading.aggregate import combine, movement
+from core.reading.fusion import MoodReading
+from core.reading.video import VideoError, sample_frames
 from tests.conftest import make_clip
 
 

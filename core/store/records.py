@@ -1,6 +1,6 @@
 """What the store hands back and takes: plain records, the same for both backends.
 
-The ranking (core.recommender), the catalog and the service depend on these and on the `Store`
+The ranking (core.music.recommender), the catalog and the service depend on these and on the `Store`
 interface (core.store.base) only, never on a backend module.
 """
 

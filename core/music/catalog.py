@@ -1,6 +1,6 @@
 """The track catalog: the bundled one, a person's own CSV, and fast in-memory access for ranking.
 
-The bundled catalog (`core/data/catalog.csv.gz`, built by `scripts/build_catalog.py` from the
+The bundled catalog (`core/music/data/catalog.csv.gz`, built by `scripts/build_catalog.py` from the
 Spotify Hit Predictor and Spotify Tracks datasets) is loaded into SQLite on first start, and again
 when a new Moodtune ships a different one (its checksum is kept in the store), unless a
 `--replace` import made another file the whole catalog. `import_csv` reads the common public
@@ -30,7 +30,7 @@ from urllib.parse import quote_plus
 
 import numpy as np
 
-from core.genres import main_family
+from core.music.genres import main_family
 from core.store import TRACK_FIELDS, Store
 
 BUNDLED = Path(__file__).resolve().parent / "data" / "catalog.csv.gz"

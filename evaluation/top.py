@@ -1,6 +1,6 @@
 """What a person actually meets: the top of the whole catalog for every mood (`python -m core.eval top`).
 
-Held-out ranking numbers (`core.eval mapping`) rank labelled songs among labelled songs; a person
+Held-out ranking numbers (`evaluation.eval mapping`) rank labelled songs among labelled songs; a person
 meets the first songs of the whole catalog, where songs unlike any labelled one can float up. This
 report ranks the real catalog for every label with no history, as `python -m bot recommend --emotion
 LABEL` does, and for the first `n` songs (and the first `head`) says:
@@ -9,7 +9,7 @@ LABEL` does, and for the first `n` songs (and the first `head`) says:
 - mean valence / energy / acousticness and median tempo, beside the positives' interquartile ranges,
   and whether each lies inside;
 - the share of artefacts (children's, Disney, show tunes, soundtracks, holiday, comedy, sleep noise,
-  karaoke / tribute / "piano version" covers: core.genres.is_artefact);
+  karaoke / tribute / "piano version" covers: core.music.genres.is_artefact);
 - how many distinct songs the lesser-known slot offers over `readings` readings in one chat;
 - where the seed paper's examples rank (never special-cased anywhere in the ranking).
 Labels without labelled positives (the rule labels neutral, disgust, surprise) get the catalog-level
@@ -25,14 +25,14 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from core.catalog import Catalog, CatalogError, dedupe_key
+from core.music.catalog import Catalog, CatalogError, dedupe_key
 from core.emotions import LABELS, VA, VA_POINTS
-from core.genres import is_artefact, main_family
-from core.music import feel_of, target_for_label, target_for_va
+from core.music.genres import is_artefact, main_family
+from core.music.targets import feel_of, target_for_label, target_for_va
 
 FEATURES = ("valence", "energy", "acousticness", "tempo")
 # The audio features that define a label, and which side of its positives' range a list must not
-# leave (what `core.eval top` checks for the first 30 songs).
+# leave (what `evaluation.eval top` checks for the first 30 songs).
 DEFINING: dict[str, tuple[str, ...]] = {
     "happy": ("valence",), "sad": ("valence", "energy"), "calm": ("energy", "tempo"),
     "energetic": ("energy",), "angry": ("energy",), "romantic": ("valence", "energy"),
@@ -132,7 +132,7 @@ async def discovery_spread(ranker, readings: int = 20, seed: int = 0) -> dict:
     confidence real photos get: 45 % on the top label, the rest spread over the others), answered
     as the bot answers them: how many distinct songs fill the lesser-known slot, and whether one
     repeats (a chat must not meet the same find twice within its last 50 lists)."""
-    from core.recommender import recommend
+    from core.music.recommender import recommend
     from core.store import SqliteStore
 
     rng = np.random.default_rng(seed)
@@ -179,7 +179,7 @@ def shift_report(ranker, n: int = 5) -> list[dict]:
 
 
 def evaluate_top(catalog: Catalog, ranker, examples: Sequence = (), n: int = 50, head: int = 10) -> dict:
-    """The report described in the module docstring; `examples` are core.mood_fit examples (may be empty)."""
+    """The report described in the module docstring; `examples` are evaluation.mood_fit examples (may be empty)."""
     out: dict = {"catalog": len(catalog), "n": n, "head": head, "labels": {}}
     for label in LABELS:
         songs = ranker.match(target_for_label(label), n)
@@ -247,7 +247,7 @@ def load_catalog(csv_path: Optional[Path]) -> Catalog:
     """The bundled catalog, or one read from a CSV in the import format (`python -m bot catalog import`)."""
     if csv_path is None:
         return Catalog.bundled()
-    from core.catalog import read_csv
+    from core.music.catalog import read_csv
 
     opener = __import__("gzip").open if csv_path.suffix == ".gz" else open
     with opener(csv_path, "rt", encoding="utf-8") as fh:

@@ -1,6 +1,6 @@
 """Fit and evaluate the mood models on human labels (development only; the bot never runs this).
 
-Used by `scripts/fit_mood_model.py` (fit on everything, write core/data/mood_model.json) and by
+Used by `scripts/fit_mood_model.py` (fit on everything, write core/music/data/mood_model.json) and by
 `python -m core.eval mapping` (fit on some artists, report on the others). Both read the labelled
 datasets from a folder given on the command line — the layout of `shared/data/music` — and join
 them to the bundled catalog for genres.
@@ -16,7 +16,7 @@ Which dataset label counts as which of our labels, in one table (`DATASET_LABELS
 | deezer_mood (listener valence/arousal) | the valence/arousal regressions, not a label | — |
 
 A labelled row is a positive for each label it carries and a negative for the other labels its
-dataset knows (a dataset without "angry" says nothing about anger). Rules labels (core.mood_model
+dataset knows (a dataset without "angry" says nothing about anger). Rules labels (core.music.mood_model
 RULES) are not fitted; where a dataset has tags for them (playmood: nostalgic, fear) those tags are
 used only to evaluate the rule.
 """
@@ -34,9 +34,9 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
-from core.catalog import Catalog, Track, artist_key, dedupe_key
-from core.genres import FAMILIES
-from core.mood_model import FEATURE_NAMES, LEARNED, TYPICAL, MoodModel, features
+from core.music.catalog import Catalog, Track, artist_key, dedupe_key
+from core.music.genres import FAMILIES
+from core.music.mood_model import FEATURE_NAMES, LEARNED, TYPICAL, MoodModel, features
 
 DATASET_LABELS: dict[str, dict[str, Optional[str]]] = {
     "mood_mapper": {"happy": "happy", "sad": "sad", "chill": "calm", "party": "energetic", "romance": "romantic",
@@ -352,7 +352,7 @@ def typical_profile(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 def family_profile(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """(len(FAMILIES),): the genre-family mix of some songs whose genre is known, every dataset
-    weighing the same; what a list for the label should look like (core.recommender calibrates to it)."""
+    weighing the same; what a list for the label should look like (core.music.recommender calibrates to it)."""
     cols = [FEATURE_NAMES.index(f"genre:{f}") for f in FAMILIES]
     known = x[:, FEATURE_NAMES.index("genre_known")] > 0
     mix = np.zeros(len(FAMILIES))

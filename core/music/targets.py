@@ -1,9 +1,9 @@
 """From a mood to music: what a list should feel like, and the stepwise paths of mood-shift lists.
 
 A target is a weight per label plus a valence/arousal point. How well a song fits a label is not
-guessed from the circumplex any more: core.mood_model scores every song for every label with
+guessed from the circumplex any more: core.music.mood_model scores every song for every label with
 models learned from human mood labels (and documented rules for labels without data). The ranking
-(core.recommender) blends those scores by the target's weights; for a reading or a shift step (not
+(core.music.recommender) blends those scores by the target's weights; for a reading or a shift step (not
 a named mood) it adds, POINT_SHARE of the match, the closeness of the song's predicted listener
 valence/arousal to the target's point:
 - a named mood ('calm', from `/mode` or the command line) weighs only that label;

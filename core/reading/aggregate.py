@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Optional, Sequence
 
 from core.emotions import LABELS, VA, ordered
-from core.fusion import MoodReading, SignalReading
+from core.reading.fusion import MoodReading, SignalReading
 
 CONFIDENCE_FLOOR = 0.05
 MOVED = 0.35  # VA distance between the first and last third that counts as the mood moving

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from core.catalog import Track, dedupe_key
+from core.music.catalog import Track, dedupe_key
 from core.store import Store
 
 log = logging.getLogger(__name__)

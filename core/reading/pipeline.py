@@ -18,11 +18,11 @@ from typing import Optional, Protocol
 
 import numpy as np
 
-from core.aggregate import combine
+from core.reading.aggregate import combine
 from core.errors import UserError
-from core.fusion import FaceReading, MoodReading, color_signal, face_signal, fuse, scene_signal
-from core.images import decode_image
-from core.video import looks_like_video, sample_frames
+from core.reading.fusion import FaceReading, MoodReading, color_signal, face_signal, fuse, scene_signal
+from core.reading.images import decode_image
+from core.reading.video import looks_like_video, sample_frames
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,8 @@ class Pipeline:
             self.models.faces.classify([rng.integers(0, 255, size=(64, 64, 3), dtype=np.uint8)])
 
     def analyze(self, data: bytes) -> MoodReading:
-        """Bytes of a photo, GIF or video → reading. Raises core.images.ImageError or
-        core.video.VideoError (UserErrors) for files we can't use."""
+        """Bytes of a photo, GIF or video → reading. Raises core.reading.images.ImageError or
+        core.reading.video.VideoError (UserErrors) for files we can't use."""
         if looks_like_video(data):
             return self.analyze_clip(data)
         start = time.perf_counter()

@@ -1,6 +1,6 @@
 """How much a human would file a song under each mood: learned label models plus documented rules.
 
-The parameters (`core/data/mood_model.json`) are fitted by `scripts/fit_mood_model.py` on human mood
+The parameters (`core/music/data/mood_model.json`) are fitted by `scripts/fit_mood_model.py` on human mood
 labels — Spotify editorial mood playlists, AllMusic / Rate Your Music / Last.fm tags — and on
 listeners' valence/arousal ratings (deezer_mood); only the fitted numbers ship, never a training row.
 See docs/MUSIC.md for the label table and docs/EVALUATION.md for held-out numbers.
@@ -31,7 +31,7 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 
 from core.emotions import LABELS, VA_POINTS
-from core.genres import FAMILIES, families, split_genres
+from core.music.genres import FAMILIES, families, split_genres
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "mood_model.json"
 LEARNED: tuple[str, ...] = ("happy", "sad", "calm", "energetic", "romantic", "angry")

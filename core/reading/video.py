@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 MAX_DECODED_FRAMES = 3000  # frames decoded at most while sampling (a 60 s clip at 50 fps)
 
-# container signatures we read as clips (core.images names them when refusing a photo)
+# container signatures we read as clips (core.reading.images names them when refusing a photo)
 _SIGNATURES = ((b"\x1aE\xdf\xa3", 0), (b"ftyp", 4), (b"GIF8", 0))
 
 

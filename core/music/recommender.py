@@ -1,7 +1,7 @@
 """Rank the catalog for a mood and a person, in two modes: match and shift.
 
 score(track) = match: how well the song fits the target — its label scores (learned from human
-               mood labels, or rules; core.mood_model) weighted by the target's label weights
+               mood labels, or rules; core.music.mood_model) weighted by the target's label weights
              + popularity prior (known Spotify popularity, else imputed from the chart flag)
              + the person's taste: the artists, eras and audio-feature leanings of what they (and,
                in a group, its members) rated, and their own rating of the track
@@ -27,11 +27,11 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from core.catalog import Catalog, Track
+from core.music.catalog import Catalog, Track
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
-from core.genres import FAMILIES, is_artefact
-from core.mood_model import MoodModel, features, shipped_model, va_closeness
-from core.music import (MAX_SHIFT_SONGS, MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
+from core.music.genres import FAMILIES, is_artefact
+from core.music.mood_model import MoodModel, features, shipped_model, va_closeness
+from core.music.targets import (MAX_SHIFT_SONGS, MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
                         target_for_distribution, target_for_label, target_for_va)
 from core.store import MoodRating, Rating, Store
 
