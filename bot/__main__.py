@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Optional
 
 from bot import logs
-from bot.replies import error_text, reading_to_dict, reading_to_text, recommendation_to_dict, songs_to_text
+from bot.cli_json import reading_to_dict, recommendation_to_dict
+from bot.replies import error_text, reading_to_text, songs_to_text
 from bot.root import open_services
 from core.app import catalog_stats, forget_person, import_catalog
 from core.music.catalog import CatalogError

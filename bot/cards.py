@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from core.emotions import VA_POINTS
+from core.reading.fusion import MoodReading
 
 WIDTH, HEIGHT = 1200, 630
 BACKGROUND = (250, 248, 244)
@@ -191,3 +192,16 @@ def render_history_card(
     for i, line in enumerate(liked[:10]):
         draw.text((870, 86 + i * 40), _fit(line, _font(18), 310), font=_font(18), fill=INK)
     return _to_jpeg(card)
+
+
+def card_for_photo(reading: MoodReading, rec) -> dict[str, Any]:
+    """render_mood_card's numbers for a reading and its songs, with bot.replies' words for them."""
+    from bot.replies import signal_words
+    used = sorted((s for s in reading.signals if s.available and s.weight > 0), key=lambda s: -s.weight)
+    return {
+        "headline": f"{reading.label.capitalize()} — {reading.confidence:.0%} sure",
+        "valence": reading.valence, "arousal": reading.arousal, "confidence": reading.confidence, "label": reading.label,
+        "signals": [(s.name, signal_words(s), s.weight) for s in used],
+        "songs": [CardSong(i, f"{s.track.artist} — {s.track.title}") for i, s in enumerate(rec.songs, 1)],
+        "path": [(v, a) for _, v, a in reading.parts] if reading.kind == "video" else [],
+    }

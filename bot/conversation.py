@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Optional
 
 from bot import replies
-from bot.cards import render_history_card, render_mood_card
-from bot.replies import Button, Reply
+from bot.cards import card_for_photo, render_history_card, render_mood_card
+from bot.buttons import NUMBER_REACTIONS, decode_action, mark_choice, reaction_score
+from bot.formatting import Button, Reply
 from core.app import Moodtune, explicit_allowed
 from core.errors import UserError
 
@@ -126,7 +127,7 @@ class Conversation:
         rec = answer.recommendation
         image = None
         if await self.moodtune.cards_enabled(*origin.scope):
-            image = await asyncio.to_thread(render_mood_card, **replies.card_for_photo(answer.reading, rec),
+            image = await asyncio.to_thread(render_mood_card, **card_for_photo(answer.reading, rec),
                                             photo=answer.reading.thumbnail)
         return Outgoing(reply=replies.photo_reply(answer.reading, rec), list_id=rec.id, image=image)
 
@@ -147,7 +148,7 @@ class Conversation:
     async def press(self, origin: Origin, data: str, buttons: list[list[Button]]) -> Press:
         """A button under a list: 👍/👎 one song, shift toward a mood, or more like this.
         `buttons`: the keyboard of the pressed message, returned with the choice marked."""
-        action = replies.decode_action(data)
+        action = decode_action(data)
         if action is None:
             return Press(toast=replies.text("old_button"))
         if not origin.known:  # an inline message: no chat to check the list against
@@ -158,7 +159,7 @@ class Conversation:
                 track = await app.rate_song(user=origin.person, recommendation=action.recommendation, position=action.position,
                                             score=action.score, chat=origin.chat)
                 return Press(toast=replies.text("rated", score=action.score, title=track.title),
-                             buttons=replies.mark_choice(buttons, data))
+                             buttons=mark_choice(buttons, data))
             mode = "shift" if action.kind == "shift" else "match"
             rec = await app.follow_up(action.recommendation, user=origin.person, chat=origin.chat, mode=mode,
                                       target=action.target, group=origin.group)
@@ -178,8 +179,8 @@ class Conversation:
         rec = await app.list_of_message(origin.platform, origin.chat, str(message_id))
         if rec is None:
             return 0
-        positions = {replies.NUMBER_REACTIONS.index(e) for e in emojis if e in replies.NUMBER_REACTIONS}
-        scores = {s for s in (replies.reaction_score(e) for e in emojis) if s is not None}
+        positions = {NUMBER_REACTIONS.index(e) for e in emojis if e in NUMBER_REACTIONS}
+        scores = {s for s in (reaction_score(e) for e in emojis) if s is not None}
         rated = 0
         for position in sorted(positions):
             try:

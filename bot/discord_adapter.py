@@ -21,7 +21,8 @@ from discord import app_commands
 from bot import replies
 from bot.courtesy import courtesy
 from bot.conversation import Conversation, Origin, Outgoing
-from bot.replies import Button, Reply, cut_to, to_markdown
+from bot.buttons import decode_action
+from bot.formatting import Button, Reply, cut_to, to_markdown
 from core.errors import StoreBusy, UserError
 from core.settings import Settings
 
@@ -272,7 +273,7 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         """A 👍/👎, shift or 'more like this' button (see ActionButton); always answered."""
         origin = _interaction_origin(interaction)
         try:
-            action = replies.decode_action(data)
+            action = decode_action(data)
             if action is not None and action.kind != "rate":
                 await interaction.response.defer(thinking=True)  # a new list: acknowledge within 3 s
             press = await self.conversation.press(origin, data, _buttons_of(interaction.message))

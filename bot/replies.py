@@ -4,25 +4,18 @@ SongReason, errors as UserError kinds — and only this module turns them into w
 
 from __future__ import annotations
 
-import html
 import logging
-import re
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from core.emotions import LABELS
 from core.reading.aggregate import movement
 from core.errors import UserError
 from core.reading.images import ImageError
 from core.reading.fusion import MoodReading, SignalReading
 from core.music.recommender import SongReason
-from core.music.targets import MAX_SHIFT_SONGS as MAX_LIST_SONGS  # the longest list a button can point into
+from bot.buttons import Action, encode_action
+from bot.formatting import Button, Reply, SongItem
 
 log = logging.getLogger(__name__)
-
-
-def _r(x: float, nd: int = 4) -> float:
-    return round(float(x), nd)
 
 
 # --- readings and songs as sentences ----------------------------------------------------------
@@ -94,47 +87,6 @@ def song_reason(r: SongReason) -> str:
     return text
 
 
-def reading_to_dict(reading: Optional[MoodReading], *, file: Optional[str] = None, error: Optional[str] = None) -> dict[str, Any]:
-    """The JSON shape of `python -m bot analyze --json` (one object per photo)."""
-    out: dict[str, Any] = {"file": file}
-    if reading is None:
-        out.update(label=None, confidence=None, valence=None, arousal=None, top=[], faces=[], signals={},
-                   explanation=None, kind=None, parts=[], moves=[], timings_ms={}, error=error)
-        return out
-    out.update(
-        label=reading.label,
-        confidence=_r(reading.confidence),
-        valence=_r(reading.valence),
-        arousal=_r(reading.arousal),
-        top=[[lab, _r(p)] for lab, p in reading.top],
-        faces=[
-            {"box": list(f.box), "label": f.label, "probs": {k: _r(v) for k, v in f.probs.items()},
-             "detector_confidence": _r(f.detector_confidence)}
-            for f in reading.faces
-        ],
-        signals={
-            s.name: {
-                "available": s.available,
-                "reason": s.reason,
-                "weight": _r(s.weight),
-                "reliability": _r(s.reliability),
-                "distribution": {k: _r(v) for k, v in sorted(s.distribution.items(), key=lambda kv: -kv[1])},
-                "valence": _r(s.valence),
-                "arousal": _r(s.arousal),
-                **({"detail": s.detail} if s.detail else {}),
-            }
-            for s in reading.signals
-        },
-        explanation=explain(reading),
-        kind=reading.kind,
-        parts=[{"label": lab, "valence": _r(v), "arousal": _r(a)} for lab, v, a in reading.parts],
-        moves=list(movement(reading) or []),
-        timings_ms=reading.timings_ms,
-        error=error,
-    )
-    return out
-
-
 def reading_to_text(reading: Optional[MoodReading], *, file: Optional[str] = None, error: Optional[str] = None) -> str:
     """A few lines a person can read at a glance."""
     head = f"{file}: " if file else ""
@@ -156,36 +108,6 @@ def reading_to_text(reading: Optional[MoodReading], *, file: Optional[str] = Non
     if reading.timings_ms:
         lines.append(f"  took {reading.timings_ms.get('total', sum(reading.timings_ms.values())):.0f} ms")
     return "\n".join(lines)
-
-
-def song_to_dict(song) -> dict[str, Any]:
-    t = song.track
-    return {
-        "id": t.id,
-        "title": t.title,
-        "artist": t.artist,
-        "year": t.year,
-        "decade": t.era,
-        "spotify_url": song.spotify_url,
-        "youtube_url": t.youtube_url,
-        "album_art": song.album_art,
-        "popularity": t.popularity,
-        "explicit": t.explicit,
-        "genres": t.genres.split("|") if t.genres else [],
-        "reason": song_reason(song.reason),
-        "features": {k: (_r(v, 3) if isinstance(v, float) else v) for k, v in song.features().items()},
-    }
-
-
-def recommendation_to_dict(rec) -> dict[str, Any]:
-    """`songs` and `recommendation_id` (plus the mood and mode they were ranked for)."""
-    return {
-        "recommendation_id": rec.id,
-        "mood": rec.mood,
-        "mode": rec.mode,
-        "target": rec.target,
-        "songs": [song_to_dict(s) for s in rec.songs],
-    }
 
 
 def songs_to_text(rec) -> str:
@@ -210,95 +132,7 @@ EMOJI = {
     "happy": "😊", "sad": "😢", "angry": "😠", "fear": "😨", "disgust": "🤢", "surprise": "😮",
     "neutral": "😐", "calm": "😌", "romantic": "💞", "energetic": "⚡", "nostalgic": "🕰️",
 }
-POSITIVE_REACTIONS = frozenset({"👍", "❤", "❤️", "🔥", "🥰", "👏"})
-NEGATIVE_REACTIONS = frozenset({"👎", "💩", "😢"})
-NUMBER_REACTIONS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
 
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    action: str  # Telegram callback_data / Discord custom_id, at most 64 bytes
-
-
-@dataclass(frozen=True)
-class SongItem:
-    number: int
-    artist: str
-    title: str
-    reason: str
-    spotify_url: str
-    youtube_url: str
-
-
-@dataclass
-class Reply:
-    headline: str
-    details: list[str] = field(default_factory=list)
-    songs: list[SongItem] = field(default_factory=list)
-    buttons: list[list[Button]] = field(default_factory=list)
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Action:
-    kind: str  # "rate", "shift" or "more"
-    recommendation: int
-    position: Optional[int] = None
-    score: Optional[int] = None
-    target: Optional[str] = None
-
-
-def encode_action(a: Action) -> str:
-    if a.kind == "rate":
-        data = f"r:{a.recommendation}:{a.position}:{'+' if a.score > 0 else '-'}"
-    elif a.kind == "shift":
-        data = f"s:{a.recommendation}:{a.target}"
-    else:
-        data = f"m:{a.recommendation}"
-    assert len(data.encode()) <= 64
-    return data
-
-
-_ID = re.compile(r"[1-9][0-9]{0,14}")  # ASCII digits only, no sign, no leading zero, < 10^15
-_POSITION = re.compile(r"0|[1-9][0-9]?")
-
-
-def decode_action(data: str) -> Optional[Action]:
-    """The action behind a button, or None for data we did not make (old or forged buttons).
-
-    Strict: ASCII digits in range (int() would accept '١٢', '+5', ' 7' and 2^70), a sign that is
-    exactly '+' or '-', a shift target among our labels, nothing more.
-    """
-    parts = (data or "")[:64].split(":")
-    kind, rest = parts[0], parts[1:]
-    if not rest or not _ID.fullmatch(rest[0]):
-        return None
-    rec = int(rest[0])
-    if kind == "r" and len(rest) == 3 and _POSITION.fullmatch(rest[1]) and int(rest[1]) < MAX_LIST_SONGS and rest[2] in ("+", "-"):
-        return Action("rate", rec, position=int(rest[1]), score=1 if rest[2] == "+" else -1)
-    if kind == "s" and len(rest) == 2 and rest[1] in LABELS:
-        return Action("shift", rec, target=rest[1])
-    if kind == "m" and len(rest) == 1:
-        return Action("more", rec)
-    return None
-
-
-def cut_to(text: str, limit: int, note: str = "\n… the list is longer than one message can show.") -> str:
-    """`text` if it fits in `limit` characters, else its whole lines that fit and `note`."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind("\n", 0, limit - len(note))
-    return text[: cut if cut > 0 else limit - len(note)] + note
-
-
-def reaction_score(emoji: str) -> Optional[int]:
-    """+1 / -1 for the reactions that rate a whole list, None for others."""
-    if emoji in POSITIVE_REACTIONS:
-        return 1
-    if emoji in NEGATIVE_REACTIONS:
-        return -1
-    return None
 
 
 def _song_items(rec) -> list[SongItem]:
@@ -374,73 +208,6 @@ def list_reply(rec, headline: str) -> Reply:
     )
 
 
-def mark_choice(buttons: list[list[Button]], action: str) -> list[list[Button]]:
-    """The same keyboard with the pressed rating marked ✅ (and its opposite unmarked)."""
-    chosen = decode_action(action)
-    out = []
-    for row in buttons:
-        new_row = []
-        for b in row:
-            a = decode_action(b.action)
-            label = b.label.removeprefix("✅ ")
-            if a and chosen and a.kind == "rate" and a.position == chosen.position and a.recommendation == chosen.recommendation:
-                label = f"✅ {label}" if a.score == chosen.score else label
-            new_row.append(Button(label, b.action))
-        out.append(new_row)
-    return out
-
-
-def to_html_parts(reply: Reply) -> list[str]:
-    """Telegram HTML, one piece per line or song (escaped; links as anchors)."""
-    e = html.escape
-    lines = [f"<b>{e(reply.headline)}</b>"]
-    if reply.note:
-        lines.append(f"<i>{e(reply.note)}</i>")
-    lines += [e(d) for d in reply.details]
-    for s in reply.songs:
-        lines.append(
-            f"{s.number}. <b>{e(s.artist)}</b> — {e(s.title)}\n    <i>{e(s.reason)}</i>\n"
-            f"    <a href=\"{e(s.spotify_url)}\">Spotify</a> · <a href=\"{e(s.youtube_url)}\">YouTube Music</a>"
-        )
-    return lines
-
-
-def to_html(reply: Reply) -> str:
-    return "\n".join(to_html_parts(reply))
-
-
-def visible_length(html_text: str) -> int:
-    """What Telegram counts against a caption's limit: the text without tags, in UTF-16 units."""
-    text = html.unescape(re.sub(r"<[^>]+>", "", html_text))
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_caption(reply: Reply, limit: int = 1024) -> tuple[str, str]:
-    """The reply as a photo caption (whole pieces while they fit in `limit`) and the rest for a
-    second message ("" when everything fits)."""
-    parts = to_html_parts(reply)
-    used, k = 0, 0
-    while k < len(parts) and used + visible_length(parts[k]) + (1 if k else 0) <= limit:
-        used += visible_length(parts[k]) + (1 if k else 0)
-        k += 1
-    k = max(k, 1)  # the headline always goes with the picture
-    return "\n".join(parts[:k]), "\n".join(parts[k:])
-
-
-def to_markdown(reply: Reply) -> str:
-    """Discord markdown for an embed description (links as [text](url))."""
-    def md(text: str) -> str:
-        return re.sub(r"([\\*_`~|>\[\]])", r"\\\1", text)
-
-    lines = []
-    if reply.note:
-        lines.append(f"*{md(reply.note)}*")
-    lines += [md(d) for d in reply.details]
-    for s in reply.songs:
-        lines.append(f"**{s.number}. {md(s.artist)} — {md(s.title)}**\n{md(s.reason)}\n[Spotify]({s.spotify_url}) · [YouTube Music]({s.youtube_url})")
-    return "\n".join(lines)
-
-
 # --- what the bots say: errors, commands, help -------------------------------------------------
 
 def _short(value: object, limit: int = 30) -> str:
@@ -467,10 +234,10 @@ ERRORS: dict[str, Any] = {
     "damaged": "That image looks damaged or cut off — could you send it again?",
     "bad_image": "I couldn't read that image — could you send it again?",
     "file_too_big": lambda mb, max_mb, platform: (
-        f"That file is {_mb(mb)}; {'Telegram lets bots download' if platform == 'telegram' else 'I can read'} files up to {max_mb:.0f} MB."),
+        f"That file is {_mb(mb)}; {_platform(platform)['download_limit']} files up to {max_mb:.0f} MB."),
     "not_a_file_image": lambda name: f"{_short(name, 60)} isn't an image I can read — attach a photo (JPEG, PNG, WebP, HEIC…), a GIF or a video.",
     "download_failed": lambda platform: (
-        f"I couldn't download that photo from {'Telegram' if platform == 'telegram' else 'Discord'} — please send it again."),
+        f"I couldn't download that photo from {_platform(platform)['name']} — please send it again."),
     "no_image": "I need a message with an image attached.",
     # GIFs and videos
     "empty_video": "That clip is empty — nothing to watch.",
@@ -526,7 +293,7 @@ def _mode_words(mode: str, target: Optional[str]) -> str:
 def _where(group: bool, platform: str) -> str:
     if not group:
         return "for you"
-    return "in this group" if platform == "telegram" else "in this channel"
+    return _platform(platform)["group_place"]
 
 
 TEXTS: dict[str, Any] = {
@@ -543,7 +310,7 @@ TEXTS: dict[str, Any] = {
     "more_title": lambda mood: f"➕ More for a {mood} mood",
     "mode_is": lambda mode, target, platform: (
         f"Mode: {_mode_words(mode, target)}. Change it with "
-        + ("/mode match or /mode shift calm." if platform == "telegram" else "/mode mode:match or /mode mode:shift target:calm.")),
+        + _platform(platform)["mode_example"]),
     "mode_set": lambda mode, target, group: (
         ("Mode set: songs that match the photo" if mode == "match" else f"Mode set: {_mode_words(mode, target)}")
         + (" — for everyone here." if group else ".")),
@@ -551,8 +318,7 @@ TEXTS: dict[str, Any] = {
         f"Songs per list: {songs or 5}. Mode: {_mode_words(mode, target)}. "
         f"Explicit songs: {'allowed' if explicit else 'left out'} {_where(group, platform)}. "
         f"Mood pictures: {'on' if cards else 'off'}. "
-        + ("Change with /settings 7, /settings explicit on|off, /settings cards on|off." if platform == "telegram"
-           else "Change with /settings songs:7 explicit:on|off cards:on|off.")),
+        + "Change with " + _platform(platform)["settings_example"]),
     "forgotten": lambda ratings=0, recommendations=0, settings=0, photos=0: (
         f"Done — I deleted your {ratings} ratings, {recommendations} lists, {photos} photo readings and your settings."),
 }
@@ -568,11 +334,16 @@ _HELP_COMMON = (
     "I learn what you like.\n\n"
 )
 
-
-def help_text(platform: str) -> str:
-    """How to use the bot, with the platform's own command syntax."""
-    if platform == "telegram":
-        return (
+# What differs between the platforms, as data: each one's name, command syntax and help. The
+# sentences above take these words; no wording branches on the platform.
+PLATFORMS: dict[str, dict[str, str]] = {
+    "telegram": {
+        "name": "Telegram",
+        "download_limit": "Telegram lets bots download",
+        "group_place": "in this group",
+        "mode_example": "/mode match or /mode shift calm.",
+        "settings_example": "/settings 7, /settings explicit on|off, /settings cards on|off.",
+        "help": (
             "Send me a photo and I'll read its mood — faces, the scene, colour and light — and suggest songs "
             "that fit, with Spotify and YouTube Music links.\n\n" + _HELP_COMMON +
             "/mode match — songs that fit the photo (default)\n"
@@ -584,35 +355,39 @@ def help_text(platform: str) -> str:
             "/forget — delete everything I stored about you\n\n"
             "In groups, mention me in the photo's caption or reply to one of my messages; /mode and /settings there "
             "apply to the whole group. Reactions reach me only where I am an admin."
-        )
-    return (
-        "Use /mood with a photo, mention me in a message with a photo, or right-click a message → Apps → "
-        "Soundtrack this. I read its mood — faces, the scene, colour and light — and suggest songs with Spotify "
-        "and YouTube Music links.\n\n" + _HELP_COMMON +
-        "/mode — match the photo (default) or shift toward a mood\n"
-        "/soundtrack — one playlist for the photos of the last hour in this channel\n"
-        "/settings songs:1-10 explicit:on|off cards:on|off — list length, explicit songs (off in servers by default), mood pictures\n"
-        "/history — your last 30 moods as a picture (in a server channel: the channel's)\n"
-        "/forget — delete everything I stored about you\n\n"
-        "In a server, /mode and /settings apply to the whole channel."
-    )
+        ),
+    },
+    "discord": {
+        "name": "Discord",
+        "download_limit": "I can read",
+        "group_place": "in this channel",
+        "mode_example": "/mode mode:match or /mode mode:shift target:calm.",
+        "settings_example": "/settings songs:7 explicit:on|off cards:on|off.",
+        "help": (
+            "Use /mood with a photo, mention me in a message with a photo, or right-click a message → Apps → "
+            "Soundtrack this. I read its mood — faces, the scene, colour and light — and suggest songs with Spotify "
+            "and YouTube Music links.\n\n" + _HELP_COMMON +
+            "/mode — match the photo (default) or shift toward a mood\n"
+            "/soundtrack — one playlist for the photos of the last hour in this channel\n"
+            "/settings songs:1-10 explicit:on|off cards:on|off — list length, explicit songs (off in servers by default), mood pictures\n"
+            "/history — your last 30 moods as a picture (in a server channel: the channel's)\n"
+            "/forget — delete everything I stored about you\n\n"
+            "In a server, /mode and /settings apply to the whole channel."
+        ),
+    },
+}
+
+
+def _platform(platform: str) -> dict[str, str]:
+    return PLATFORMS.get(platform, PLATFORMS["telegram"])
+
+
+def help_text(platform: str) -> str:
+    """How to use the bot, with the platform's own command syntax."""
+    return _platform(platform)["help"]
 
 
 # --- pictures: what the cards say -------------------------------------------------------------
-
-def card_for_photo(reading: MoodReading, rec) -> dict[str, Any]:
-    """bot.cards.render_mood_card's words and numbers for a reading and its songs."""
-    from bot.cards import CardSong
-
-    used = sorted((s for s in reading.signals if s.available and s.weight > 0), key=lambda s: -s.weight)
-    return {
-        "headline": f"{reading.label.capitalize()} — {reading.confidence:.0%} sure",
-        "valence": reading.valence, "arousal": reading.arousal, "confidence": reading.confidence, "label": reading.label,
-        "signals": [(s.name, signal_words(s), s.weight) for s in used],
-        "songs": [CardSong(i, f"{s.track.artist} — {s.track.title}") for i, s in enumerate(rec.songs, 1)],
-        "path": [(v, a) for _, v, a in reading.parts] if reading.kind == "video" else [],
-    }
-
 
 def history_title(count: int, group: bool) -> str:
     whose = "This group's" if group else "Your"

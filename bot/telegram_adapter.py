@@ -39,7 +39,7 @@ from bot import replies
 from bot.albums import AlbumCollector
 from bot.courtesy import courtesy
 from bot.conversation import Conversation, Origin, Outgoing
-from bot.replies import Button, cut_to, split_caption, to_html
+from bot.formatting import Button, cut_to, split_caption, to_html
 from core.errors import StoreBusy, UserError
 from core.settings import Settings
 

@@ -46,7 +46,7 @@ def big_photo() -> bytes:
 
 async def main_async(args) -> dict:
     from bot import replies
-    from bot.cards import render_history_card, render_mood_card
+    from bot.cards import card_for_photo, render_history_card, render_mood_card
     from bot.root import open_services
     from core.settings import Settings
 
@@ -60,7 +60,7 @@ async def main_async(args) -> dict:
                 await app.rate_song(user="demo", recommendation=answer.recommendation.id, position=0, score=1)
             history = await app.history(user="demo")
     first = answers["astronaut.jpg"]
-    card_args = replies.card_for_photo(first.reading, first.recommendation)
+    card_args = card_for_photo(first.reading, first.recommendation)
     large = big_photo()
     history_args = {"title": replies.history_title(len(history.readings), False),
                     "points": [(r.label, r.valence, r.arousal) for r in history.readings], "counts": history.counts,

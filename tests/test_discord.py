@@ -13,7 +13,7 @@ from discord.http import Route
 from discord.webhook import async_ as webhook_async
 
 from bot.root import open_services
-from bot.replies import decode_action
+from bot.buttons import decode_action
 from core.music.catalog import Catalog
 from core.errors import StoreBusy
 from tests.conftest import DEMO

@@ -52,3 +52,12 @@ def test_no_sentences_for_people_outside_replies():
             for match in sentence.finditer(path.read_text()):
                 offenders.append(f"{path.relative_to(ROOT)}: {match.group(1)[:60]}")
     assert offenders == []
+
+
+def test_the_button_codec_reaches_every_song_of_the_longest_list():
+    from bot.buttons import MAX_POSITIONS, Action, decode_action, encode_action
+    from core.music.targets import MAX_SHIFT_SONGS
+
+    assert MAX_SHIFT_SONGS <= MAX_POSITIONS
+    last = encode_action(Action("rate", 7, MAX_SHIFT_SONGS - 1, 1))
+    assert decode_action(last) == Action("rate", 7, MAX_SHIFT_SONGS - 1, 1) and len(last.encode()) <= 64

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.replies import decode_action
+from bot.buttons import decode_action
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.workers import Balancer, photo_update, start_workers, wait_until
 

@@ -15,7 +15,7 @@ import time
 import pytest
 from telegram import Update
 
-from bot.replies import decode_action
+from bot.buttons import decode_action
 from bot.root import open_services
 from bot.telegram_adapter import file_url_for
 from core.music.targets import MAX_SHIFT_SONGS
@@ -579,7 +579,7 @@ async def test_cards_can_be_turned_off_for_a_chat(tg):
 
 
 async def test_a_list_too_long_for_a_caption_continues_in_a_second_message(tg):
-    from bot.replies import visible_length
+    from bot.formatting import visible_length
 
     application, app, api = tg
     await feed(application, command("/mode shift happy"))

@@ -32,7 +32,7 @@ from core.emotions import LABELS, VA, VA_POINTS, normalize_label
 from core.music.genres import FAMILIES, is_artefact
 from core.music.mood_model import MoodModel, features, shipped_model, va_closeness
 from core.music.targets import (MAX_SHIFT_SONGS, MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
-                        target_for_distribution, target_for_label, target_for_va)
+                        target_for, target_for_va)
 from core.store import MoodRating, Rating, Store
 
 MAX_SONGS = 10
@@ -483,12 +483,7 @@ async def recommend(
                                   allow_explicit=allow_explicit)
     elif mode == "match":
         target = None
-        if distribution:
-            mt = target_for_distribution(distribution, point)
-        elif point == VA_POINTS[label]:  # a named mood (/mode, the CLI's --emotion): that mood's songs
-            mt = target_for_label(label)
-        else:
-            mt = target_for_va(point, label)
+        mt = target_for(label, point, distribution)
         songs = recommender.match(mt, n, avoid=avoid, taste=taste, recent=recent, collaborative=recommender.collaborative_scores(others, point),
                                   allow_explicit=allow_explicit)
     else:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Optional
 
 from core.emotions import LABELS, VA, VA_POINTS, distribution_near, normalize_label
 
@@ -76,6 +76,18 @@ def target_for_va(point: VA, label: str = "") -> MusicTarget:
     label = normalize_label(label)
     mixed = {lab: (1 - LABEL_SHARE) * p + (LABEL_SHARE if lab == label else 0.0) for lab, p in near.items()}
     return MusicTarget(_normalised(mixed), point, label, POINT_SHARE)
+
+
+def target_for(label: str, point: VA, distribution: Optional[Mapping[str, float]] = None) -> MusicTarget:
+    """The one place a list's target is worked out, once per list: a reading's distribution and
+    point; a named mood at its own point (`/mode`, `recommend --emotion`): that mood only; a mood
+    with another point (a soundtrack, a list's follow-up): the mood and the labels near the point."""
+    if distribution:
+        return target_for_distribution(distribution, point)
+    label = normalize_label(label)
+    if point == VA_POINTS[label]:
+        return target_for_label(label)
+    return target_for_va(point, label)
 
 
 def target_for_label(label: str) -> MusicTarget:
