@@ -59,6 +59,17 @@ def bundled_ranker():
     return Recommender(Catalog.bundled())
 
 
+@pytest.fixture(scope="session")
+def catalog(bundled_ranker):
+    """The bundled catalog (the one `bundled_ranker` ranks)."""
+    return bundled_ranker.catalog
+
+
+@pytest.fixture(scope="session")
+def recommender(bundled_ranker):
+    return bundled_ranker
+
+
 @pytest.fixture
 def fresh_db(catalog_db, tmp_path):
     """`fresh_db(name)`: a new database file in this test's folder, the bundled catalog already in it."""

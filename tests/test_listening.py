@@ -24,16 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MUSIC = ROOT.parent / "shared" / "data" / "music"
 
 
-@pytest.fixture(scope="module")
-def catalog(bundled_ranker):
-    return bundled_ranker.catalog
-
-
-@pytest.fixture(scope="module")
-def recommender(bundled_ranker):
-    return bundled_ranker
-
-
 def test_artefacts_are_recognised_by_genre_and_title():
     assert is_artefact("disney|movie tunes", "Under the Sea")
     assert is_artefact("show-tunes|broadway", "Nobody Cares")

@@ -7,14 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from core.music.catalog import Catalog
 from core.emotions import LABELS
 from core.music.mood_model import FEATURE_NAMES, LEARNED, RULES, MoodModel, ModelMissing, shipped_model
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return Catalog.bundled()
 
 
 def test_every_label_is_learned_or_a_documented_rule():

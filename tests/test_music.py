@@ -14,16 +14,6 @@ from core.music.recommender import Recommender, Taste, build_taste, merge_tastes
 from core.store import Rating, SqliteStore
 
 
-@pytest.fixture(scope="module")
-def catalog(bundled_ranker):
-    return bundled_ranker.catalog
-
-
-@pytest.fixture(scope="module")
-def recommender(bundled_ranker):
-    return bundled_ranker
-
-
 @pytest.fixture
 async def store(tmp_path):
     async with SqliteStore(tmp_path / "db.sqlite3") as s:
