@@ -18,20 +18,34 @@ NUMBER_REACTIONS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️
 
 @dataclass(frozen=True)
 class Action:
-    kind: str  # "rate", "shift" or "more"
+    """What a button does. kind: "rate" (a song, `position`, `score`), "shift" (toward `target`),
+    "more", "moods" ('Not this mood?': the choices), "correct" (the mood is `target`), "mute" (the
+    `credit`-th artist of the song at `position`) or "unmute" (the `position`-th muted artist;
+    `recommendation` 0: not about a list)."""
+
+    kind: str
     recommendation: int
     position: Optional[int] = None
     score: Optional[int] = None
     target: Optional[str] = None
+    credit: Optional[int] = None
+
+
+_PREFIX = {"rate": "r", "shift": "s", "more": "m", "moods": "n", "correct": "c", "mute": "x", "unmute": "u"}
 
 
 def encode_action(a: Action) -> str:
+    p = _PREFIX[a.kind]
     if a.kind == "rate":
-        data = f"r:{a.recommendation}:{a.position}:{'+' if a.score > 0 else '-'}"
-    elif a.kind == "shift":
-        data = f"s:{a.recommendation}:{a.target}"
+        data = f"{p}:{a.recommendation}:{a.position}:{'+' if a.score > 0 else '-'}"
+    elif a.kind in ("shift", "correct"):
+        data = f"{p}:{a.recommendation}:{a.target}"
+    elif a.kind == "mute":
+        data = f"{p}:{a.recommendation}:{a.position}:{a.credit}"
+    elif a.kind == "unmute":
+        data = f"{p}:{a.position}"
     else:
-        data = f"m:{a.recommendation}"
+        data = f"{p}:{a.recommendation}"
     assert len(data.encode()) <= 64
     return data
 
@@ -51,9 +65,18 @@ def decode_action(data: str) -> Optional[Action]:
     """
     parts = (data or "")[:64].split(":")
     kind, rest = parts[0], parts[1:]
+    if kind == "u" and len(rest) == 1 and _POSITION.fullmatch(rest[0]):
+        return Action("unmute", 0, position=int(rest[0]))
     if not rest or not _ID.fullmatch(rest[0]):
         return None
     rec = int(rest[0])
+    if kind == "x" and len(rest) == 3 and _POSITION.fullmatch(rest[1]) and int(rest[1]) < MAX_POSITIONS and rest[2] in "012" \
+            and len(rest[2]) == 1:
+        return Action("mute", rec, position=int(rest[1]), credit=int(rest[2]))
+    if kind == "c" and len(rest) == 2 and rest[1] in LABELS:
+        return Action("correct", rec, target=rest[1])
+    if kind == "n" and len(rest) == 1:
+        return Action("moods", rec)
     if kind == "r" and len(rest) == 3 and _POSITION.fullmatch(rest[1]) and int(rest[1]) < MAX_POSITIONS and rest[2] in ("+", "-"):
         return Action("rate", rec, position=int(rest[1]), score=1 if rest[2] == "+" else -1)
     if kind == "s" and len(rest) == 2 and rest[1] in LABELS:

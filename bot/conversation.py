@@ -158,8 +158,27 @@ class Conversation:
             if action.kind == "rate":
                 track = await app.rate_song(user=origin.person, recommendation=action.recommendation, position=action.position,
                                             score=action.score, chat=origin.chat)
+                then = None
+                if action.score < 0:  # not for them: offer to mute the song's artists
+                    names = await app.song_credits(action.recommendation, action.position, chat=origin.chat)
+                    if names:
+                        then = Outgoing(reply=replies.mute_offer(action.recommendation, action.position, names), private=True)
                 return Press(toast=replies.text("rated", score=action.score, title=track.title),
-                             buttons=mark_choice(buttons, data))
+                             buttons=mark_choice(buttons, data), then=then)
+            if action.kind == "moods":
+                said, choices = await app.mood_choices(action.recommendation, user=origin.person, chat=origin.chat)
+                return Press(then=Outgoing(reply=replies.mood_choices(action.recommendation, said, choices)))
+            if action.kind == "correct":
+                rec = await app.correct_mood(action.recommendation, user=origin.person, chat=origin.chat, label=action.target,
+                                             group=origin.group)
+                return Press(toast=replies.text("corrected", mood=rec.mood),
+                             then=Outgoing(reply=replies.list_reply(rec, replies.text("corrected_title", mood=rec.mood)), list_id=rec.id))
+            if action.kind == "mute":
+                name = await app.mute_credit(action.recommendation, action.position, action.credit, user=origin.person, chat=origin.chat)
+                return Press(toast=replies.text("muted", name=name))
+            if action.kind == "unmute":
+                name = await app.unmute(origin.person, action.position)
+                return Press(toast=replies.text("unmuted", name=name))
             mode = "shift" if action.kind == "shift" else "match"
             rec = await app.follow_up(action.recommendation, user=origin.person, chat=origin.chat, mode=mode,
                                       target=action.target, group=origin.group)
@@ -168,6 +187,23 @@ class Conversation:
             return Press(toast=replies.error_text(exc), alert=True)
         title = replies.text("shift_title", mood=rec.mood, target=rec.target) if mode == "shift" else replies.text("more_title", mood=rec.mood)
         return Press(then=Outgoing(reply=replies.list_reply(rec, title), list_id=rec.id))
+
+    async def refusal_for(self, origin: Origin, data: str) -> Optional[str]:
+        """What a press would be refused with, decided before any work or message (a platform that
+        must acknowledge first can then keep the refusal private); None when it may go ahead."""
+        action = decode_action(data)
+        if action is None:
+            return replies.text("old_button")
+        if not origin.known:
+            return replies.text("buttons_in_chat_only")
+        try:
+            if action.kind == "correct":
+                await self.moodtune.mood_choices(action.recommendation, user=origin.person, chat=origin.chat)
+            elif action.recommendation:
+                await self.moodtune.check_list(action.recommendation, chat=origin.chat)
+        except UserError as exc:
+            return replies.error_text(exc)
+        return None
 
     async def react(self, origin: Origin, message_id: str, emojis: list[str]) -> int:
         """Reactions on one of our messages: 👍/❤/🔥… or 👎/💩/😢 rate the whole list, a number
@@ -227,7 +263,7 @@ class Conversation:
             return Outgoing(text=text)
         image = await asyncio.to_thread(
             render_history_card, title=replies.history_title(len(history.readings), origin.group),
-            points=[(r.label, r.valence, r.arousal) for r in history.readings], counts=history.counts,
+            points=[(r.corrected or r.label, r.valence, r.arousal) for r in history.readings], counts=history.counts,
             liked=[f"{t.artist} — {t.title}" for t in history.liked] or [replies.text("nothing_liked")],
         )
         return Outgoing(text=text, image=image)
@@ -256,9 +292,12 @@ class Conversation:
             return refusal(exc)
         s = await app.settings_of(scope, key)
         allowed = explicit_allowed(s, origin.group)
-        return Outgoing(text=replies.text("settings_are", songs=s.list_length, mode=s.mode or "match", target=s.target,
-                                          explicit=allowed, cards=s.cards is not False, group=origin.group, platform=origin.platform),
-                        private=True)
+        words = replies.text("settings_are", songs=s.list_length, mode=s.mode or "match", target=s.target,
+                             explicit=allowed, cards=s.cards is not False, group=origin.group, platform=origin.platform)
+        muted = await app.muted_artists(origin.person)
+        if muted:  # the person's own, wherever they ask
+            return Outgoing(reply=replies.settings_with_muted(words, muted), private=True)
+        return Outgoing(text=words, private=True)
 
     async def forget(self, origin: Origin) -> Outgoing:
         if origin.person is None:

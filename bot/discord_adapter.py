@@ -51,7 +51,7 @@ def embed_for(reply: Reply) -> discord.Embed:
     return discord.Embed(title=reply.headline[:256], description=cut_to(to_markdown(reply), 4096), colour=discord.Colour.blurple())
 
 
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<data>[rsm]:[\w:+-]+)"):
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<data>[rsmncxu]:[\w:+-]+)"):
     """A stateless button whose custom_id is the action: it keeps working after a restart."""
 
     def __init__(self, data: str, label: str = "·"):
@@ -171,8 +171,8 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         """Answer an interaction (first response, or a follow-up once deferred) and report it."""
         kwargs = _content(out)
         ephemeral = out.private or out.error
-        if interaction.response.is_done():
-            sent = await interaction.followup.send(ephemeral=ephemeral, wait=True, **kwargs)
+        if interaction.response.is_done():  # the message itself is needed only to link it to its list
+            sent = await interaction.followup.send(ephemeral=ephemeral, wait=out.list_id is not None, **kwargs)
         else:
             await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
             sent = await interaction.original_response() if out.list_id is not None else None
@@ -274,8 +274,16 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         origin = _interaction_origin(interaction)
         try:
             action = decode_action(data)
-            if action is not None and action.kind != "rate":
-                await interaction.response.defer(thinking=True)  # a new list: acknowledge within 3 s
+            if action is not None and action.kind in ("shift", "more", "correct"):
+                # A new list: acknowledge within 3 s. A deferral's first follow-up replaces its
+                # "thinking…" message and keeps its visibility (Discord's "Receiving and Responding",
+                # followup messages), so a refusal meant for one person is decided first and sent
+                # ephemeral without deferring.
+                refusal = await self.conversation.refusal_for(origin, data)
+                if refusal is not None:
+                    await self._say_sorry(interaction, refusal)
+                    return
+                await interaction.response.defer(thinking=True)
             press = await self.conversation.press(origin, data, _buttons_of(interaction.message))
             if press.buttons is not None and not interaction.response.is_done():
                 await interaction.response.edit_message(view=view_for(press.buttons))

@@ -142,7 +142,7 @@ def _song_items(rec) -> list[SongItem]:
     ]
 
 
-def _buttons(rec) -> list[list[Button]]:
+def _buttons(rec, correctable: bool = False) -> list[list[Button]]:
     rows = [
         [Button(f"{i} 👍", encode_action(Action("rate", rec.id, i - 1, 1))), Button(f"{i} 👎", encode_action(Action("rate", rec.id, i - 1, -1)))]
         for i in range(1, len(rec.songs) + 1)
@@ -154,7 +154,31 @@ def _buttons(rec) -> list[list[Button]]:
         Button("☀️ Shift to happy", encode_action(Action("shift", rec.id, target="happy"))),
         Button("➕ More like this", encode_action(Action("more", rec.id))),
     ])
+    if correctable:
+        packed[-1].append(Button("🤔 Not this mood?", encode_action(Action("moods", rec.id))))
     return packed
+
+
+def mood_choices(recommendation: int, said: str, choices: list[str]) -> Reply:
+    """'Not this mood?': the moods to choose from, the ones the reading nearly said first."""
+    buttons = [Button(f"{EMOJI.get(label, '')} {label}", encode_action(Action("correct", recommendation, target=label)))
+               for label in choices]
+    return Reply(headline=f"I read {said}. Which mood is it?", details=["The ones I nearly said come first."],
+                 buttons=[buttons[k:k + 3] for k in range(0, len(buttons), 3)])
+
+
+def mute_offer(recommendation: int, position: int, names: list[str]) -> Reply:
+    """After a 👎: mute the song's artists for this person."""
+    return Reply(headline="Not for you? I can leave an artist out of your lists.",
+                 buttons=[[Button(f"🔇 Mute {_short(name, 40)}", encode_action(Action("mute", recommendation, position=position, credit=k)))
+                           for k, name in enumerate(names)]])
+
+
+def settings_with_muted(words: str, muted: list[str]) -> Reply:
+    """The settings and the artists this person muted, each with a button to unmute."""
+    return Reply(headline=words, details=["Muted artists (only for your own lists): " + ", ".join(muted) + "."],
+                 buttons=[[Button(f"🔊 Unmute {_short(name, 40)}", encode_action(Action("unmute", 0, position=k)))]
+                          for k, name in enumerate(muted[:20])])
 
 
 def _list_heading(rec) -> str:
@@ -189,7 +213,7 @@ def photo_reply(reading: MoodReading, rec) -> Reply:
         headline=f"{EMOJI.get(reading.label, '')} {reading.label.capitalize()} — {reading.confidence:.0%} sure",
         details=[d for d in details if d] + [_list_heading(rec)],
         songs=_song_items(rec),
-        buttons=_buttons(rec) if rec.songs and rec.id is not None else [],
+        buttons=_buttons(rec, correctable=True) if rec.songs and rec.id is not None else [],
         note=note,
     )
     if not rec.songs:
@@ -259,6 +283,9 @@ ERRORS: dict[str, Any] = {
                          "or reply /soundtrack to a photo."),
     "list_gone": "That list is no longer available — send a new photo for fresh songs.",
     "saved_song_gone": "Saved — but that song is no longer in the catalog.",
+    "not_your_photo": "Only the person who sent the photo can correct its mood.",
+    "no_reading_to_correct": "That list didn't come from a photo, so there's no mood to correct.",
+    "not_muted": "That artist isn't muted any more — see /settings.",
     "unknown_track": lambda track: f"No track with id {track} in the catalog.",
     "not_in_list": lambda track, recommendation: f"List #{recommendation} does not hold track {track}.",
     "bad_score": "A rating is +1 (liked) or -1 (not liked).",
@@ -319,8 +346,13 @@ TEXTS: dict[str, Any] = {
         f"Explicit songs: {'allowed' if explicit else 'left out'} {_where(group, platform)}. "
         f"Mood pictures: {'on' if cards else 'off'}. "
         + "Change with " + _platform(platform)["settings_example"]),
-    "forgotten": lambda ratings=0, recommendations=0, settings=0, photos=0: (
-        f"Done — I deleted your {ratings} ratings, {recommendations} lists, {photos} photo readings and your settings."),
+    "forgotten": lambda ratings=0, recommendations=0, settings=0, photos=0, corrections=0, muted=0: (
+        f"Done — I deleted your {ratings} ratings, {recommendations} lists, {photos} photo readings, {corrections} mood "
+        f"corrections, {muted} muted artists and your settings."),
+    "corrected": lambda mood: f"Thanks — noted as {mood}.",
+    "corrected_title": lambda mood: f"{EMOJI.get(mood, '')} You said {mood} — songs for a {mood} mood",
+    "muted": lambda name: f"🔇 Muted {_short(name, 60)} — not in your lists any more (/settings to unmute).",
+    "unmuted": lambda name: f"🔊 {_short(name, 60)} can come up in your lists again.",
 }
 
 
@@ -399,8 +431,10 @@ def history_text(history, group: bool) -> str:
     if not history.readings:
         return ("No readings here yet — send a photo and I'll start your mood history." if not group
                 else "No readings in this group yet — send a photo (mention me) and I'll start its mood history.")
+    shown = history.readings[-8:]
     lines = [f"{history_title(len(history.readings), group)}, oldest to newest: "
-             + " → ".join(r.label for r in history.readings[-8:]) + (" (the last 8)" if len(history.readings) > 8 else "")]
+             + " → ".join(f"{r.corrected} (corrected from {r.label})" if r.corrected else r.label for r in shown)
+             + (" (the last 8)" if len(history.readings) > 8 else "")]
     lines.append("Moods: " + ", ".join(f"{EMOJI.get(label, '')} {label} × {n}" for label, n in history.counts) + ".")
     if history.liked:
         lines.append("Liked most: " + "; ".join(f"{t.artist} — {t.title}" for t in history.liked[:5]) + ".")

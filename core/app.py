@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import AsyncIterator, Optional
 
 from core.reading.aggregate import combine
-from core.music.catalog import Catalog, Track
+from core.music.catalog import Catalog, Track, credit_key, credits
 from core.errors import NothingToDo, UserError
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
 from core.reading.fusion import MoodReading
@@ -114,12 +114,13 @@ class Moodtune:
     async def songs_for_reading(
         self, reading: MoodReading, *, user: Optional[str] = None, chat: Optional[str] = None,
         mode: Optional[str] = None, target: Optional[str] = None, n: Optional[int] = None, group: bool = False,
+        reading_id: Optional[int] = None,
     ) -> Recommendation:
         """Songs for a photo's reading: its whole label distribution and its VA point drive the list."""
         prefs = await self._preferences(user, chat, mode, target, n, group)
         rec = await recommend(
             self._store, self.recommender, point=VA(reading.valence, reading.arousal), label=reading.label,
-            distribution=reading.distribution, user=user, chat=chat, **prefs,
+            distribution=reading.distribution, user=user, chat=chat, reading=reading_id, **prefs,
         )
         return await self._enrich(rec)
 
@@ -199,10 +200,11 @@ class Moodtune:
         return await asyncio.to_thread(self._pipeline.analyze, data)
 
     async def _answer_reading(self, reading: MoodReading, *, user: str, chat: str, group: bool) -> PhotoAnswer:
-        await self._store.add_photo_reading(
-            chat=chat, user=user, label=reading.label, valence=reading.valence, arousal=reading.arousal, confidence=reading.confidence
+        reading_id = await self._store.add_photo_reading(
+            chat=chat, user=user, label=reading.label, valence=reading.valence, arousal=reading.arousal, confidence=reading.confidence,
+            alternatives=[label for label, _ in reading.top[1:4]],
         )
-        rec = await self.songs_for_reading(reading, user=user, chat=chat, group=group)
+        rec = await self.songs_for_reading(reading, user=user, chat=chat, group=group, reading_id=reading_id)
         return PhotoAnswer(reading, rec)
 
     async def soundtrack(
@@ -229,8 +231,9 @@ class Moodtune:
         """A person's last readings wherever they sent them (`user`), or a group's (`chat`)."""
         readings = await self._store.photo_history(user=user, chat=chat, limit=limit)
         counts: dict[str, int] = {}
-        for r in readings:
-            counts[r.label] = counts.get(r.label, 0) + 1
+        for r in readings:  # a mood its sender corrected counts as the mood they chose
+            mood = r.corrected or r.label
+            counts[mood] = counts.get(mood, 0) + 1
         liked = [t for t in (self.catalog.get(tid) for tid, _ in await self._store.liked_tracks(user=user, chat=chat)) if t is not None]
         return History(readings, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])), liked)
 
@@ -317,6 +320,74 @@ class Moodtune:
         for track_id in stored.tracks:
             await self._store.rate(user, track_id, score, recommendation)
         return len(stored.tracks)
+
+    async def check_list(self, recommendation: int, *, chat: Optional[str] = None) -> None:
+        """Raise UserError('list_gone') unless the list exists and was shown in `chat`."""
+        await self._own_list(recommendation, chat)
+
+    async def _own_photo(self, recommendation: int, user: str, chat: Optional[str]):
+        """The list and the photo reading it answered, when `user` sent that photo (only they may
+        correct its mood); UserError otherwise."""
+        stored = await self._own_list(recommendation, chat)
+        if stored.reading is None:
+            raise UserError("no_reading_to_correct")
+        if stored.user != user:
+            raise UserError("not_your_photo")
+        reading = await self._store.photo_reading(stored.reading)
+        if reading is None:
+            raise UserError("list_gone")
+        return stored, reading
+
+    async def mood_choices(self, recommendation: int, *, user: str, chat: Optional[str] = None) -> tuple[str, list[str]]:
+        """'Not this mood?': the mood said and every other mood to choose from, the reading's next
+        moods first (the ones it nearly said), then the rest in label order."""
+        _, reading = await self._own_photo(recommendation, user, chat)
+        said = reading.corrected or reading.label
+        first = [lab for lab in reading.alternatives if lab in LABELS and lab != said]
+        return said, first + [lab for lab in LABELS if lab != said and lab not in first]
+
+    async def correct_mood(self, recommendation: int, *, user: str, chat: Optional[str], label: str,
+                           group: bool = False) -> Recommendation:
+        """The photo's sender says its mood is `label`: the correction is kept (the reading shows it
+        in /history; `python -m core.eval corrections` counts them) and a list for that mood follows,
+        under the same rules as any list in this chat."""
+        stored, reading = await self._own_photo(recommendation, user, chat)
+        try:
+            label = normalize_label(label)
+        except ValueError:
+            raise UserError("unknown_mood", name=label, labels=LABELS) from None
+        await self._store.add_correction(reading=stored.reading, user=user, chat=chat, said=reading.corrected or reading.label,
+                                         chosen=label)
+        return await self.songs_for_mood(label=label, user=user, chat=chat, mode="match", group=group)
+
+    async def song_credits(self, recommendation: int, position: int, *, chat: Optional[str] = None) -> list[str]:
+        """The artists credited on one song of a list shown in `chat` (what 'Mute …' offers)."""
+        stored = await self._own_list(recommendation, chat)
+        if not 0 <= position < len(stored.tracks):
+            raise UserError("list_gone")
+        track = self.catalog.get(stored.tracks[position])
+        return credits(track.artist)[:3] if track is not None else []
+
+    async def mute_credit(self, recommendation: int, position: int, credit: int, *, user: str, chat: Optional[str] = None) -> str:
+        """Mute one credited artist of a song of a list shown in `chat`, for `user`; returns the name."""
+        names = await self.song_credits(recommendation, position, chat=chat)
+        if not 0 <= credit < len(names):
+            raise UserError("list_gone")
+        await self._store.mute_artist(user, credit_key(names[credit]), names[credit])
+        return names[credit]
+
+    async def muted_artists(self, user: str) -> list[str]:
+        """The names of the artists a person muted, oldest first."""
+        return [name for _, name in await self._store.muted_artists(user)]
+
+    async def unmute(self, user: str, index: int) -> str:
+        """Unmute the index-th of the person's muted artists (as `muted_artists` lists them)."""
+        muted = await self._store.muted_artists(user)
+        if not 0 <= index < len(muted):
+            raise UserError("not_muted")
+        key, name = muted[index]
+        await self._store.unmute_artist(user, key)
+        return name
 
     async def follow_up(
         self, recommendation: int, *, user: str, chat: str, mode: str, target: Optional[str] = None, group: bool = False,

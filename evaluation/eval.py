@@ -441,6 +441,33 @@ def _default_analyzer():
     return build_face_analyzer(get_settings())[0]
 
 
+async def corrections_report(db: Optional[str] = None) -> dict:
+    """The confusion people report: for each mood the bot said, how often its sender chose another
+    and which, from the store the bot writes (`--db`, else MOODTUNE_DB)."""
+    from core.settings import get_settings
+    from core.store import open_store
+
+    store = await open_store(db or get_settings().db_path)
+    try:
+        rows = await store.corrections()
+    finally:
+        await store.close()
+    said: dict[str, dict[str, int]] = {}
+    for s, c, n in rows:
+        said.setdefault(s, {})[c] = n
+    return {"total": sum(n for _, _, n in rows),
+            "by_said": {s: {"total": sum(c.values()), "into": dict(sorted(c.items(), key=lambda kv: -kv[1]))} for s, c in said.items()}}
+
+
+def format_corrections(report: dict) -> str:
+    if not report["total"]:
+        return "No corrections yet: nobody has pressed 'Not this mood?' and chosen another mood."
+    lines = [f"{report['total']} corrections ('Not this mood?'): the mood I said → what its sender chose"]
+    for s, r in sorted(report["by_said"].items(), key=lambda kv: -kv[1]["total"]):
+        lines.append(f"  {s:<10} {r['total']:>4}  → " + ", ".join(f"{c} {n}" for c, n in r["into"].items()))
+    return "\n".join(lines)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.eval", description="Evaluate Moodtune's models on labelled data.")
     sub = parser.add_subparsers(dest="task", required=True)
@@ -454,12 +481,22 @@ def main(argv: Optional[list[str]] = None) -> int:
     mapping = sub.add_parser("mapping", help="learned mood models vs the hand-written mapping, held out by artist")
     mapping.add_argument("dir", type=Path, help="the music data folder (mood_mapper/, playmood/, deezer_mood/, ...)")
     mapping.add_argument("--json", action="store_true", help="print one JSON object")
+    corr = sub.add_parser("corrections", help="how often people corrected each mood, and into what ('Not this mood?')")
+    corr.add_argument("--db", help="the database (default: MOODTUNE_DB, as the bot uses it)")
+    corr.add_argument("--json", action="store_true", help="print one JSON object")
     top = sub.add_parser("top", help="the first songs of the whole catalog for every label, as people see them")
     top.add_argument("--data", type=Path, help="the music data folder: compare with each label's labelled positives")
     top.add_argument("--catalog", type=Path, help="a catalog CSV (the import format) instead of the bundled one")
     top.add_argument("--n", type=int, default=50, help="songs per label (default 50; the first 10 are reported too)")
     top.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+
+    if args.task == "corrections":
+        import asyncio
+
+        report = asyncio.run(corrections_report(args.db))
+        print(json.dumps(report) if args.json else format_corrections(report))
+        return 0
 
     if args.task == "top":
         from core.music.catalog import Catalog, CatalogError

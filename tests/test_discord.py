@@ -56,7 +56,9 @@ async def settle(client, before: set):
     for _ in range(400):
         pending = [t for t in asyncio.all_tasks() - before
                    if t is not asyncio.current_task() and not t.done()
-                   and "RequestHandler" not in getattr(t.get_coro(), "__qualname__", "")]
+                   and "RequestHandler" not in getattr(t.get_coro(), "__qualname__", "")
+                   # an ephemeral message's buttons live 15 minutes (discord.py times such views out)
+                   and "__timeout_task_impl" not in getattr(t.get_coro(), "__qualname__", "")]
         if not pending:
             return
         await asyncio.sleep(0.02)
@@ -85,7 +87,7 @@ async def test_slash_command_defers_then_answers_with_embed_and_buttons(dc):
     embed = followup["embeds"][0]
     assert "Happy" in embed["title"] and embed["description"].count("open.spotify.com/track/") == 5
     custom_ids = [c["custom_id"] for row in followup["components"] for c in row["components"]]
-    assert sum(decode_action(c).kind == "rate" for c in custom_ids) == 10 and len(custom_ids) == 13
+    assert sum(decode_action(c).kind == "rate" for c in custom_ids) == 10 and len(custom_ids) == 14
     assert all(len(row["components"]) <= 5 for row in followup["components"])
     assert await app._store.db.execute_fetchall("SELECT * FROM messages WHERE platform='discord'")
 
@@ -361,3 +363,61 @@ async def test_cards_can_be_turned_off_on_discord_too(dc):
     assert "Mood pictures: off" in api.sent("callback")[-1]["data"]["content"]
     await slash_mood(client, api, DEMO / "astronaut.jpg")
     assert "image" not in api.sent("followup")[-1]["embeds"][0] and api.uploads == []
+
+
+async def _press_button(client, api, sent: dict, label: str, user=None) -> None:
+    components = sent["components"]
+    custom_id = next(c["custom_id"] for row in components for c in row["components"] if c["label"] == label)
+    msg = message_payload(CHANNEL, components=components, embeds=sent.get("embeds", []))
+    extra = {"user": user} if user else {}
+    await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": custom_id, "component_type": 2}, message=msg, **extra))
+
+
+def _last_message(api) -> dict:
+    """The last message the bot sent or answered with (a follow-up or an interaction's response)."""
+    sent = [(path, body) for _, path, body in api.calls if path.endswith("/callback") or "/webhooks/" in path]
+    path, body = sent[-1]
+    return body.get("data", {}) if path.endswith("/callback") else body
+
+
+async def test_not_this_mood_on_discord_answers_with_the_chosen_mood(dc):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    await _press_button(client, api, api.sent("followup")[-1], "🤔 Not this mood?")
+    menu = _last_message(api)
+    labels = [c["label"] for row in menu["components"] for c in row["components"]]
+    assert any(label.endswith(" calm") for label in labels) and not any(label.endswith(" happy") for label in labels)
+    await _press_button(client, api, menu, next(label for label in labels if label.endswith(" calm")))
+    answer = _last_message(api)
+    assert "You said calm" in answer["embeds"][0]["title"] and answer["embeds"][0]["description"].count("open.spotify.com/track/") == 5
+    assert await app._store.corrections() == [("happy", "calm", 1)]
+
+
+async def test_someone_else_cannot_correct_a_photo_on_discord(dc):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    other = {**USER, "id": "43", "username": "bo"}
+    await _press_button(client, api, api.sent("followup")[-1], "🤔 Not this mood?", user=other)
+    answer = api.sent("callback")[-1]
+    assert "Only the person who sent the photo" in answer["data"]["content"] and answer["data"]["flags"] & 64
+    rec = decode_action(api.sent("followup")[-1]["components"][0]["components"][0]["custom_id"]).recommendation
+    menu = {"components": [{"type": 1, "components": [{"type": 2, "style": 2, "label": "😌 calm", "custom_id": f"c:{rec}:calm"}]}]}
+    await _press_button(client, api, menu, "😌 calm", user=other)  # a choice forged by someone else: private, no change
+    answer = api.sent("callback")[-1]
+    assert answer["type"] == 4 and answer["data"]["flags"] & 64 and "Only the person" in answer["data"]["content"]
+    assert await app._store.corrections() == []
+
+
+async def test_a_thumbs_down_on_discord_offers_a_private_mute(dc):
+    client, app, api = dc
+    await slash_mood(client, api, DEMO / "astronaut.jpg")
+    await _press_button(client, api, api.sent("followup")[-1], "1 👎")
+    offer = _last_message(api)
+    assert offer["flags"] & 64  # only the person who pressed sees it
+    label = next(c["label"] for row in offer["components"] for c in row["components"] if c["label"].startswith("🔇 Mute "))
+    await _press_button(client, api, offer, label)
+    assert [name for name in await app.muted_artists("dc:42")] == [label.removeprefix("🔇 Mute ")]
+    await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c3", "name": "settings", "type": 1}))
+    settings = _last_message(api)
+    labels = [c["label"] for row in settings.get("components", []) for c in row["components"]]
+    assert f"🔊 Unmute {label.removeprefix('🔇 Mute ')}" in labels

@@ -181,3 +181,22 @@ def test_first_30_sit_inside_the_labelled_positives_ranges():
         tracks = [s.track for s in ranker.match(target_for_label(label), 30)]
         report = _list_report(tracks, positives_profile(examples, label), label)
         assert report["defining_inside"], (label, report["features"], report["inside_iqr"])
+
+
+async def test_a_muted_artist_never_comes_back_not_even_as_a_featured_credit(recommender, tmp_path):
+    from core.music.catalog import credit_key, credits
+
+    async with SqliteStore(tmp_path / "db.sqlite3") as store:
+        first = await recommend(store, recommender, point=VA_POINTS["happy"], label="happy", user="ann", save=False, n=10)
+        name = credits(first.songs[0].track.artist)[0]
+        featured = [t for t in recommender.catalog.tracks if len(credits(t.artist)) > 1 and name in credits(t.artist)[1:]]
+        await store.mute_artist("ann", credit_key(name), name)
+        for label in ("happy", "energetic", "neutral", "romantic"):
+            for mode in ("match", "shift"):
+                rec = await recommend(store, recommender, point=VA_POINTS[label], label=label, user="ann", mode=mode, save=False, n=10)
+                assert all(credit_key(name) not in map(credit_key, credits(s.track.artist)) for s in rec.songs), (label, mode)
+        bo = await recommend(store, recommender, point=VA_POINTS["happy"], label="happy", user="bo", save=False, n=10)
+        assert name in credits(bo.songs[0].track.artist)  # someone else's lists keep the artist
+    if featured:  # the ban covers a track where the artist is only featured
+        total, _ = recommender.scores(target_for_label("happy"), muted=[credit_key(name)])
+        assert all(total[recommender.catalog.index[t.id]] == -np.inf for t in featured)

@@ -133,11 +133,37 @@ async def test_forget_deletes_every_row_about_the_person_and_only_them(store):
     await store.rate("alice", "a", 1, rec)
     await store.set_settings("user", "alice", mode="shift")
     await store.rate("bob", "a", -1)
+    reading = await store.add_photo_reading(chat="g", user="alice", label="sad", valence=-0.7, arousal=-0.4, confidence=0.5)
+    await store.add_correction(reading=reading, user="alice", chat="g", said="sad", chosen="calm")
+    await store.mute_artist("alice", "abba", "ABBA")
     counts = await store.forget("alice")
-    assert counts == {"ratings": 1, "recommendations": 1, "settings": 1, "photos": 0}
+    assert counts == {"ratings": 1, "recommendations": 1, "settings": 1, "photos": 1, "corrections": 1, "muted": 1}
     assert await store.user_row_count("alice") == 0
     assert await store.recommendation_tracks(rec) == []  # the list's rows went with it
     assert [r.user for r in await store.ratings_of("bob")] == ["bob"]
+
+
+async def test_a_correction_is_kept_and_shown_on_its_reading(store):
+    reading = await store.add_photo_reading(chat="g", user="ann", label="sad", valence=-0.7, arousal=-0.4, confidence=0.5,
+                                            alternatives=["fear", "neutral", "calm"])
+    rec = await store.add_recommendation(user="ann", chat="g", mood="sad", valence=-0.7, arousal=-0.4, mode="match", tracks=["a"],
+                                         reading=reading)
+    assert (await store.get_recommendation(rec)).reading == reading
+    assert (await store.photo_reading(reading)).alternatives == ("fear", "neutral", "calm")
+    await store.add_correction(reading=reading, user="ann", chat="g", said="sad", chosen="calm")
+    (shown,) = await store.photo_history(user="ann")
+    assert shown.label == "sad" and shown.corrected == "calm" and shown.id == reading
+    assert await store.corrections() == [("sad", "calm", 1)]
+
+
+async def test_muted_artists_are_kept_per_person(store):
+    await store.mute_artist("ann", "abba", "ABBA")
+    await store.mute_artist("ann", "bruno mars", "Bruno Mars")
+    await store.mute_artist("ann", "abba", "ABBA")  # muting twice keeps one
+    assert await store.muted_artists("ann") == [("abba", "ABBA"), ("bruno mars", "Bruno Mars")]
+    assert await store.muted_artists("bo") == []
+    assert await store.unmute_artist("ann", "abba") and not await store.unmute_artist("ann", "abba")
+    assert await store.muted_artists("ann") == [("bruno mars", "Bruno Mars")]
 
 
 WRITER = """

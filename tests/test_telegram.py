@@ -18,6 +18,7 @@ from telegram import Update
 from bot.buttons import decode_action
 from bot.root import open_services
 from bot.telegram_adapter import file_url_for
+from core.emotions import LABELS
 from core.music.targets import MAX_SHIFT_SONGS
 from tests.conftest import DEMO
 from tests.fakes.telegram_api import BOT, FakeTelegram
@@ -686,3 +687,75 @@ async def test_an_album_with_a_photo_that_cannot_be_read_is_answered_from_the_ot
     await asyncio.sleep(0.5)
     (answer,) = api.said()
     assert "your 2 photos together" in answer["text"]
+
+
+# --- steering: "Not this mood?" and muting an artist (issue 17) -----------------------------------
+
+def _labels(reply) -> list[str]:
+    return [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+
+
+def _press(reply, label: str, user=USER, chat=PRIVATE) -> dict:
+    data = next(b["callback_data"] for row in reply["reply_markup"]["inline_keyboard"] for b in row if b["text"] == label)
+    return callback(data, user=user, chat=chat)
+
+
+async def test_not_this_mood_offers_the_moods_and_answers_with_the_chosen_one(tg):
+    application, app, api = tg
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    reply, _ = await sent_list(application, api)
+    assert "🤔 Not this mood?" in _labels(reply)
+    await feed(application, _press(reply, "🤔 Not this mood?"))
+    menu = api.said()[-1]
+    (reading,) = await app._store.photo_history(user=f"tg:{USER['id']}")
+    moods = [label.split(" ", 1)[1] for label in _labels(menu)]
+    assert moods[:len(reading.alternatives)] == list(reading.alternatives)  # the ones it nearly said first
+    assert sorted(moods) == sorted(set(LABELS) - {reading.label})  # then all the others
+    assert f"I read {reading.label}" in menu["text"]
+    await feed(application, _press(menu, next(label for label in _labels(menu) if label.endswith(" calm"))))
+    answer = api.said()[-1]
+    assert "You said calm" in answer["text"] and answer["text"].count("open.spotify.com/track/") == 5
+    assert "Thanks — noted as calm" in api.sent("answerCallbackQuery")[-1]["text"]
+    (reading,) = await app._store.photo_history(user=f"tg:{USER['id']}")
+    assert reading.corrected == "calm" and await app._store.corrections() == [("happy", "calm", 1)]
+    await feed(application, command("/history"))
+    assert "calm (corrected from happy)" in api.said()[-1]["text"]
+    await feed(application, command("/forget"))
+    assert await app._store.corrections() == [] and "1 mood corrections" in api.said()[-1]["text"]
+
+
+async def test_only_the_photos_sender_can_correct_its_mood(tg):
+    application, app, api = tg
+    await feed(application, photo(api, DEMO / "astronaut.jpg", chat=GROUP, caption="@moodtune_bot"))
+    reply, _ = await sent_list(application, api)
+    said_before = len(api.said())
+    await feed(application, _press(reply, "🤔 Not this mood?", user=OTHER, chat=GROUP))
+    answer = api.sent("answerCallbackQuery")[-1]
+    assert answer["text"] == "Only the person who sent the photo can correct its mood." and answer["show_alert"]
+    rec = decode_action(reply["reply_markup"]["inline_keyboard"][0][0]["callback_data"]).recommendation
+    await feed(application, callback(f"c:{rec}:calm", user=OTHER, chat=GROUP))  # a forged choice by someone else
+    assert len(api.said()) == said_before and await app._store.corrections() == []
+    (reading,) = await app._store.photo_history(chat=f"tg:{GROUP['id']}")
+    assert reading.corrected is None
+
+
+async def test_a_thumbs_down_offers_to_mute_the_artist_who_then_never_comes_back(tg):
+    application, app, api = tg
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    reply, _ = await sent_list(application, api)
+    await feed(application, _press(reply, "1 👎"))
+    offer = api.said()[-1]
+    mute = [label for label in _labels(offer) if label.startswith("🔇 Mute ")]
+    assert mute
+    name = mute[0].removeprefix("🔇 Mute ")
+    await feed(application, _press(offer, mute[0]))
+    assert api.sent("answerCallbackQuery")[-1]["text"].startswith(f"🔇 Muted {name}")
+    for k in range(4):  # later lists, for this mood and others, never credit that artist
+        await feed(application, photo(api, DEMO / ("astronaut.jpg", "cat.jpg", "coffee.jpg", "rocket.jpg")[k], file_id=f"m{k}"))
+        later = "\n".join(m["text"] for m in api.said()[-2:])
+        assert f"<b>{name}" not in later and f", {name}" not in later
+    await feed(application, command("/settings"))
+    settings = api.said()[-1]
+    assert name in settings["text"] and f"🔊 Unmute {name}" in _labels(settings)
+    await feed(application, _press(settings, f"🔊 Unmute {name}"))
+    assert await app._store.muted_artists(f"tg:{USER['id']}") == []

@@ -429,6 +429,19 @@ def _popularity_prior(tracks: list[Track]) -> np.ndarray:
     return np.array([t.popularity if t.popularity is not None else by_flag[t.chart_hit] for t in tracks], dtype=np.float32)
 
 
+_CREDIT_SPLIT = re.compile(r"\s*(?:,|&|\bfeat\.?|\bft\.|\bfeaturing\b)\s*", re.IGNORECASE)
+
+
+def credits(artist: str) -> list[str]:
+    """The artists credited on a track ('Mark Ronson, Bruno Mars' → both; 'A feat. B' → both)."""
+    return [c.strip() for c in _CREDIT_SPLIT.split(artist or "") if c.strip()]
+
+
+def credit_key(name: str) -> str:
+    """One credited artist, compared without case or spacing; any script kept ('ЛСП' stays itself)."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
 @lru_cache(maxsize=1 << 16)
 def artist_key(artist: str) -> str:
     """The main artist, normalised ('Beyoncé, JAY-Z' → 'beyonce')."""

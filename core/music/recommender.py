@@ -27,7 +27,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from core.music.catalog import Catalog, Track
+from core.music.catalog import Catalog, Track, credit_key, credits
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
 from core.music.genres import FAMILIES, is_artefact
 from core.music.mood_model import MoodModel, features, shipped_model, va_closeness
@@ -195,6 +195,17 @@ class Recommender:
         self._other = family_index["other"]  # genres no family keyword matched: no family to calibrate toward
         self._obscure = catalog.popularity < DISCOVERY_MAX_POPULARITY
         self._artefact = np.array([is_artefact(t.genres, t.title, t.artist) for t in catalog.tracks], dtype=bool)
+        self._credits: Optional[dict[str, np.ndarray]] = None
+
+    def tracks_crediting(self, key: str) -> np.ndarray:
+        """Indices of the tracks that credit the artist with this credit key (built on first use)."""
+        if self._credits is None:
+            index: dict[str, list[int]] = defaultdict(list)
+            for i, t in enumerate(self.catalog.tracks):
+                for name in credits(t.artist):
+                    index[credit_key(name)].append(i)
+            self._credits = {k: np.array(v, dtype=np.int64) for k, v in index.items()}
+        return self._credits.get(key, np.zeros(0, np.int64))
 
     @staticmethod
     def _codes(values: np.ndarray) -> tuple[np.ndarray, list]:
@@ -220,13 +231,18 @@ class Recommender:
         collaborative: Optional[np.ndarray] = None,
         recent: Optional[dict[str, int]] = None,
         allow_explicit: bool = True,
+        muted: Iterable[str] = (),
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Total score per track and its parts (for reasons and tests)."""
+        """Total score per track and its parts (for reasons and tests). `muted`: credit keys
+        (core.music.catalog.credit_key) of artists the person muted — never on their lists, not
+        even as a featured credit."""
         parts: dict[str, np.ndarray] = {"match": self.match_scores(target)}
         parts["popularity"] = self.w.popularity * self.catalog.popularity
         n = len(self.catalog)
         personal = np.zeros(n, np.float32)
         banned = np.zeros(n, bool) if allow_explicit else self.catalog.explicit.copy()
+        for key in muted:
+            banned[self.tracks_crediting(key)] = True
         likes_artefacts = False
         if taste is not None and taste.n:
             if taste.artist:
@@ -463,11 +479,13 @@ async def recommend(
     save: bool = True,
     distribution: Optional[Mapping[str, float]] = None,
     allow_explicit: bool = True,
+    reading: Optional[int] = None,
 ) -> Recommendation:
     """Rank for a mood and a person (and chat), store what was shown, and return it.
 
     `distribution` (a reading's label probabilities) weighs every label; without it the list is
-    for `label` at `point`. `allow_explicit=False` leaves out tracks known to be explicit."""
+    for `label` at `point`. `allow_explicit=False` leaves out tracks known to be explicit. The
+    person's muted artists never appear. `reading`: the photo reading the list answers (stored)."""
     catalog = recommender.catalog
     n = clamp_length(n)
     taste = build_taste(await store.ratings_of(user), catalog) if user else Taste()
@@ -476,22 +494,24 @@ async def recommend(
     recent = await store.recently_suggested(user=user, chat=chat)
     avoid = (await store.recently_suggested(user=user, chat=chat, limit=DISCOVERY_MEMORY)).keys()
     others = await store.mood_ratings(exclude_user=user)
+    muted = [key for key, _ in await store.muted_artists(user)] if user else []
     label = normalize_label(label)
     if mode == "shift":
         target = normalize_label(target) if target else default_shift_target(point)
         songs = recommender.shift(point, target, n, collaborative_ratings=others, taste=taste, recent=recent,
-                                  allow_explicit=allow_explicit)
+                                  allow_explicit=allow_explicit, muted=muted)
     elif mode == "match":
         target = None
         mt = target_for(label, point, distribution)
         songs = recommender.match(mt, n, avoid=avoid, taste=taste, recent=recent, collaborative=recommender.collaborative_scores(others, point),
-                                  allow_explicit=allow_explicit)
+                                  allow_explicit=allow_explicit, muted=muted)
     else:
         raise ValueError(f"Unknown mode '{mode}'. Modes: match, shift.")
     rec = Recommendation(None, label, mode, point.valence, point.arousal, songs, target)
     if save and songs:
         rec.id = await store.add_recommendation(
-            user=user, chat=chat, mood=label, valence=point.valence, arousal=point.arousal, mode=mode, tracks=[s.track.id for s in songs]
+            user=user, chat=chat, mood=label, valence=point.valence, arousal=point.arousal, mode=mode, tracks=[s.track.id for s in songs],
+            reading=reading,
         )
     return rec
 

@@ -24,7 +24,7 @@ from core.errors import RateLimited
 from core.limits import Ticket
 from core.store.base import StoreLifecycle, busy_when
 from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column,
-                                settings_from_row)
+                                reading_from_row, settings_from_row)
 
 PG_MIGRATIONS: dict[int, str] = {
     1: """
@@ -84,6 +84,21 @@ PG_MIGRATIONS: dict[int, str] = {
     ALTER TABLE settings ADD COLUMN cards INTEGER;
     CREATE INDEX photo_readings_user ON photo_readings("user", created_at);
     """,
+    # "Not this mood?" corrections and muted artists (SQLite's version 5)
+    4: """
+    ALTER TABLE recommendations ADD COLUMN reading BIGINT;
+    ALTER TABLE photo_readings ADD COLUMN alternatives TEXT;
+    ALTER TABLE photo_readings ADD COLUMN corrected TEXT;
+    CREATE TABLE corrections (
+        id BIGSERIAL PRIMARY KEY, reading BIGINT, "user" TEXT NOT NULL, chat TEXT,
+        said TEXT NOT NULL, chosen TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX corrections_user ON corrections("user");
+    CREATE TABLE muted_artists (
+        "user" TEXT NOT NULL, artist TEXT NOT NULL, name TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY ("user", artist)
+    );
+    """,
 }
 PG_SCHEMA_VERSION = max(PG_MIGRATIONS)
 _MIGRATION_LOCK = 0x6D6F6F64  # 'mood': the advisory lock migrations run under
@@ -103,6 +118,7 @@ def _int_flag(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
+_READING_COLUMNS = '"user", label, valence, arousal, confidence, created_at, corrected, id, alternatives'
 LOCK_TIMEOUT_MS = 5000  # as SQLite's busy_timeout: a write that waits longer for a lock gives up (StoreBusy)
 
 
@@ -221,22 +237,25 @@ class PgStore(StoreLifecycle):
     # --- recommendations ------------------------------------------------------------------
 
     async def add_recommendation(
-        self, *, user: Optional[str], chat: Optional[str], mood: str, valence: float, arousal: float, mode: str, tracks: Sequence[str]
+        self, *, user: Optional[str], chat: Optional[str], mood: str, valence: float, arousal: float, mode: str, tracks: Sequence[str],
+        reading: Optional[int] = None,
     ) -> int:
         async with self.pool.acquire() as con, con.transaction():
             rec_id = await con.fetchval(
-                'INSERT INTO recommendations(chat, "user", mood, valence, arousal, mode, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
-                chat, user, mood, valence, arousal, mode, time.time(),
+                'INSERT INTO recommendations(chat, "user", mood, valence, arousal, mode, created_at, reading) '
+                'VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id',
+                chat, user, mood, valence, arousal, mode, time.time(), reading,
             )
             await con.executemany("INSERT INTO recommendation_tracks(recommendation, position, track) VALUES ($1, $2, $3)",
                                   [(rec_id, i, t) for i, t in enumerate(tracks)])
         return int(rec_id)
 
     async def get_recommendation(self, rec_id: int) -> Optional[StoredRecommendation]:
-        row = await self.pool.fetchrow('SELECT id, chat, "user", mood, valence, arousal, mode FROM recommendations WHERE id = $1', rec_id)
+        row = await self.pool.fetchrow('SELECT id, chat, "user", mood, valence, arousal, mode, reading FROM recommendations WHERE id = $1',
+                                       rec_id)
         if row is None:
             return None
-        return StoredRecommendation(*tuple(row), tracks=await self.recommendation_tracks(rec_id))
+        return StoredRecommendation(*tuple(row)[:7], tracks=await self.recommendation_tracks(rec_id), reading=row[7])
 
     async def recommendation_tracks(self, rec_id: int) -> list[str]:
         rows = await self.pool.fetch("SELECT track FROM recommendation_tracks WHERE recommendation = $1 ORDER BY position", rec_id)
@@ -288,19 +307,47 @@ class PgStore(StoreLifecycle):
 
     # --- photos seen in a chat and the bot's messages -----------------------------------------
 
-    async def add_photo_reading(self, *, chat: str, user: Optional[str], label: str, valence: float, arousal: float, confidence: float) -> None:
+    async def add_photo_reading(self, *, chat: str, user: Optional[str], label: str, valence: float, arousal: float, confidence: float,
+                                alternatives: Sequence[str] = ()) -> int:
+        return int(await self.pool.fetchval(
+            'INSERT INTO photo_readings(chat, "user", label, valence, arousal, confidence, created_at, alternatives) '
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            chat, user, label, valence, arousal, confidence, time.time(), ",".join(alternatives),
+        ))
+
+    async def photo_reading(self, reading: int) -> Optional[PhotoReading]:
+        row = await self.pool.fetchrow(f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE id = $1", reading)
+        return reading_from_row(row) if row else None
+
+    async def add_correction(self, *, reading: int, user: str, chat: Optional[str], said: str, chosen: str) -> None:
+        async with self.pool.acquire() as con, con.transaction():
+            await con.execute('INSERT INTO corrections(reading, "user", chat, said, chosen, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+                              reading, user, chat, said, chosen, time.time())
+            await con.execute("UPDATE photo_readings SET corrected = $1 WHERE id = $2", chosen, reading)
+
+    async def corrections(self) -> list[tuple[str, str, int]]:
+        rows = await self.pool.fetch("SELECT said, chosen, COUNT(*) FROM corrections GROUP BY said, chosen ORDER BY 3 DESC, 1, 2")
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
+    async def mute_artist(self, user: str, artist: str, name: str) -> None:
         await self.pool.execute(
-            'INSERT INTO photo_readings(chat, "user", label, valence, arousal, confidence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-            chat, user, label, valence, arousal, confidence, time.time(),
-        )
+            """INSERT INTO muted_artists("user", artist, name, created_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT ("user", artist) DO UPDATE SET name = EXCLUDED.name""", user, artist, name, time.time())
+
+    async def unmute_artist(self, user: str, artist: str) -> bool:
+        return _rows_changed(await self.pool.execute('DELETE FROM muted_artists WHERE "user" = $1 AND artist = $2', user, artist)) > 0
+
+    async def muted_artists(self, user: str) -> list[tuple[str, str]]:
+        rows = await self.pool.fetch('SELECT artist, name FROM muted_artists WHERE "user" = $1 ORDER BY created_at, artist', user)
+        return [(r[0], r[1]) for r in rows]
 
     async def photo_history(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 30) -> list[PhotoReading]:
         column, key = ('"user"', user) if user is not None else ("chat", chat)
         rows = await self.pool.fetch(
-            f'SELECT "user", label, valence, arousal, confidence, created_at FROM photo_readings WHERE {column} = $1 '
+            f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE {column} = $1 "
             "ORDER BY created_at DESC, id DESC LIMIT $2", key, limit,
         )
-        return [PhotoReading(*r) for r in reversed(rows)]
+        return [reading_from_row(r) for r in reversed(rows)]
 
     async def liked_tracks(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 10) -> list[tuple[str, int]]:
         if user is not None:
@@ -315,10 +362,10 @@ class PgStore(StoreLifecycle):
 
     async def photo_readings(self, chat: str, since: float) -> list[PhotoReading]:
         rows = await self.pool.fetch(
-            'SELECT "user", label, valence, arousal, confidence, created_at FROM photo_readings WHERE chat = $1 AND created_at >= $2 ORDER BY created_at',
+            f'SELECT {_READING_COLUMNS} FROM photo_readings WHERE chat = $1 AND created_at >= $2 ORDER BY created_at',
             chat, since,
         )
-        return [PhotoReading(*r) for r in rows]
+        return [reading_from_row(r) for r in rows]
 
     async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
         await self.pool.execute(
@@ -360,6 +407,8 @@ class PgStore(StoreLifecycle):
                 ("recommendations", 'DELETE FROM recommendations WHERE "user" = $1'),
                 ("settings", "DELETE FROM settings WHERE scope = 'user' AND id = $1"),
                 ("photos", 'DELETE FROM photo_readings WHERE "user" = $1'),
+                ("corrections", 'DELETE FROM corrections WHERE "user" = $1'),
+                ("muted", 'DELETE FROM muted_artists WHERE "user" = $1'),
             ):
                 counts[table] = _rows_changed(await con.execute(sql, user))
             await con.execute('DELETE FROM admissions WHERE "user" = $1 AND released', user)
@@ -368,7 +417,8 @@ class PgStore(StoreLifecycle):
     async def user_row_count(self, user: str) -> int:
         total = 0
         for sql in ('SELECT COUNT(*) FROM ratings WHERE "user" = $1', 'SELECT COUNT(*) FROM recommendations WHERE "user" = $1',
-                    "SELECT COUNT(*) FROM settings WHERE scope = 'user' AND id = $1", 'SELECT COUNT(*) FROM photo_readings WHERE "user" = $1'):
+                    "SELECT COUNT(*) FROM settings WHERE scope = 'user' AND id = $1", 'SELECT COUNT(*) FROM photo_readings WHERE "user" = $1',
+                    'SELECT COUNT(*) FROM corrections WHERE "user" = $1', 'SELECT COUNT(*) FROM muted_artists WHERE "user" = $1'):
             total += int(await self.pool.fetchval(sql, user))
         return total
 

@@ -45,6 +45,7 @@ class StoredRecommendation:
     arousal: float
     mode: str
     tracks: list[str]
+    reading: Optional[int] = None  # the photo reading this list answered, if any
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class PhotoReading:
     arousal: float
     confidence: float
     created_at: float
+    corrected: Optional[str] = None  # the mood the sender said it was ("Not this mood?")
+    id: Optional[int] = None
+    alternatives: tuple[str, ...] = ()  # the reading's next moods, most likely first
 
 
 @dataclass(frozen=True)
@@ -77,3 +81,10 @@ def settings_from_row(row) -> ChatSettings:
     mode, target, list_length, allow_explicit, cards = tuple(row)
     return ChatSettings(mode, target, list_length, None if allow_explicit is None else bool(allow_explicit),
                         None if cards is None else bool(cards))
+
+
+def reading_from_row(row) -> PhotoReading:
+    """A photo_readings row (user, label, valence, arousal, confidence, created_at, corrected, id,
+    alternatives) of either backend → PhotoReading."""
+    values = tuple(row)
+    return PhotoReading(*values[:8], alternatives=tuple(a for a in (values[8] or "").split(",") if a))

@@ -27,7 +27,7 @@ import aiosqlite
 from core.limits import InProcessLimits, Limits
 from core.store.base import StoreLifecycle, busy_when
 from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column,
-                                settings_from_row)
+                                reading_from_row, settings_from_row)
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -95,8 +95,28 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE settings ADD COLUMN cards INTEGER;
     CREATE INDEX photo_readings_user ON photo_readings(user, created_at);
     """,
+    # "Not this mood?": a list knows the reading it answered, a reading its next moods and the mood
+    # its sender chose instead; every correction kept for `python -m core.eval corrections`.
+    # "Mute <artist>": a person's muted artists.
+    5: """
+    ALTER TABLE recommendations ADD COLUMN reading INTEGER;
+    ALTER TABLE photo_readings ADD COLUMN alternatives TEXT;
+    ALTER TABLE photo_readings ADD COLUMN corrected TEXT;
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, reading INTEGER, user TEXT NOT NULL, chat TEXT,
+        said TEXT NOT NULL, chosen TEXT NOT NULL, created_at REAL NOT NULL
+    );
+    CREATE INDEX corrections_user ON corrections(user);
+    CREATE TABLE muted_artists (
+        user TEXT NOT NULL, artist TEXT NOT NULL, name TEXT NOT NULL, created_at REAL NOT NULL,
+        PRIMARY KEY (user, artist)
+    );
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
+
+
+_READING_COLUMNS = "user, label, valence, arousal, confidence, created_at, corrected, id, alternatives"
 
 
 def _locked(exc: BaseException) -> bool:
@@ -222,12 +242,13 @@ class SqliteStore(StoreLifecycle):
     # --- recommendations ------------------------------------------------------------------
 
     async def add_recommendation(
-        self, *, user: Optional[str], chat: Optional[str], mood: str, valence: float, arousal: float, mode: str, tracks: Sequence[str]
+        self, *, user: Optional[str], chat: Optional[str], mood: str, valence: float, arousal: float, mode: str, tracks: Sequence[str],
+        reading: Optional[int] = None,
     ) -> int:
         async with self._transaction():
             cur = await self.db.execute(
-                "INSERT INTO recommendations(chat, user, mood, valence, arousal, mode, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (chat, user, mood, valence, arousal, mode, time.time()),
+                "INSERT INTO recommendations(chat, user, mood, valence, arousal, mode, created_at, reading) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (chat, user, mood, valence, arousal, mode, time.time(), reading),
             )
             rec_id = int(cur.lastrowid)
             await self.db.executemany(
@@ -238,11 +259,11 @@ class SqliteStore(StoreLifecycle):
 
     async def get_recommendation(self, rec_id: int) -> Optional[StoredRecommendation]:
         row = await (await self.db.execute(
-            "SELECT id, chat, user, mood, valence, arousal, mode FROM recommendations WHERE id = ?", (rec_id,)
+            "SELECT id, chat, user, mood, valence, arousal, mode, reading FROM recommendations WHERE id = ?", (rec_id,)
         )).fetchone()
         if row is None:
             return None
-        return StoredRecommendation(*tuple(row), tracks=await self.recommendation_tracks(rec_id))
+        return StoredRecommendation(*tuple(row)[:7], tracks=await self.recommendation_tracks(rec_id), reading=row[7])
 
     async def recommendation_tracks(self, rec_id: int) -> list[str]:
         cur = await self.db.execute("SELECT track FROM recommendation_tracks WHERE recommendation = ? ORDER BY position", (rec_id,))
@@ -302,21 +323,58 @@ class SqliteStore(StoreLifecycle):
 
     # --- photos seen in a chat (readings only, never the photo) and the bot's messages ---------
 
-    async def add_photo_reading(self, *, chat: str, user: Optional[str], label: str, valence: float, arousal: float, confidence: float) -> None:
+    async def add_photo_reading(self, *, chat: str, user: Optional[str], label: str, valence: float, arousal: float, confidence: float,
+                                alternatives: Sequence[str] = ()) -> int:
+        async with self._transaction():
+            cur = await self.db.execute(
+                "INSERT INTO photo_readings(chat, user, label, valence, arousal, confidence, created_at, alternatives) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (chat, user, label, valence, arousal, confidence, time.time(), ",".join(alternatives)),
+            )
+        return int(cur.lastrowid)
+
+    async def photo_reading(self, reading: int) -> Optional[PhotoReading]:
+        row = await (await self.db.execute(
+            f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE id = ?", (reading,))).fetchone()
+        return reading_from_row(row) if row else None
+
+    async def add_correction(self, *, reading: int, user: str, chat: Optional[str], said: str, chosen: str) -> None:
+        """The sender of a photo says its mood was `chosen`, not `said`: kept, and the reading shows it."""
         async with self._transaction():
             await self.db.execute(
-                "INSERT INTO photo_readings(chat, user, label, valence, arousal, confidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (chat, user, label, valence, arousal, confidence, time.time()),
-            )
+                "INSERT INTO corrections(reading, user, chat, said, chosen, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (reading, user, chat, said, chosen, time.time()))
+            await self.db.execute("UPDATE photo_readings SET corrected = ? WHERE id = ?", (chosen, reading))
+
+    async def corrections(self) -> list[tuple[str, str, int]]:
+        """(the mood said, the mood chosen, how often), most frequent first."""
+        cur = await self.db.execute("SELECT said, chosen, COUNT(*) FROM corrections GROUP BY said, chosen ORDER BY 3 DESC, 1, 2")
+        return [(r[0], r[1], int(r[2])) for r in await cur.fetchall()]
+
+    async def mute_artist(self, user: str, artist: str, name: str) -> None:
+        """`artist`: the normalised key (core.music.catalog.artist_key); `name`: as shown."""
+        async with self._transaction():
+            await self.db.execute("INSERT INTO muted_artists(user, artist, name, created_at) VALUES (?, ?, ?, ?) "
+                                  "ON CONFLICT(user, artist) DO UPDATE SET name = excluded.name", (user, artist, name, time.time()))
+
+    async def unmute_artist(self, user: str, artist: str) -> bool:
+        async with self._transaction():
+            cur = await self.db.execute("DELETE FROM muted_artists WHERE user = ? AND artist = ?", (user, artist))
+        return cur.rowcount > 0
+
+    async def muted_artists(self, user: str) -> list[tuple[str, str]]:
+        """(key, name) of the artists a person muted, oldest first."""
+        cur = await self.db.execute("SELECT artist, name FROM muted_artists WHERE user = ? ORDER BY created_at, artist", (user,))
+        return [(r[0], r[1]) for r in await cur.fetchall()]
 
     async def photo_history(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 30) -> list[PhotoReading]:
         """The last `limit` readings of a person (everywhere) or of a chat, oldest first."""
         column, key = ("user", user) if user is not None else ("chat", chat)
         cur = await self.db.execute(
-            f"SELECT user, label, valence, arousal, confidence, created_at FROM photo_readings WHERE {column} = ? "
+            f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE {column} = ? "
             "ORDER BY created_at DESC, id DESC LIMIT ?", (key, limit),
         )
-        return [PhotoReading(*r) for r in reversed(await cur.fetchall())]
+        return [reading_from_row(r) for r in reversed(await cur.fetchall())]
 
     async def liked_tracks(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 10) -> list[tuple[str, int]]:
         """(track id, likes) liked most by a person, or by a chat's members on the chat's lists."""
@@ -332,10 +390,10 @@ class SqliteStore(StoreLifecycle):
 
     async def photo_readings(self, chat: str, since: float) -> list[PhotoReading]:
         cur = await self.db.execute(
-            "SELECT user, label, valence, arousal, confidence, created_at FROM photo_readings WHERE chat = ? AND created_at >= ? ORDER BY created_at",
+            f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE chat = ? AND created_at >= ? ORDER BY created_at",
             (chat, since),
         )
-        return [PhotoReading(*r) for r in await cur.fetchall()]
+        return [reading_from_row(r) for r in await cur.fetchall()]
 
     async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
         async with self._transaction():
@@ -379,6 +437,8 @@ class SqliteStore(StoreLifecycle):
                 ("recommendations", "DELETE FROM recommendations WHERE user = ?"),
                 ("settings", "DELETE FROM settings WHERE scope = 'user' AND id = ?"),
                 ("photos", "DELETE FROM photo_readings WHERE user = ?"),
+                ("corrections", "DELETE FROM corrections WHERE user = ?"),
+                ("muted", "DELETE FROM muted_artists WHERE user = ?"),
             ):
                 cur = await self.db.execute(sql, (user,))
                 counts[table] = cur.rowcount
@@ -392,6 +452,8 @@ class SqliteStore(StoreLifecycle):
             "SELECT COUNT(*) FROM recommendations WHERE user = ?",
             "SELECT COUNT(*) FROM settings WHERE scope = 'user' AND id = ?",
             "SELECT COUNT(*) FROM photo_readings WHERE user = ?",
+            "SELECT COUNT(*) FROM corrections WHERE user = ?",
+            "SELECT COUNT(*) FROM muted_artists WHERE user = ?",
         ):
             (n,) = await (await self.db.execute(sql, (user,))).fetchone()
             total += n
