@@ -4,7 +4,7 @@
   one up and run the offline demo instead.
 - `analyze FILE [FILE ...] [--json]`: read each photo's, GIF's or video's mood and suggest songs. A bad file is
   reported on its own line and never stops the others.
-- `recommend --emotion LABEL | --va V A`: songs for a mood without a photo.
+- `recommend --emotion LABEL | --va V A | --text WORDS`: songs for a mood without a photo.
 - `rate`, `forget`: store a rating; delete everything about a person.
 - `catalog import CSV [--replace]`, `catalog stats`: manage the track catalog.
 - `demo`: analyse the photos shipped with Moodtune.
@@ -75,6 +75,8 @@ async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.std
 
 
 async def cmd_recommend(settings: Settings, args) -> int:
+    if args.text is not None:
+        return await _recommend_words(settings, args)
     async with open_services(settings, with_pipeline=False) as services:
         va = VA(*args.va) if args.va else None
         if va and not (-1 <= va.valence <= 1 and -1 <= va.arousal <= 1):
@@ -84,6 +86,23 @@ async def cmd_recommend(settings: Settings, args) -> int:
     if args.json:
         print(json.dumps(recommendation_to_dict(rec)))
     else:
+        print(songs_to_text(rec).lstrip())
+    return 0
+
+
+async def _recommend_words(settings: Settings, args) -> int:
+    """recommend --text: the mood the words carry (said first), then the songs."""
+    async with open_services(settings, with_pipeline=False) as services:
+        try:
+            reading, rec = await services.moodtune.songs_for_words(args.text, user=args.user, chat=args.chat, n=args.n,
+                                                                   group=args.group)
+        except UserError as exc:
+            raise UsageError(error_text(exc)) from None
+    if args.json:
+        print(json.dumps({"words": {"label": reading.label, "distribution": {k: round(v, 4) for k, v in reading.distribution.items()},
+                                    "words": list(reading.words), "source": reading.source}, **recommendation_to_dict(rec)}))
+    else:
+        print(f"{reading.label} — from your words: {', '.join(reading.words)}")
         print(songs_to_text(rec).lstrip())
     return 0
 
@@ -160,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     mood = rec.add_mutually_exclusive_group(required=True)
     mood.add_argument("--emotion", help=f"one of: {', '.join(LABELS)}")
     mood.add_argument("--va", nargs=2, type=float, metavar=("VALENCE", "AROUSAL"), help="a point, each -1..1")
+    mood.add_argument("--text", help='a mood in words, e.g. "rainy sunday morning"')
     _listing_options(rec)
     rate = sub.add_parser("rate", help="rate a song for a person (re-rating replaces)")
     rate.add_argument("--user", required=True)

@@ -131,6 +131,17 @@ class Conversation:
                                             photo=answer.reading.thumbnail)
         return Outgoing(reply=replies.photo_reply(answer.reading, rec), list_id=rec.id, image=image)
 
+    async def mood_words(self, origin: Origin, text: str) -> Outgoing:
+        """`/mood rainy sunday`: songs for the mood the words carry, with how they were read; words
+        with no mood get a sentence. Same rules as any list here (settings, explicit, muted artists)."""
+        if not origin.known:
+            return Outgoing(text=replies.text("no_sender"), error=True)
+        try:
+            reading, rec = await self.moodtune.songs_for_words(text, user=origin.person, chat=origin.chat, group=origin.group)
+        except UserError as exc:
+            return refusal(exc)
+        return Outgoing(reply=replies.words_reply(reading, rec), list_id=rec.id)
+
     def not_a_photo(self, origin: Origin, what: str = "") -> Outgoing:
         return Outgoing(text=replies.text("not_a_photo", what=what), error=True)
 

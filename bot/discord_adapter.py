@@ -208,10 +208,15 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         tree = self.tree
         convo = self.conversation
 
-        @tree.command(name="mood", description="Read the mood of a photo and get songs for it")
-        @app_commands.describe(photo="the photo to read")
-        async def mood(interaction: discord.Interaction, photo: discord.Attachment) -> None:
-            """Read the mood of a photo and get songs for it."""
+        @tree.command(name="mood", description="Songs for the mood of a photo, or of a few words")
+        @app_commands.describe(photo="the photo to read", text="or a mood in words, e.g. rainy sunday morning")
+        async def mood(interaction: discord.Interaction, photo: Optional[discord.Attachment] = None,
+                       text: Optional[app_commands.Range[str, 1, 300]] = None) -> None:
+            """Songs for the mood of a photo, or of a few words."""
+            if photo is None and text:
+                origin = _interaction_origin(interaction)  # words are read in milliseconds: no deferral, so a
+                await self._respond(interaction, origin, await convo.mood_words(origin, text))  # refusal stays private
+                return
             await self._photo(interaction, [photo])
 
         @tree.context_menu(name="Soundtrack this")

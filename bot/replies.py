@@ -159,6 +159,18 @@ def _buttons(rec, correctable: bool = False) -> list[list[Button]]:
     return packed
 
 
+def words_reply(reading, rec) -> Reply:
+    """The answer to a mood in words: the mood, the words it rests on, and the songs."""
+    others = ", ".join(f"{lab} {p:.0%}" for lab, p in sorted(reading.distribution.items(), key=lambda kv: -kv[1])[1:3])
+    how = "read against the same mood prompts as photos" if reading.source == "clip" else "from my table of mood words"
+    details = [f"From your words: {', '.join(_short(w, 20) for w in reading.words[:6])} ({how})."]
+    if others:
+        details.append(f"Also in them: {others}.")
+    return Reply(headline=f"{EMOJI.get(reading.label, '')} {reading.label.capitalize()} — in your words",
+                 details=details + [_list_heading(rec)], songs=_song_items(rec),
+                 buttons=_buttons(rec) if rec.songs and rec.id is not None else [], note="" if rec.songs else NO_SONGS)
+
+
 def mood_choices(recommendation: int, said: str, choices: list[str]) -> Reply:
     """'Not this mood?': the moods to choose from, the ones the reading nearly said first."""
     buttons = [Button(f"{EMOJI.get(label, '')} {label}", encode_action(Action("correct", recommendation, target=label)))
@@ -286,6 +298,9 @@ ERRORS: dict[str, Any] = {
     "not_your_photo": "Only the person who sent the photo can correct its mood.",
     "no_reading_to_correct": "That list didn't come from a photo, so there's no mood to correct.",
     "not_muted": "That artist isn't muted any more — see /settings.",
+    "no_words": "Tell me a mood in words after /mood — e.g. /mood rainy sunday morning — or send a photo.",
+    "no_mood_in_words": lambda text: (f"I couldn't find a mood in “{_short(text, 40)}” — try words like calm, happy, "
+                                      "rainy, party or nostalgic, or send a photo."),
     "unknown_track": lambda track: f"No track with id {track} in the catalog.",
     "not_in_list": lambda track, recommendation: f"List #{recommendation} does not hold track {track}.",
     "bad_score": "A rating is +1 (liked) or -1 (not liked).",

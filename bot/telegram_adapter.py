@@ -54,6 +54,7 @@ ALBUM_QUIET = 1.5  # an album is complete when no new item came for this long
 COMMANDS = [
     BotCommand("start", "what I do"),
     BotCommand("help", "how to use me"),
+    BotCommand("mood", "songs for a mood in words, e.g. /mood rainy sunday"),
     BotCommand("mode", "match or shift [target mood]"),
     BotCommand("soundtrack", "a playlist for the recent photos here"),
     BotCommand("settings", "list length (1-10), explicit on|off, cards on|off"),
@@ -308,6 +309,13 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update.effective_message, origin, conversation(context).help(origin), conversation(context))
 
 
+async def on_mood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/mood <words>: songs for the mood the words carry."""
+    origin = origin_of(update)
+    text = " ".join(context.args or [])
+    await send(update.effective_message, origin, await conversation(context).mood_words(origin, text), conversation(context))
+
+
 async def on_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/mode [match | shift [target]]: how lists are built here."""
     args = context.args or []
@@ -422,6 +430,7 @@ def build_application(settings: Settings, convo: Conversation) -> Application:
     application = Application.builder().bot(bot).concurrent_updates(True).build()
     application.bot_data["conversation"] = convo
     application.add_handler(CommandHandler(["start", "help"], on_start))
+    application.add_handler(CommandHandler("mood", on_mood))
     application.add_handler(CommandHandler("mode", on_mode))
     application.add_handler(CommandHandler("settings", on_settings))
     application.add_handler(CommandHandler("forget", on_forget))

@@ -194,6 +194,22 @@ class Moodtune:
     async def _read(self, data: bytes, slot) -> MoodReading:
         return await self._pipeline.analyze_async(data, slot)
 
+    async def songs_for_words(self, text: str, *, user: Optional[str] = None, chat: Optional[str] = None,
+                              n: Optional[int] = None, group: bool = False):
+        """`/mood rainy sunday`: the mood the words carry and a list for it (a WordsReading and a
+        Recommendation). Raises UserError('no_mood_in_words') when the words carry none."""
+        from core.reading.words import read_words
+
+        words = (text or "").strip()
+        if not words:
+            raise UserError("no_words")
+        reading = (await asyncio.to_thread(self._pipeline.read_words, words)) if self._pipeline is not None else read_words(words)
+        if reading is None:
+            raise UserError("no_mood_in_words", text=words)
+        rec = await self.songs_for_mood(label=reading.label, va=reading.point, user=user, chat=chat, mode="match", n=n,
+                                        group=group, distribution=dict(reading.distribution))
+        return reading, rec
+
     async def read_photo(self, data: bytes) -> MoodReading:
         """The reading of one photo or clip, outside the chat queue (the command line).
         Raises core.reading.images.ImageError / core.reading.video.ClipError (UserErrors)."""

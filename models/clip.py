@@ -181,6 +181,18 @@ class ClipScorer:
                 emb = self.model.encode_image(torch.stack(crops)).float().numpy()
         return emb / np.linalg.norm(emb, axis=-1, keepdims=True)
 
+    def text_moods(self, text: str) -> Optional[dict[str, float]]:
+        """The mood prompts' distribution for a text, as for an image: its text embedding against
+        the same class embeddings. None when the text tower is not in memory (the prepared
+        onnxruntime path keeps only the image tower)."""
+        if self.model is None or self.tokenizer is None:
+            return None
+        import torch
+
+        with torch.inference_mode():
+            emb = self.model.encode_text(self.tokenizer([text])).float()[0].numpy()
+        return self.score_embedding(emb / np.linalg.norm(emb)).moods
+
     def score(self, rgb: np.ndarray) -> SceneResult:
         return self.score_embedding(self.embed_images([rgb])[0])
 

@@ -36,6 +36,14 @@ def test_recommend_by_emotion_json(python, db):
     assert len({s["artist"] for s in out["songs"]}) == 7
 
 
+def test_recommend_by_words_says_how_it_read_them(python, db):
+    proc = bot(python, db, "recommend", "--text", "rainy sunday morning", "--n", "5", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["words"]["label"] == "calm" and out["words"]["words"] == ["rainy", "sunday", "morning"]
+    assert out["words"]["source"] == "words" and len(out["songs"]) == 5 and SONG_KEYS <= set(out["songs"][0])
+
+
 def test_recommend_by_va_shift(python, db):
     proc = bot(python, db, "recommend", "--va", "-0.7", "-0.4", "--mode", "shift", "--target", "happy", "--n", "6", "--json")
     out = json.loads(proc.stdout)
@@ -52,6 +60,7 @@ def test_recommend_by_va_shift(python, db):
         (["recommend", "--va", "3", "0"], "--va takes valence and arousal between -1 and 1"),
         (["recommend", "--emotion", "calm", "--mode", "shift", "--target", "bliss"], "Unknown emotion 'bliss'"),
         (["rate", "--user", "ann", "--track", "0000000000000000000000", "--score", "1"], "No track with id 0000000000000000000000"),
+        (["recommend", "--text", "qwerty asdf"], "couldn't find a mood in “qwerty asdf”"),
     ],
 )
 def test_bad_requests_get_one_clear_line(python, db, args, message):

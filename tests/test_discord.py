@@ -375,7 +375,8 @@ async def _press_button(client, api, sent: dict, label: str, user=None) -> None:
 
 def _last_message(api) -> dict:
     """The last message the bot sent or answered with (a follow-up or an interaction's response)."""
-    sent = [(path, body) for _, path, body in api.calls if path.endswith("/callback") or "/webhooks/" in path]
+    sent = [(path, body) for method, path, body in api.calls
+            if method != "GET" and body and (path.endswith("/callback") or "/webhooks/" in path)]
     path, body = sent[-1]
     return body.get("data", {}) if path.endswith("/callback") else body
 
@@ -421,3 +422,15 @@ async def test_a_thumbs_down_on_discord_offers_a_private_mute(dc):
     settings = _last_message(api)
     labels = [c["label"] for row in settings.get("components", []) for c in row["components"]]
     assert f"🔊 Unmute {label.removeprefix('🔇 Mute ')}" in labels
+
+
+async def test_mood_in_words_on_discord(dc):
+    client, app, api = dc
+    await dispatch(client, "parse_interaction_create", interaction(2, {
+        "id": "c1", "name": "mood", "type": 1, "options": [{"name": "text", "type": 3, "value": "party tonight"}]}))
+    answer = _last_message(api)
+    assert "Energetic — in your words" in answer["embeds"][0]["title"] and "party" in answer["embeds"][0]["description"]
+    await dispatch(client, "parse_interaction_create", interaction(2, {
+        "id": "c1", "name": "mood", "type": 1, "options": [{"name": "text", "type": 3, "value": "qwerty"}]}))
+    refusal = api.sent("callback")[-1]
+    assert "couldn't find a mood" in refusal["data"]["content"] and refusal["data"]["flags"] & 64

@@ -200,3 +200,19 @@ async def test_a_muted_artist_never_comes_back_not_even_as_a_featured_credit(rec
     if featured:  # the ban covers a track where the artist is only featured
         total, _ = recommender.scores(target_for_label("happy"), muted=[credit_key(name)])
         assert all(total[recommender.catalog.index[t.id]] == -np.inf for t in featured)
+
+
+@pytest.mark.parametrize("text, label", [("rainy sunday morning", "calm"), ("feeling blue and lonely", "sad"),
+                                         ("party tonight!!!", "energetic"), ("candlelight dinner with my love", "romantic"),
+                                         ("so angry I could scream", "angry"), ("old photos, childhood memories", "nostalgic")])
+def test_words_carry_the_mood_a_person_means(text, label):
+    from core.reading.words import read_words
+
+    assert read_words(text).label == label
+
+
+@pytest.mark.parametrize("text", ["", "qwerty asdf", "the of and", "I am not happy", "x" * 10_000, "📷📷📷"])
+def test_words_without_a_mood_get_no_reading(text):
+    from core.reading.words import read_words
+
+    assert read_words(text) is None

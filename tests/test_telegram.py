@@ -759,3 +759,16 @@ async def test_a_thumbs_down_offers_to_mute_the_artist_who_then_never_comes_back
     assert name in settings["text"] and f"🔊 Unmute {name}" in _labels(settings)
     await feed(application, _press(settings, f"🔊 Unmute {name}"))
     assert await app._store.muted_artists(f"tg:{USER['id']}") == []
+
+
+async def test_a_mood_in_words_gets_a_list_and_words_without_one_a_sentence(tg):
+    application, app, api = tg
+    await feed(application, command("/mood rainy sunday morning"))
+    answer = api.said()[-1]
+    assert "Calm — in your words" in answer["text"] and "rainy, sunday, morning" in answer["text"]
+    assert answer["text"].count("open.spotify.com/track/") == 5 and "▶" not in answer["text"]
+    await feed(application, command("/mood " + "blah " * 2000))  # 10 KB of nothing
+    refusal = api.said()[-1]["text"]
+    assert "couldn't find a mood" in refusal and len(refusal) < 300
+    await feed(application, command("/mood"))
+    assert "Tell me a mood in words" in api.said()[-1]["text"]

@@ -135,6 +135,22 @@ class Pipeline:
         if self.models.faces is not None and hasattr(self.models.faces, "classify"):
             self.models.faces.classify([rng.integers(0, 255, size=(64, 64, 3), dtype=np.uint8)])
 
+    def read_words(self, text: str):
+        """A mood in words (core.reading.words.WordsReading) or None: the scene model's text tower
+        against the mood prompts when it is in memory and the text carries a word of mood, else
+        the project's word table. Words the table does not know are never read by the model alone,
+        so a text with no mood gets no reading rather than the prompts' noise."""
+        from core.emotions import ordered, va_of
+        from core.reading.words import MAX_CHARS, WordsReading, read_words
+
+        reading = read_words(text)
+        scene = self.models.scene
+        moods = scene.text_moods(text[:MAX_CHARS]) if reading is not None and hasattr(scene, "text_moods") else None
+        if not moods:
+            return reading
+        label = ordered(moods)[0][0]
+        return WordsReading(label, moods, va_of(moods), reading.words, source="clip")
+
     def analyze(self, data: bytes) -> MoodReading:
         """Bytes of a photo, GIF or video → reading. Raises core.reading.images.ImageError or
         core.reading.video.VideoError (UserErrors) for files we can't use."""
