@@ -66,12 +66,18 @@ async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.std
             failures += error is not None
             if args.json:
                 line = reading_to_dict(reading, file=str(path), error=error)
-                line.update(recommendation_to_dict(rec) if rec else {"recommendation_id": None, "songs": []})
+                line.update(recommendation_to_dict(rec, await _previews(app, rec, args)) if rec
+                            else {"recommendation_id": None, "songs": []})
                 print(json.dumps(line), file=out, flush=True)
             else:
                 text = reading_to_text(reading, file=str(path), error=error)
                 print(text + ("\n" + songs_to_text(rec) if rec else ""), file=out, flush=True)
     return failures
+
+
+async def _previews(app, rec, args) -> Optional[dict]:
+    """track id → preview URL (None: Deezer has none) when --previews was asked, else None."""
+    return await app.song_previews(rec) if getattr(args, "previews", False) else None
 
 
 async def cmd_recommend(settings: Settings, args) -> int:
@@ -83,8 +89,9 @@ async def cmd_recommend(settings: Settings, args) -> int:
             raise UsageError("--va takes valence and arousal between -1 and 1.")
         rec = await services.moodtune.songs_for_mood(label=args.emotion, va=va, user=args.user, chat=args.chat, mode=args.mode,
                                                      target=args.target, n=args.n, group=args.group)
+        previews = await _previews(services.moodtune, rec, args)
     if args.json:
-        print(json.dumps(recommendation_to_dict(rec)))
+        print(json.dumps(recommendation_to_dict(rec, previews)))
     else:
         print(songs_to_text(rec).lstrip())
     return 0
@@ -98,9 +105,10 @@ async def _recommend_words(settings: Settings, args) -> int:
                                                                    group=args.group)
         except UserError as exc:
             raise UsageError(error_text(exc)) from None
+        previews = await _previews(services.moodtune, rec, args)
     if args.json:
         print(json.dumps({"words": {"label": reading.label, "distribution": {k: round(v, 4) for k, v in reading.distribution.items()},
-                                    "words": list(reading.words), "source": reading.source}, **recommendation_to_dict(rec)}))
+                                    "words": list(reading.words), "source": reading.source}, **recommendation_to_dict(rec, previews)}))
     else:
         print(f"{reading.label} — from your words: {', '.join(reading.words)}")
         print(songs_to_text(rec).lstrip())
@@ -165,6 +173,8 @@ def _listing_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--group", action="store_true",
                    help="answer as in a group chat: explicit songs left out unless the chat allowed them")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--previews", action="store_true",
+                   help="look up each song's 30-second preview on Deezer (a network call; off unless asked)")
 
 
 def build_parser() -> argparse.ArgumentParser:

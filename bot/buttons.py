@@ -19,7 +19,7 @@ NUMBER_REACTIONS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️
 @dataclass(frozen=True)
 class Action:
     """What a button does. kind: "rate" (a song, `position`, `score`), "shift" (toward `target`),
-    "more", "moods" ('Not this mood?': the choices), "correct" (the mood is `target`), "mute" (the
+    "more", "previews" (▶: the list's 30-second previews), "moods" ('Not this mood?': the choices), "correct" (the mood is `target`), "mute" (the
     `credit`-th artist of the song at `position`) or "unmute" (the `position`-th muted artist;
     `recommendation` 0: not about a list)."""
 
@@ -31,7 +31,7 @@ class Action:
     credit: Optional[int] = None
 
 
-_PREFIX = {"rate": "r", "shift": "s", "more": "m", "moods": "n", "correct": "c", "mute": "x", "unmute": "u"}
+_PREFIX = {"rate": "r", "shift": "s", "more": "m", "moods": "n", "correct": "c", "mute": "x", "unmute": "u", "previews": "p"}
 
 
 def encode_action(a: Action) -> str:
@@ -77,6 +77,8 @@ def decode_action(data: str) -> Optional[Action]:
         return Action("correct", rec, target=rest[1])
     if kind == "n" and len(rest) == 1:
         return Action("moods", rec)
+    if kind == "p" and len(rest) == 1:
+        return Action("previews", rec)
     if kind == "r" and len(rest) == 3 and _POSITION.fullmatch(rest[1]) and int(rest[1]) < MAX_POSITIONS and rest[2] in ("+", "-"):
         return Action("rate", rec, position=int(rest[1]), score=1 if rest[2] == "+" else -1)
     if kind == "s" and len(rest) == 2 and rest[1] in LABELS:

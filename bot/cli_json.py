@@ -55,7 +55,15 @@ def reading_to_dict(reading: Optional[MoodReading], *, file: Optional[str] = Non
     return out
 
 
-def song_to_dict(song) -> dict[str, Any]:
+def song_to_dict(song, preview_url: Any = ...) -> dict[str, Any]:
+    """One song; `preview_url` (a URL or None) is added only when previews were asked for."""
+    out = _song_dict(song)
+    if preview_url is not ...:
+        out["preview_url"] = preview_url
+    return out
+
+
+def _song_dict(song) -> dict[str, Any]:
     t = song.track
     return {
         "id": t.id,
@@ -74,12 +82,13 @@ def song_to_dict(song) -> dict[str, Any]:
     }
 
 
-def recommendation_to_dict(rec) -> dict[str, Any]:
-    """`songs` and `recommendation_id` (plus the mood and mode they were ranked for)."""
+def recommendation_to_dict(rec, previews: Optional[dict] = None) -> dict[str, Any]:
+    """`songs` and `recommendation_id` (plus the mood and mode they were ranked for); with
+    `previews` (track id → preview URL or None, from --previews) each song gains `preview_url`."""
     return {
         "recommendation_id": rec.id,
         "mood": rec.mood,
         "mode": rec.mode,
         "target": rec.target,
-        "songs": [song_to_dict(s) for s in rec.songs],
+        "songs": [song_to_dict(s) if previews is None else song_to_dict(s, previews.get(s.track.id)) for s in rec.songs],
     }

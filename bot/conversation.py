@@ -51,6 +51,23 @@ class Origin:
         return ("chat", self.chat) if self.group else ("user", self.person)
 
 
+@dataclass(frozen=True)
+class AudioOut:
+    """One playable preview to send: by the platform's own file id when it has the song already,
+    else by the preview's URL (Telegram fetches it) or its bytes (Discord attaches them)."""
+
+    track_id: str
+    title: str
+    performer: str
+    url: Optional[str] = None
+    file_id: Optional[str] = None
+    data: Optional[bytes] = None
+
+
+# Platforms that take audio as attachments (the bytes), not as a URL they fetch themselves.
+AUDIO_ATTACHMENTS = frozenset({"discord"})
+
+
 @dataclass
 class Outgoing:
     """A message to send: a rich `reply` or a plain `text`. `list_id`: link the sent message to
@@ -63,6 +80,7 @@ class Outgoing:
     private: bool = False
     error: bool = False
     image: Optional[bytes] = None  # a JPEG to send with it (bot.cards)
+    audio: list[AudioOut] = field(default_factory=list)  # previews to send as playable audio (one album)
 
 
 @dataclass
@@ -84,6 +102,11 @@ def refusal(exc: UserError) -> Outgoing:
 class Conversation:
     def __init__(self, moodtune: Moodtune):
         self.moodtune = moodtune
+
+    @property
+    def previews_on(self) -> bool:
+        """Whether lists carry the ▶ button (MOODTUNE_PREVIEWS)."""
+        return self.moodtune.previews is not None
 
     # --- photos ------------------------------------------------------------------------------
 
@@ -129,7 +152,7 @@ class Conversation:
         if await self.moodtune.cards_enabled(*origin.scope):
             image = await asyncio.to_thread(render_mood_card, **card_for_photo(answer.reading, rec),
                                             photo=answer.reading.thumbnail)
-        return Outgoing(reply=replies.photo_reply(answer.reading, rec), list_id=rec.id, image=image)
+        return Outgoing(reply=replies.photo_reply(answer.reading, rec, previews=self.previews_on), list_id=rec.id, image=image)
 
     async def mood_words(self, origin: Origin, text: str) -> Outgoing:
         """`/mood rainy sunday`: songs for the mood the words carry, with how they were read; words
@@ -140,7 +163,7 @@ class Conversation:
             reading, rec = await self.moodtune.songs_for_words(text, user=origin.person, chat=origin.chat, group=origin.group)
         except UserError as exc:
             return refusal(exc)
-        return Outgoing(reply=replies.words_reply(reading, rec), list_id=rec.id)
+        return Outgoing(reply=replies.words_reply(reading, rec, previews=self.previews_on), list_id=rec.id)
 
     def not_a_photo(self, origin: Origin, what: str = "") -> Outgoing:
         return Outgoing(text=replies.text("not_a_photo", what=what), error=True)
@@ -154,7 +177,7 @@ class Conversation:
             rec, count = await self.moodtune.soundtrack(chat=origin.chat, user=origin.person, group=origin.group)
         except UserError as exc:
             return refusal(exc)
-        return Outgoing(reply=replies.list_reply(rec, replies.text("soundtrack_title", count=count)), list_id=rec.id)
+        return Outgoing(reply=replies.list_reply(rec, replies.text("soundtrack_title", count=count), previews=self.previews_on), list_id=rec.id)
 
     async def press(self, origin: Origin, data: str, buttons: list[list[Button]]) -> Press:
         """A button under a list: 👍/👎 one song, shift toward a mood, or more like this.
@@ -176,6 +199,16 @@ class Conversation:
                         then = Outgoing(reply=replies.mute_offer(action.recommendation, action.position, names), private=True)
                 return Press(toast=replies.text("rated", score=action.score, title=track.title),
                              buttons=mark_choice(buttons, data), then=then)
+            if action.kind == "previews":
+                items = await app.preview_list(action.recommendation, chat=origin.chat, platform=origin.platform,
+                                               audio=origin.platform in AUDIO_ATTACHMENTS)
+                audio = [AudioOut(i.track.id, i.track.title, i.track.artist, url=i.preview.url if i.preview else None,
+                                  file_id=i.file_id, data=i.audio) for i in items if i.file_id or i.preview]
+                missing = [i.track for i in items if not (i.file_id or i.preview)]
+                if not audio:
+                    return Press(toast=replies.no_previews(missing), alert=True)
+                return Press(toast=replies.text("previews_coming", n=len(audio)),
+                             then=Outgoing(text=replies.no_previews(missing) if missing else "", audio=audio))
             if action.kind == "moods":
                 said, choices = await app.mood_choices(action.recommendation, user=origin.person, chat=origin.chat)
                 return Press(then=Outgoing(reply=replies.mood_choices(action.recommendation, said, choices)))
@@ -183,7 +216,7 @@ class Conversation:
                 rec = await app.correct_mood(action.recommendation, user=origin.person, chat=origin.chat, label=action.target,
                                              group=origin.group)
                 return Press(toast=replies.text("corrected", mood=rec.mood),
-                             then=Outgoing(reply=replies.list_reply(rec, replies.text("corrected_title", mood=rec.mood)), list_id=rec.id))
+                             then=Outgoing(reply=replies.list_reply(rec, replies.text("corrected_title", mood=rec.mood), previews=self.previews_on), list_id=rec.id))
             if action.kind == "mute":
                 name = await app.mute_credit(action.recommendation, action.position, action.credit, user=origin.person, chat=origin.chat)
                 return Press(toast=replies.text("muted", name=name))
@@ -197,7 +230,12 @@ class Conversation:
             log.info("button %s refused: %s", data, exc)
             return Press(toast=replies.error_text(exc), alert=True)
         title = replies.text("shift_title", mood=rec.mood, target=rec.target) if mode == "shift" else replies.text("more_title", mood=rec.mood)
-        return Press(then=Outgoing(reply=replies.list_reply(rec, title), list_id=rec.id))
+        return Press(then=Outgoing(reply=replies.list_reply(rec, title, previews=self.previews_on), list_id=rec.id))
+
+    async def previews_sent(self, origin: Origin, file_ids: dict[str, str]) -> None:
+        """The platform now holds these previews (track id → its file id): the next ▶ reuses them."""
+        for track_id, file_id in file_ids.items():
+            await self.moodtune.remember_preview_file(origin.platform, track_id, file_id)
 
     async def refusal_for(self, origin: Origin, data: str) -> Optional[str]:
         """What a press would be refused with, decided before any work or message (a platform that
@@ -210,6 +248,9 @@ class Conversation:
         try:
             if action.kind == "correct":
                 await self.moodtune.mood_choices(action.recommendation, user=origin.person, chat=origin.chat)
+            elif action.kind == "previews":
+                self.moodtune.check_previews(origin.chat)
+                await self.moodtune.check_list(action.recommendation, chat=origin.chat)
             elif action.recommendation:
                 await self.moodtune.check_list(action.recommendation, chat=origin.chat)
         except UserError as exc:

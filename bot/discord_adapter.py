@@ -51,7 +51,7 @@ def embed_for(reply: Reply) -> discord.Embed:
     return discord.Embed(title=reply.headline[:256], description=cut_to(to_markdown(reply), 4096), colour=discord.Colour.blurple())
 
 
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<data>[rsmncxu]:[\w:+-]+)"):
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<data>[rsmncxup]:[\w:+-]+)"):
     """A stateless button whose custom_id is the action: it keeps working after a restart."""
 
     def __init__(self, data: str, label: str = "·"):
@@ -90,9 +90,26 @@ def _buttons_of(message: Optional[discord.Message]) -> list[list[Button]]:
     return [[Button(c.label or "", c.custom_id or "") for c in row.children if getattr(c, "custom_id", None)] for row in message.components]
 
 
+MAX_UPLOAD = 8 * 2**20  # what any channel accepts in one message (servers may allow more)
+
+
+def audio_files(audio) -> list[discord.File]:
+    """Previews as MP3 attachments of one message, in list order, within MAX_UPLOAD together."""
+    files, total = [], 0
+    for k, a in enumerate(audio[:10], 1):
+        if not a.data or total + len(a.data) > MAX_UPLOAD:
+            continue
+        total += len(a.data)
+        name = re.sub(r"[^\w\- ]+", "", f"{k} {a.performer} - {a.title}")[:80].strip() or f"preview {k}"
+        files.append(discord.File(io.BytesIO(a.data), filename=f"{name}.mp3"))
+    return files
+
+
 def _content(out: Outgoing) -> dict:
     """send() arguments for an Outgoing: an embed with buttons (and its card as the embed's
     image), or plain text (with a picture attached when there is one)."""
+    if out.audio:
+        return {"content": cut_to(out.text or "▶", MAX_CONTENT), "files": audio_files(out.audio)}
     files = {"file": discord.File(io.BytesIO(out.image), filename=CARD_NAME)} if out.image else {}
     if out.reply is not None:
         embed = embed_for(out.reply)
@@ -279,7 +296,7 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         origin = _interaction_origin(interaction)
         try:
             action = decode_action(data)
-            if action is not None and action.kind in ("shift", "more", "correct"):
+            if action is not None and action.kind in ("shift", "more", "correct", "previews"):
                 # A new list: acknowledge within 3 s. A deferral's first follow-up replaces its
                 # "thinking…" message and keeps its visibility (Discord's "Receiving and Responding",
                 # followup messages), so a refusal meant for one person is decided first and sent
@@ -292,7 +309,7 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             press = await self.conversation.press(origin, data, _buttons_of(interaction.message))
             if press.buttons is not None and not interaction.response.is_done():
                 await interaction.response.edit_message(view=view_for(press.buttons))
-            elif press.toast:
+            elif press.toast and press.then is None:  # with a message to follow, the message says it
                 await self._say_sorry(interaction, press.toast)
             if press.then is not None:
                 await self._respond(interaction, origin, press.then)

@@ -142,7 +142,7 @@ def _song_items(rec) -> list[SongItem]:
     ]
 
 
-def _buttons(rec, correctable: bool = False) -> list[list[Button]]:
+def _buttons(rec, correctable: bool = False, previews: bool = True) -> list[list[Button]]:
     rows = [
         [Button(f"{i} 👍", encode_action(Action("rate", rec.id, i - 1, 1))), Button(f"{i} 👎", encode_action(Action("rate", rec.id, i - 1, -1)))]
         for i in range(1, len(rec.songs) + 1)
@@ -154,12 +154,14 @@ def _buttons(rec, correctable: bool = False) -> list[list[Button]]:
         Button("☀️ Shift to happy", encode_action(Action("shift", rec.id, target="happy"))),
         Button("➕ More like this", encode_action(Action("more", rec.id))),
     ])
+    if previews:  # first on its row: the control people look for
+        packed[-1].insert(0, Button("▶ Listen", encode_action(Action("previews", rec.id))))
     if correctable:
         packed[-1].append(Button("🤔 Not this mood?", encode_action(Action("moods", rec.id))))
     return packed
 
 
-def words_reply(reading, rec) -> Reply:
+def words_reply(reading, rec, previews: bool = True) -> Reply:
     """The answer to a mood in words: the mood, the words it rests on, and the songs."""
     others = ", ".join(f"{lab} {p:.0%}" for lab, p in sorted(reading.distribution.items(), key=lambda kv: -kv[1])[1:3])
     how = "read against the same mood prompts as photos" if reading.source == "clip" else "from my table of mood words"
@@ -168,7 +170,13 @@ def words_reply(reading, rec) -> Reply:
         details.append(f"Also in them: {others}.")
     return Reply(headline=f"{EMOJI.get(reading.label, '')} {reading.label.capitalize()} — in your words",
                  details=details + [_list_heading(rec)], songs=_song_items(rec),
-                 buttons=_buttons(rec) if rec.songs and rec.id is not None else [], note="" if rec.songs else NO_SONGS)
+                 buttons=_buttons(rec, previews=previews) if rec.songs and rec.id is not None else [], note="" if rec.songs else NO_SONGS)
+
+
+def no_previews(tracks) -> str:
+    """Which songs have no preview this time, by name."""
+    names = "; ".join(f"{_short(t.artist, 40)} — {_short(t.title, 50)}" for t in tracks[:10])
+    return f"No preview for {names}." if names else "No previews this time."
 
 
 def mood_choices(recommendation: int, said: str, choices: list[str]) -> Reply:
@@ -199,7 +207,7 @@ def _list_heading(rec) -> str:
     return f"Songs for a {rec.mood} mood:"
 
 
-def photo_reply(reading: MoodReading, rec) -> Reply:
+def photo_reply(reading: MoodReading, rec, previews: bool = True) -> Reply:
     """The answer to a photo: the mood, how sure, what it rests on, and the songs."""
     others = ", ".join(f"{lab} {p:.0%}" for lab, p in reading.top[1:])
     used = [s for s in reading.signals if s.available and s.weight > 0]
@@ -225,7 +233,7 @@ def photo_reply(reading: MoodReading, rec) -> Reply:
         headline=f"{EMOJI.get(reading.label, '')} {reading.label.capitalize()} — {reading.confidence:.0%} sure",
         details=[d for d in details if d] + [_list_heading(rec)],
         songs=_song_items(rec),
-        buttons=_buttons(rec, correctable=True) if rec.songs and rec.id is not None else [],
+        buttons=_buttons(rec, correctable=True, previews=previews) if rec.songs and rec.id is not None else [],
         note=note,
     )
     if not rec.songs:
@@ -233,13 +241,13 @@ def photo_reply(reading: MoodReading, rec) -> Reply:
     return reply
 
 
-def list_reply(rec, headline: str) -> Reply:
+def list_reply(rec, headline: str, previews: bool = True) -> Reply:
     """A list without a photo reading (soundtrack, more, shift)."""
     return Reply(
         headline=headline,
         details=[_list_heading(rec)],
         songs=_song_items(rec),
-        buttons=_buttons(rec) if rec.songs and rec.id is not None else [],
+        buttons=_buttons(rec, previews=previews) if rec.songs and rec.id is not None else [],
         note="" if rec.songs else NO_SONGS,
     )
 
@@ -298,6 +306,8 @@ ERRORS: dict[str, Any] = {
     "not_your_photo": "Only the person who sent the photo can correct its mood.",
     "no_reading_to_correct": "That list didn't come from a photo, so there's no mood to correct.",
     "not_muted": "That artist isn't muted any more — see /settings.",
+    "previews_off": "Previews are turned off here.",
+    "previews_cooldown": lambda seconds: f"Previews were just sent here — try again in {seconds} s.",
     "no_words": "Tell me a mood in words after /mood — e.g. /mood rainy sunday morning — or send a photo.",
     "no_mood_in_words": lambda text: (f"I couldn't find a mood in “{_short(text, 40)}” — try words like calm, happy, "
                                       "rainy, party or nostalgic, or send a photo."),
@@ -365,6 +375,7 @@ TEXTS: dict[str, Any] = {
         f"Done — I deleted your {ratings} ratings, {recommendations} lists, {photos} photo readings, {corrections} mood "
         f"corrections, {muted} muted artists and your settings."),
     "corrected": lambda mood: f"Thanks — noted as {mood}.",
+    "previews_coming": lambda n: f"▶ Sending {n} preview{'s' if n != 1 else ''}…",
     "corrected_title": lambda mood: f"{EMOJI.get(mood, '')} You said {mood} — songs for a {mood} mood",
     "muted": lambda name: f"🔇 Muted {_short(name, 60)} — not in your lists any more (/settings to unmute).",
     "unmuted": lambda name: f"🔊 {_short(name, 60)} can come up in your lists again.",

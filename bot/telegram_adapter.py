@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from telegram import (
     BotCommand,
+    InputMediaAudio,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -185,6 +186,21 @@ async def _send_to(message: Message, out: Outgoing) -> Message:
                                     disable_web_page_preview=True, reply_parameters=_reply_to(message))
 
 
+async def _send_audio(message: Message, origin: Origin, out: Outgoing, convo: Conversation) -> None:
+    """Previews as one audio album (2-10: sendMediaGroup; one: sendAudio), by file id when Telegram
+    has the song already, else by URL (Telegram fetches it; nothing passes through us). The file
+    ids Telegram gives back are remembered for next time."""
+    items = out.audio[:10]
+    media = [InputMediaAudio(a.file_id or a.url, title=a.title[:64], performer=a.performer[:64]) for a in items]
+    if len(media) == 1:
+        sent = [await _retry(message.reply_audio)(media[0].media, title=media[0].title, performer=media[0].performer,
+                                                  reply_parameters=_reply_to(message))]
+    else:
+        sent = list(await _retry(message.reply_media_group)(media, reply_parameters=_reply_to(message)))
+    await convo.previews_sent(origin, {a.track_id: m.audio.file_id for a, m in zip(items, sent)
+                                       if m.audio is not None and a.file_id is None})
+
+
 async def _send_picture(message: Message, out: Outgoing) -> list[Message]:
     """The card as the reply's photo with the text and buttons as its caption; what does not fit
     in a caption (1,024 characters) follows in a second message."""
@@ -209,6 +225,10 @@ async def send(message: Optional[Message], origin: Origin, out: Outgoing, convo:
     if message is None:
         return
     try:
+        if out.audio:
+            await _send_audio(message, origin, out, convo)
+            if not out.text:
+                return
         sent = await _send_picture(message, out) if out.image else [await _send_to(message, out)]
     except (BadRequest, Forbidden) as exc:
         log.warning("could not answer in %s: %s", origin.chat, exc)

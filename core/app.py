@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import AsyncIterator, Optional
 
@@ -34,6 +35,21 @@ class PhotoAnswer:
 
 
 @dataclass
+class PreviewItem:
+    """One song of a list, for the ▶ button: its preview (None: Deezer has none), and where one is
+    at hand, the platform's own id of a preview it already has, or the audio itself."""
+
+    track: Track
+    preview: Optional[object] = None  # core.music.previews.Preview
+    file_id: Optional[str] = None
+    audio: Optional[bytes] = None
+
+
+PREVIEW_FILE_DAYS = 30  # a platform keeps a sent file's id usable for long; refreshed on each send
+PREVIEW_COOLDOWN_CHATS = 10_000  # chats whose last ▶ press is remembered (memory stays bounded)
+
+
+@dataclass
 class History:
     """A person's or a chat's last readings (oldest first), the moods counted, the songs liked most."""
 
@@ -48,6 +64,7 @@ class Moodtune:
     def __init__(
         self, settings: Settings, store: Store, catalog: Catalog, pipeline=None,
         recommender: Optional[Recommender] = None, spotify=None, owns: tuple[str, ...] = ("store", "pipeline"),
+        previews=None,
     ):
         self.settings = settings
         self._store = store  # private: the bots reach data only through this service's operations
@@ -55,6 +72,8 @@ class Moodtune:
         self._pipeline = pipeline
         self.recommender = recommender or Recommender(catalog)
         self.spotify = spotify  # core.music.spotify.SpotifyEnricher, or None
+        self.previews = previews  # core.music.previews.DeezerPreviews, or None (MOODTUNE_PREVIEWS=off)
+        self._preview_pressed: "OrderedDict[str, float]" = OrderedDict()
         self._owns = owns  # what close() closes: the pieces this core opened, not those it was given
         # shared by all workers when the store is PostgreSQL, this process's own otherwise
         self._limits: Limits = store.shared_limits(settings.photos_per_minute)
@@ -83,7 +102,12 @@ class Moodtune:
                 settings.spotify_client_id, settings.spotify_client_secret.get_secret_value(), store,
                 api_url=settings.spotify_api_url, token_url=settings.spotify_token_url,
             )
-        return cls(settings, store, catalog, pipeline, recommender=recommender, spotify=spotify, owns=owns)
+        previews = None
+        if settings.previews:
+            from core.music.previews import DeezerPreviews
+
+            previews = DeezerPreviews(settings.deezer_api_base_url)
+        return cls(settings, store, catalog, pipeline, recommender=recommender, spotify=spotify, owns=owns, previews=previews)
 
     def stop_admitting(self) -> None:
         """From now on a new photo is answered 'restarting, send it again' at once."""
@@ -106,6 +130,8 @@ class Moodtune:
     async def close(self) -> None:
         """Close the pipeline (its workers finish the photo each is on) and then the store."""
         self.stop_admitting()
+        if self.previews is not None:
+            await self.previews.close()
         if self._pipeline is not None and "pipeline" in self._owns:
             await asyncio.to_thread(self._pipeline.close)
         if "store" in self._owns:
@@ -336,6 +362,52 @@ class Moodtune:
         for track_id in stored.tracks:
             await self._store.rate(user, track_id, score, recommendation)
         return len(stored.tracks)
+
+    async def preview_list(self, recommendation: int, *, chat: str, platform: str, audio: bool = False) -> list[PreviewItem]:
+        """The ▶ button: each song of a list shown in `chat` with its 30-second preview, looked up
+        now (Deezer's URLs expire). A platform that already holds a song's preview (`platform`'s
+        file id, remembered) gets that id instead; with `audio` the MP3s themselves are fetched (for
+        attachments). One press per chat every `preview_cooldown` seconds (UserError otherwise)."""
+        self.check_previews(chat)
+        stored = await self._own_list(recommendation, chat)
+        self._preview_pressed[chat] = time.monotonic()
+        self._preview_pressed.move_to_end(chat)
+        while len(self._preview_pressed) > PREVIEW_COOLDOWN_CHATS:
+            self._preview_pressed.popitem(last=False)
+        items = [PreviewItem(t) for t in (self.catalog.get(tid) for tid in stored.tracks) if t is not None]
+        for item in items:
+            item.file_id = await self._store.cache_get(f"preview:{platform}:{item.track.id}", PREVIEW_FILE_DAYS * 86400)
+        wanted = [i for i in items if i.file_id is None]
+        found = await self.previews.find_all(i.track for i in wanted)
+        for item in wanted:
+            item.preview = found.get(item.track.id)
+        if audio:
+            fetched = await asyncio.gather(*(self.previews.audio(i.preview) for i in wanted if i.preview is not None))
+            for item, data in zip([i for i in wanted if i.preview is not None], fetched):
+                item.audio = data
+                if data is None:
+                    item.preview = None
+        return items
+
+    async def song_previews(self, rec: Recommendation) -> dict[str, Optional[str]]:
+        """track id → its preview URL now (None: Deezer has none), for the command line's --previews."""
+        if self.previews is None:
+            raise UserError("previews_off")
+        found = await self.previews.find_all(s.track for s in rec.songs)
+        return {tid: (p.url if p else None) for tid, p in found.items()}
+
+    def check_previews(self, chat: Optional[str]) -> None:
+        """Raise UserError unless ▶ may be pressed in this chat now (previews on, cooldown over)."""
+        if self.previews is None:
+            raise UserError("previews_off")
+        last = self._preview_pressed.get(chat)
+        now = time.monotonic()
+        if last is not None and now - last < self.settings.preview_cooldown:
+            raise UserError("previews_cooldown", seconds=int(self.settings.preview_cooldown - (now - last)) + 1)
+
+    async def remember_preview_file(self, platform: str, track: str, file_id: str) -> None:
+        """The platform now holds this song's preview as `file_id`: the next ▶ reuses it."""
+        await self._store.cache_put(f"preview:{platform}:{track}", file_id)
 
     async def check_list(self, recommendation: int, *, chat: Optional[str] = None) -> None:
         """Raise UserError('list_gone') unless the list exists and was shown in `chat`."""

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     spotify_client_id: Optional[str] = Field(None, alias="SPOTIFY_CLIENT_ID")
     spotify_client_secret: Optional[SecretStr] = Field(None, alias="SPOTIFY_CLIENT_SECRET")
     spotify_api_url: str = Field("https://api.spotify.com", description="Spotify Web API base")
+    previews: bool = Field(True, description="the ▶ button: 30-second previews from Deezer's keyless public API (off: no button)")
+    deezer_api_base_url: str = Field("https://api.deezer.com", alias="DEEZER_API_BASE_URL",
+                                     description="Deezer's public API (tests point it at a fake)")
+    preview_cooldown: float = Field(20.0, ge=0, description="seconds between two ▶ presses in one chat")
     spotify_token_url: str = Field("https://accounts.spotify.com/api/token", description="token endpoint")
 
     # storage: a SQLite file (the default, one machine) or postgresql://user:pass@host:port/db (shared by workers)

@@ -118,3 +118,33 @@ def test_analyze_json_includes_songs_for_the_photo(python, db):
     assert photo["label"] == "happy" and isinstance(photo["recommendation_id"], int)
     assert len(photo["songs"]) == 5 and SONG_KEYS <= set(photo["songs"][0])
     assert bad["songs"] == [] and bad["recommendation_id"] is None and bad["error"]
+
+
+def test_json_asks_deezer_only_with_previews(python, db):
+    """No network call unless --previews; with it, each song says where its preview is (or null)."""
+    import asyncio
+    import threading
+
+    from tests.fakes.deezer_api import FakeDeezer
+
+    loop = asyncio.new_event_loop()
+    deezer = loop.run_until_complete(FakeDeezer().start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        env_base = {"DEEZER_API_BASE_URL": deezer.base}
+        plain = subprocess.run([python, "-m", "bot", "recommend", "--emotion", "calm", "--json"], cwd=ROOT, capture_output=True,
+                               text=True, env={**os.environ, "MOODTUNE_DB": str(db), **env_base}, timeout=300)
+        assert "preview_url" not in plain.stdout and deezer.requests == []
+        first = json.loads(plain.stdout)["songs"][0]
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result()
+        deezer.add(first["artist"].split(",")[0], first["title"])
+        asked = subprocess.run([python, "-m", "bot", "recommend", "--emotion", "calm", "--json", "--previews"], cwd=ROOT,
+                               capture_output=True, text=True, env={**os.environ, "MOODTUNE_DB": str(db), **env_base}, timeout=300)
+        songs = json.loads(asked.stdout)["songs"]
+        with_url = [s for s in songs if s["preview_url"]]
+        assert all("preview_url" in s for s in songs) and len(deezer.requests) == len(songs)
+        assert songs[0]["id"] == first["id"] and [s["id"] for s in with_url] == [first["id"]]
+    finally:
+        asyncio.run_coroutine_threadsafe(deezer.stop(), loop).result()
+        loop.call_soon_threadsafe(loop.stop)

@@ -434,3 +434,26 @@ async def test_mood_in_words_on_discord(dc):
         "id": "c1", "name": "mood", "type": 1, "options": [{"name": "text", "type": 3, "value": "qwerty"}]}))
     refusal = api.sent("callback")[-1]
     assert "couldn't find a mood" in refusal["data"]["content"] and refusal["data"]["flags"] & 64
+
+
+async def test_listen_on_discord_attaches_the_previews_to_one_message(dc):
+    from tests.fakes.deezer_api import FakeDeezer
+
+    client, app, api = dc
+    deezer = await FakeDeezer().start()
+    try:
+        app.previews.base_url = deezer.base
+        await slash_mood(client, api, DEMO / "astronaut.jpg")
+        followup = api.sent("followup")[-1]
+        rec = decode_action(followup["components"][0]["components"][0]["custom_id"]).recommendation
+        tracks = [app.catalog.get(t) for t in (await app._store.get_recommendation(rec)).tracks]
+        for t in tracks[:4]:
+            deezer.add(t.artist.split(",")[0], t.title)
+        await _press_button(client, api, followup, "▶ Listen")
+        sent = _last_message(api)
+        assert [a["filename"] for a in sent["attachments"]] == [f"{k} {t.artist} - {t.title}.mp3".replace(",", "")
+                                                                 for k, t in enumerate(tracks[:4], 1)]
+        assert sent["content"].startswith("No preview for") and tracks[4].title in sent["content"]
+        assert any(r.startswith("/preview/") for r in deezer.requests)
+    finally:
+        await deezer.stop()

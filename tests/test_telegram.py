@@ -7,6 +7,7 @@ assertions read what was sent there and what was stored in SQLite.
 from __future__ import annotations
 
 import asyncio
+import json
 import io
 import itertools
 import logging
@@ -772,3 +773,84 @@ async def test_a_mood_in_words_gets_a_list_and_words_without_one_a_sentence(tg):
     assert "couldn't find a mood" in refusal and len(refusal) < 300
     await feed(application, command("/mood"))
     assert "Tell me a mood in words" in api.said()[-1]["text"]
+
+
+# --- previews (issue 17) ---------------------------------------------------------------------------
+
+@pytest.fixture
+async def deezer():
+    from tests.fakes.deezer_api import FakeDeezer
+
+    fake = await FakeDeezer().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def tg_previews(api, settings, pipeline, fresh_db, bundled_ranker, deezer):
+    from pydantic import SecretStr
+
+    s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url,
+                                    "db_path": fresh_db("pv.sqlite3"), "deezer_api_base_url": deezer.base, "preview_cooldown": 0.0})
+    async with open_services(s, pipeline=pipeline, recommender=bundled_ranker) as services:
+        application = services.telegram()
+        await application.initialize()
+        try:
+            yield application, services.moodtune, api, deezer
+        finally:
+            await application.shutdown()
+
+
+async def test_listen_sends_the_lists_previews_as_one_audio_album_and_names_the_missing(tg_previews):
+    application, app, api, deezer = tg_previews
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    reply, _ = await sent_list(application, api)
+    assert _labels(reply)[_labels(reply).index("▶ Listen")]  # every list carries the control
+    rec = decode_action(reply["reply_markup"]["inline_keyboard"][0][0]["callback_data"]).recommendation
+    tracks = [app.catalog.get(t) for t in (await app._store.get_recommendation(rec)).tracks]
+    for t in tracks[:3]:
+        deezer.add(t.artist.split(",")[0], t.title)
+    deezer.add(tracks[3].artist.split(",")[0], tracks[3].title, preview=False)  # Deezer has it, without a preview
+    deezer.add("Someone Else Entirely", tracks[4].title)  # a namesake is no preview of this song
+    await feed(application, _press(reply, "▶ Listen"))
+    (album,) = api.sent("sendMediaGroup")
+    media = album["media"] if isinstance(album["media"], list) else json.loads(album["media"])
+    assert [m["type"] for m in media] == ["audio"] * 3
+    assert [(m["title"], m["performer"]) for m in media] == [(t.title, t.artist) for t in tracks[:3]]
+    assert all(m["media"].startswith(deezer.base + "/preview/") for m in media)
+    missing = api.said()[-1]["text"]
+    assert missing.startswith("No preview for") and tracks[3].title in missing and tracks[4].title in missing
+    # the next press reuses what Telegram already holds for those songs: no URL, no Deezer lookup for them
+    asked = len(deezer.requests)
+    await feed(application, _press(reply, "▶ Listen"))
+    media = json.loads(api.sent("sendMediaGroup")[-1]["media"]) if isinstance(api.sent("sendMediaGroup")[-1]["media"], str) \
+        else api.sent("sendMediaGroup")[-1]["media"]
+    assert all(m["media"].startswith("aud") for m in media) and len(deezer.requests) - asked == 2  # only the two without
+
+
+async def test_deezer_errors_and_timeouts_are_named_not_dropped(tg_previews):
+    application, app, api, deezer = tg_previews
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    reply, _ = await sent_list(application, api)
+    deezer.error_next = 100  # HTTP 200 with {"error": {...}}, as Deezer answers over quota
+    await feed(application, _press(reply, "▶ Listen"))
+    answer = api.sent("answerCallbackQuery")[-1]
+    assert answer["text"].startswith("No preview for") and answer["show_alert"] and not api.sent("sendMediaGroup")
+    deezer.error_next, deezer.delay = 0, 2.0
+    app.previews.timeout = __import__("aiohttp").ClientTimeout(total=0.3)
+    await feed(application, _press(reply, "▶ Listen"))
+    assert api.sent("answerCallbackQuery")[-1]["text"].startswith("No preview for")
+
+
+async def test_previews_have_a_cooldown_per_chat_and_can_be_turned_off(tg, deezer):
+    application, app, api = tg
+    await feed(application, photo(api, DEMO / "astronaut.jpg"))
+    reply, _ = await sent_list(application, api)
+    app.previews.base_url = deezer.base
+    await feed(application, _press(reply, "▶ Listen"))
+    await feed(application, _press(reply, "▶ Listen"))
+    assert "try again in" in api.sent("answerCallbackQuery")[-1]["text"]
+    app.previews = None  # MOODTUNE_PREVIEWS=off
+    await feed(application, photo(api, DEMO / "cat.jpg", file_id="c1"))
+    reply, _ = await sent_list(application, api)
+    assert not any(label.startswith("▶") for label in _labels(reply))

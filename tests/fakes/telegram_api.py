@@ -134,6 +134,20 @@ class FakeTelegram:
             msg["caption"] = msg.pop("text")
             msg["photo"] = [{"file_id": f"sent{msg['message_id']}", "file_unique_id": "x", "width": 1200, "height": 630}]
             return True, msg
+        if method == "sendAudio":
+            msg = self._message(params)
+            msg["audio"] = {"file_id": f"aud{msg['message_id']}", "file_unique_id": f"a{msg['message_id']}", "duration": 30,
+                            "title": params.get("title"), "performer": params.get("performer")}
+            return True, msg
+        if method == "sendMediaGroup":
+            media = params["media"] if isinstance(params["media"], list) else json.loads(params["media"])
+            out = []
+            for item in media:
+                msg = self._message(params)
+                msg["audio"] = {"file_id": f"aud{msg['message_id']}", "file_unique_id": f"a{msg['message_id']}", "duration": 30,
+                                "title": item.get("title"), "performer": item.get("performer")}
+                out.append(msg)
+            return True, out
         if method == "getFile":
             fid = params["file_id"]
             return True, {"file_id": fid, "file_unique_id": fid, "file_size": len(self.files.get(f"photos/{fid}.jpg", b"")),
