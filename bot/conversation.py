@@ -68,6 +68,26 @@ class AudioOut:
 AUDIO_ATTACHMENTS = frozenset({"discord"})
 
 
+@dataclass(frozen=True)
+class InlineSong:
+    """One inline result: playable where Deezer has a preview, else a link to the song."""
+
+    id: str
+    title: str
+    performer: str
+    spotify_url: str
+    audio_url: Optional[str] = None
+    description: str = ""
+
+
+@dataclass
+class InlineAnswer:
+    """What an inline query gets: songs, or (none) a hint to show instead."""
+
+    songs: list[InlineSong] = field(default_factory=list)
+    hint: Optional[str] = None
+
+
 @dataclass
 class Outgoing:
     """A message to send: a rich `reply` or a plain `text`. `list_id`: link the sent message to
@@ -231,6 +251,22 @@ class Conversation:
             return Press(toast=replies.error_text(exc), alert=True)
         title = replies.text("shift_title", mood=rec.mood, target=rec.target) if mode == "shift" else replies.text("more_title", mood=rec.mood)
         return Press(then=Outgoing(reply=replies.list_reply(rec, title, previews=self.previews_on), list_id=rec.id))
+
+    async def inline(self, origin: Origin, query: str) -> InlineAnswer:
+        """`@bot calm` or `@bot rainy sunday` from any chat: songs for the mood in the words, with
+        previews where Deezer has them; a mood-less, empty or refused query gets a hint instead."""
+        if origin.person is None:
+            return InlineAnswer(hint=replies.text("inline_hint"))
+        try:
+            reading, items = await self.moodtune.inline_songs(query, user=origin.person)
+        except UserError as exc:
+            log.info("inline query refused: %s", exc)
+            return InlineAnswer(hint=replies.inline_refusal(exc))
+        mood = reading if isinstance(reading, str) else reading.label
+        return InlineAnswer(songs=[
+            InlineSong(id=i.track.id, title=i.track.title, performer=i.track.artist, spotify_url=f"https://open.spotify.com/track/{i.track.id}",
+                       audio_url=i.preview.url if i.preview else None, description=replies.inline_description(mood, i.preview is not None))
+            for i in items])
 
     async def previews_sent(self, origin: Origin, file_ids: dict[str, str]) -> None:
         """The platform now holds these previews (track id → its file id): the next ▶ reuses them."""

@@ -173,6 +173,17 @@ def words_reply(reading, rec, previews: bool = True) -> Reply:
                  buttons=_buttons(rec, previews=previews) if rec.songs and rec.id is not None else [], note="" if rec.songs else NO_SONGS)
 
 
+def inline_description(mood: str, playable: bool) -> str:
+    return f"for a {mood} mood" + (" · 30-second preview" if playable else " · Spotify link")
+
+
+def inline_refusal(exc: UserError) -> str:
+    """The hint an inline query shows instead of songs (Telegram shows it as a button, ≤ 64 chars)."""
+    if exc.kind in ("no_words", "no_mood_in_words"):
+        return text("inline_hint")
+    return _short(error_text(exc), 60)
+
+
 def no_previews(tracks) -> str:
     """Which songs have no preview this time, by name."""
     names = "; ".join(f"{_short(t.artist, 40)} — {_short(t.title, 50)}" for t in tracks[:10])
@@ -376,6 +387,7 @@ TEXTS: dict[str, Any] = {
         f"corrections, {muted} muted artists and your settings."),
     "corrected": lambda mood: f"Thanks — noted as {mood}.",
     "previews_coming": lambda n: f"▶ Sending {n} preview{'s' if n != 1 else ''}…",
+    "inline_hint": "Type a mood: calm, happy, rainy sunday…",
     "corrected_title": lambda mood: f"{EMOJI.get(mood, '')} You said {mood} — songs for a {mood} mood",
     "muted": lambda name: f"🔇 Muted {_short(name, 60)} — not in your lists any more (/settings to unmute).",
     "unmuted": lambda name: f"🔊 {_short(name, 60)} can come up in your lists again.",

@@ -42,7 +42,7 @@ async def serve(settings: Settings) -> None:
             if settings.telegram_token:
                 from telegram.error import InvalidToken
 
-                from bot.telegram_adapter import ALLOWED_UPDATES, COMMANDS
+                from bot.telegram_adapter import COMMANDS, allowed_updates
 
                 telegram_app = services.telegram()
                 try:
@@ -51,15 +51,16 @@ async def serve(settings: Settings) -> None:
                     raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN — copy it again from @BotFather.") from None
                 await telegram_app.bot.set_my_commands(COMMANDS)
                 await telegram_app.start()
+                updates = allowed_updates(telegram_app.bot)  # inline queries only where inline mode is on
                 # only what the bot handles: reactions arrive only because message_reaction is asked for
                 if settings.telegram_webhook_url:
                     from bot.webhook import register_webhook, serve_webhook
 
-                    await register_webhook(telegram_app, services.moodtune, settings, ALLOWED_UPDATES)
+                    await register_webhook(telegram_app, services.moodtune, settings, updates)
                     webhook = await serve_webhook(telegram_app, services.moodtune, settings)
                 else:
                     await services.moodtune.register_once("telegram_webhook", "", None)  # polling removes any webhook
-                    await telegram_app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+                    await telegram_app.updater.start_polling(allowed_updates=list(updates))
                 log.info("Telegram bot @%s is running (%s)", telegram_app.bot.username, "webhook" if webhook else "polling")
             if settings.discord_token:
                 import discord

@@ -12,7 +12,11 @@ from typing import Any, Optional
 
 from telegram import (
     BotCommand,
+    InlineQueryResultArticle,
+    InlineQueryResultAudio,
+    InlineQueryResultsButton,
     InputMediaAudio,
+    InputTextMessageContent,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -29,6 +33,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     ExtBot,
+    InlineQueryHandler,
     MessageHandler,
     MessageReactionHandler,
     filters,
@@ -65,6 +70,13 @@ COMMANDS = [
 
 # The update types the handlers below use; Telegram sends no others (runner: allowed_updates).
 ALLOWED_UPDATES = ("message", "callback_query", "message_reaction")
+INLINE_CACHE_SECONDS = 60  # Telegram may reuse an inline answer this long
+
+
+def allowed_updates(bot) -> tuple[str, ...]:
+    """What to ask Telegram for: inline queries only when BotFather's inline mode is on (getMe's
+    supports_inline_queries), the rest always."""
+    return ALLOWED_UPDATES + (("inline_query",) if getattr(bot, "supports_inline_queries", False) else ())
 
 
 def _transient(exc: BaseException) -> bool:
@@ -336,6 +348,29 @@ async def on_mood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update.effective_message, origin, await conversation(context).mood_words(origin, text), conversation(context))
 
 
+async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`@bot calm` in any chat: audio results where Deezer has a preview, the Spotify link otherwise;
+    a query with no mood (or a refused one) answers with a hint button, never nothing."""
+    query = update.inline_query
+    user = query.from_user
+    origin = Origin(PLATFORM, f"tg:{user.id}" if user is not None else None, None, group=False)
+    answer = await conversation(context).inline(origin, query.query or "")
+    results = []
+    for k, s in enumerate(answer.songs):
+        text = InputTextMessageContent(f"{s.performer} — {s.title}\n{s.spotify_url}")
+        if s.audio_url:
+            results.append(InlineQueryResultAudio(f"a{k}-{s.id}", s.audio_url, s.title[:64], performer=s.performer[:64],
+                                                  caption=s.spotify_url))
+        else:
+            results.append(InlineQueryResultArticle(f"t{k}-{s.id}", s.title[:64], text, url=s.spotify_url,
+                                                    description=f"{s.performer} · {s.description}"[:120]))
+    button = InlineQueryResultsButton(text=answer.hint[:64], start_parameter="help") if answer.hint else None
+    try:
+        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True, button=button)
+    except BadRequest as exc:  # a query answered too late (people keep typing) is only logged
+        log.info("inline query not answered: %s", exc)
+
+
 async def on_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/mode [match | shift [target]]: how lists are built here."""
     args = context.args or []
@@ -462,6 +497,7 @@ def build_application(settings: Settings, convo: Conversation) -> Application:
         filters.PHOTO | filters.Document.ALL | filters.ANIMATION | filters.VIDEO | filters.VIDEO_NOTE, on_photo))
     application.add_handler(MessageHandler(filters.Sticker.ALL, on_not_a_photo))
     application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(InlineQueryHandler(on_inline))
     application.add_handler(MessageReactionHandler(on_reaction))
     application.add_error_handler(on_error)
     return application

@@ -49,6 +49,17 @@ PREVIEW_FILE_DAYS = 30  # a platform keeps a sent file's id usable for long; ref
 PREVIEW_COOLDOWN_CHATS = 10_000  # chats whose last ▶ press is remembered (memory stays bounded)
 
 
+class _NoSlot:
+    """An admission that needs no place in the photo queue (an inline query reads no photo)."""
+
+    def release(self) -> None:
+        pass
+
+
+INLINE_CACHE = 256  # inline answers kept for a minute (people type a query letter by letter)
+INLINE_CACHE_SECONDS = 60.0
+
+
 @dataclass
 class History:
     """A person's or a chat's last readings (oldest first), the moods counted, the songs liked most."""
@@ -74,6 +85,7 @@ class Moodtune:
         self.spotify = spotify  # core.music.spotify.SpotifyEnricher, or None
         self.previews = previews  # core.music.previews.DeezerPreviews, or None (MOODTUNE_PREVIEWS=off)
         self._preview_pressed: "OrderedDict[str, float]" = OrderedDict()
+        self._inline: "OrderedDict[str, tuple[float, object]]" = OrderedDict()
         self._owns = owns  # what close() closes: the pieces this core opened, not those it was given
         # shared by all workers when the store is PostgreSQL, this process's own otherwise
         self._limits: Limits = store.shared_limits(settings.photos_per_minute)
@@ -153,9 +165,10 @@ class Moodtune:
     async def songs_for_mood(
         self, *, label: Optional[str] = None, va: Optional[VA] = None, user: Optional[str] = None,
         chat: Optional[str] = None, mode: Optional[str] = None, target: Optional[str] = None, n: Optional[int] = None,
-        group: bool = False, distribution: Optional[dict[str, float]] = None,
+        group: bool = False, distribution: Optional[dict[str, float]] = None, save: bool = True,
     ) -> Recommendation:
-        """Songs for a named emotion or a VA point (raises UnknownLabel for unknown names)."""
+        """Songs for a named emotion or a VA point (raises UnknownLabel for unknown names);
+        `save=False`: a list nobody can act on later (inline results), not stored."""
         from core.music.targets import nearest_label
 
         if label is not None:
@@ -167,7 +180,7 @@ class Moodtune:
             raise ValueError("give an emotion label or a valence/arousal point")
         prefs = await self._preferences(user, chat, mode, target, n, group)
         rec = await recommend(self._store, self.recommender, point=point, label=label, distribution=distribution,
-                              user=user, chat=chat, **prefs)
+                              user=user, chat=chat, save=save, **prefs)
         return await self._enrich(rec)
 
     async def _enrich(self, rec: Recommendation) -> Recommendation:
@@ -388,6 +401,49 @@ class Moodtune:
                 if data is None:
                     item.preview = None
         return items
+
+    async def inline_songs(self, query: str, *, user: str) -> tuple[object, list[PreviewItem]]:
+        """Telegram's inline mode (`@bot calm`, `@bot rainy sunday`): the mood of the words and its
+        songs with their previews where Deezer has them. Admitted like a photo (the person's photos
+        a minute count it too), answered from a one-minute cache for the same words, nothing stored.
+        Raises UserError ('no_words', 'no_mood_in_words', a limit)."""
+        from core.reading.words import MAX_CHARS
+
+        words = " ".join((query or "").split())[:MAX_CHARS].lower()
+        if not words:
+            raise UserError("no_words")
+        hit = self._inline.get(words)
+        if hit is not None and time.monotonic() - hit[0] < INLINE_CACHE_SECONDS:
+            return hit[1]
+        ticket = await self._limits.admit(user=user, chat=f"inline:{user}", per_minute=self.settings.photos_per_minute,
+                                          chat_cap=1, reserve=_NoSlot)
+        try:
+            try:
+                label = normalize_label(words)
+                reading = None
+            except ValueError:
+                reading = (await asyncio.to_thread(self._pipeline.read_words, words)) if self._pipeline is not None else None
+                if reading is None:
+                    from core.reading.words import read_words
+
+                    reading = read_words(words)
+                if reading is None:
+                    raise UserError("no_mood_in_words", text=words) from None
+                label = reading.label
+            rec = await self.songs_for_mood(label=label, va=reading.point if reading else None, mode="match",
+                                            distribution=dict(reading.distribution) if reading else None, save=False)
+            items = [PreviewItem(s.track) for s in rec.songs]
+            if self.previews is not None:
+                found = await self.previews.find_all(i.track for i in items)
+                for item in items:
+                    item.preview = found.get(item.track.id)
+        finally:
+            await self._limits.release(ticket)
+        result = (reading or label, items)
+        self._inline[words] = (time.monotonic(), result)
+        while len(self._inline) > INLINE_CACHE:
+            self._inline.popitem(last=False)
+        return result
 
     async def song_previews(self, rec: Recommendation) -> dict[str, Optional[str]]:
         """track id → its preview URL now (None: Deezer has none), for the command line's --previews."""

@@ -854,3 +854,60 @@ async def test_previews_have_a_cooldown_per_chat_and_can_be_turned_off(tg, deeze
     await feed(application, photo(api, DEMO / "cat.jpg", file_id="c1"))
     reply, _ = await sent_list(application, api)
     assert not any(label.startswith("▶") for label in _labels(reply))
+
+
+# --- inline mode (issue 17) ---------------------------------------------------------------------
+
+def inline_query(text: str, user=USER) -> dict:
+    return {"update_id": next(_ids), "inline_query": {"id": f"iq{next(_ids)}", "from": user, "query": text, "offset": ""}}
+
+
+async def test_inline_mode_answers_with_playable_previews_and_links(tg_previews):
+    application, app, api, deezer = tg_previews
+    calm = await app.songs_for_mood(label="calm", save=False)
+    first = calm.songs[0].track
+    deezer.add(first.artist.split(",")[0], first.title)
+    await feed(application, inline_query("calm"))
+    (answer,) = api.sent("answerInlineQuery")
+    results = answer["results"] if isinstance(answer["results"], list) else json.loads(answer["results"])
+    assert len(results) == 5 and answer["is_personal"] and int(answer["cache_time"]) == 60
+    assert results[0]["type"] == "audio" and results[0]["title"] == first.title and results[0]["performer"] == first.artist
+    assert all(r["type"] == "article" and "open.spotify.com/track/" in r["input_message_content"]["message_text"] for r in results[1:])
+    await feed(application, inline_query("rainy sunday morning"))
+    results = api.sent("answerInlineQuery")[-1]["results"]
+    results = results if isinstance(results, list) else json.loads(results)
+    assert len(results) == 5 and await app._store.photo_history(user=f"tg:{USER['id']}") == []  # nothing stored
+
+
+@pytest.mark.parametrize("text", ["", "qwerty asdf", "x" * 5000])
+async def test_an_inline_query_without_a_mood_gets_a_hint(tg, text):
+    application, app, api = tg
+    await feed(application, inline_query(text))
+    answer = api.sent("answerInlineQuery")[-1]
+    button = answer["button"] if isinstance(answer["button"], dict) else json.loads(answer["button"])
+    assert (answer["results"] in ([], "[]")) and button["text"].startswith("Type a mood")
+
+
+async def test_inline_queries_count_against_the_persons_limit(tg):
+    application, app, api = tg
+    for k in range(5):  # the fixture allows 3 a minute; distinct words so the cache does not answer
+        await feed(application, inline_query(("calm", "happy", "sad", "romantic", "energetic")[k]))
+    answers = api.sent("answerInlineQuery")
+    hints = [a for a in answers if a.get("button")]
+    assert len(answers) == 5 and len(hints) == 2
+
+
+async def test_inline_updates_are_asked_for_only_when_inline_mode_is_on(api, tg):
+    from bot.telegram_adapter import allowed_updates
+    from tests.fakes import telegram_api
+
+    application, app, api = tg
+    assert "inline_query" not in allowed_updates(application.bot)
+    telegram_api.BOT["supports_inline_queries"] = True
+    try:
+        fresh = type(application.bot)(token="123:abc", base_url=api.base_url)
+        await fresh.initialize()
+        assert "inline_query" in allowed_updates(fresh)
+        await fresh.shutdown()
+    finally:
+        telegram_api.BOT["supports_inline_queries"] = False

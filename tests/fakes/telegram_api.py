@@ -161,7 +161,7 @@ class FakeTelegram:
             if not batch:
                 time.sleep(0.2)  # a short long-poll
             return True, batch
-        if method in ("sendChatAction", "answerCallbackQuery", "setMyCommands", "deleteWebhook", "setWebhook"):
+        if method in ("sendChatAction", "answerCallbackQuery", "setMyCommands", "deleteWebhook", "setWebhook", "answerInlineQuery"):
             return True, True
         return False, f"fake API does not know {method}"
 
