@@ -20,8 +20,8 @@ NUMBER_REACTIONS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️
 class Action:
     """What a button does. kind: "rate" (a song, `position`, `score`), "shift" (toward `target`),
     "more", "previews" (▶: the list's 30-second previews), "moods" ('Not this mood?': the choices), "correct" (the mood is `target`), "mute" (the
-    `credit`-th artist of the song at `position`) or "unmute" (the `position`-th muted artist;
-    `recommendation` 0: not about a list)."""
+    `credit`-th artist of the song at `position`) or "unmute" (the `position`-th muted artist, the
+    group's when `target` is "g"; `recommendation` 0: not about a list)."""
 
     kind: str
     recommendation: int
@@ -43,7 +43,7 @@ def encode_action(a: Action) -> str:
     elif a.kind == "mute":
         data = f"{p}:{a.recommendation}:{a.position}:{a.credit}"
     elif a.kind == "unmute":
-        data = f"{p}:{a.position}"
+        data = f"{p}:{a.position}" + (":g" if a.target == "g" else "")
     else:
         data = f"{p}:{a.recommendation}"
     assert len(data.encode()) <= 64
@@ -65,8 +65,8 @@ def decode_action(data: str) -> Optional[Action]:
     """
     parts = (data or "")[:64].split(":")
     kind, rest = parts[0], parts[1:]
-    if kind == "u" and len(rest) == 1 and _POSITION.fullmatch(rest[0]):
-        return Action("unmute", 0, position=int(rest[0]))
+    if kind == "u" and 1 <= len(rest) <= 2 and _POSITION.fullmatch(rest[0]) and rest[1:] in ([], ["g"]):
+        return Action("unmute", 0, position=int(rest[0]), target="g" if rest[1:] else None)
     if not rest or not _ID.fullmatch(rest[0]):
         return None
     rec = int(rest[0])

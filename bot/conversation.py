@@ -40,6 +40,17 @@ class Origin:
     person: Optional[str]
     chat: Optional[str]
     group: bool
+    # asks the platform whether the person administers this group (only when it matters)
+    admin: Optional[Callable[[], Awaitable[bool]]] = field(default=None, compare=False, repr=False)
+
+    async def is_admin(self) -> bool:
+        if not self.group or self.admin is None:
+            return False
+        try:
+            return bool(await self.admin())
+        except Exception as exc:  # noqa: BLE001 — a platform that cannot say: not an admin
+            log.info("could not tell whether %s is an admin: %s", self.person, exc)
+            return False
 
     @property
     def known(self) -> bool:
@@ -237,11 +248,15 @@ class Conversation:
                                              group=origin.group)
                 return Press(toast=replies.text("corrected", mood=rec.mood),
                              then=Outgoing(reply=replies.list_reply(rec, replies.text("corrected_title", mood=rec.mood), previews=self.previews_on), list_id=rec.id))
-            if action.kind == "mute":
-                name = await app.mute_credit(action.recommendation, action.position, action.credit, user=origin.person, chat=origin.chat)
-                return Press(toast=replies.text("muted", name=name))
+            if action.kind == "mute":  # an admin mutes for the whole group, anyone else for themselves
+                for_group = await origin.is_admin()
+                name = await app.mute_credit(action.recommendation, action.position, action.credit, user=origin.person,
+                                             chat=origin.chat, for_group=for_group)
+                return Press(toast=replies.text("muted_group" if for_group else "muted", name=name))
             if action.kind == "unmute":
-                name = await app.unmute(origin.person, action.position)
+                if action.target == "g" and not await origin.is_admin():
+                    return Press(toast=replies.text("admins_only"), alert=True)
+                name = await app.unmute(origin.chat if action.target == "g" else origin.person, action.position)
                 return Press(toast=replies.text("unmuted", name=name))
             mode = "shift" if action.kind == "shift" else "match"
             rec = await app.follow_up(action.recommendation, user=origin.person, chat=origin.chat, mode=mode,
@@ -382,9 +397,9 @@ class Conversation:
         allowed = explicit_allowed(s, origin.group)
         words = replies.text("settings_are", songs=s.list_length, mode=s.mode or "match", target=s.target,
                              explicit=allowed, cards=s.cards is not False, group=origin.group, platform=origin.platform)
-        muted = await app.muted_artists(origin.person)
-        if muted:  # the person's own, wherever they ask
-            return Outgoing(reply=replies.settings_with_muted(words, muted), private=True)
+        muted = await app.muted_artists(origin.chat if origin.group else origin.person)  # the group's in a group
+        if muted:
+            return Outgoing(reply=replies.settings_with_muted(words, muted, group=origin.group), private=True)
         return Outgoing(text=words, private=True)
 
     async def forget(self, origin: Origin) -> Outgoing:

@@ -10,6 +10,7 @@ without the message-content intent. Every interaction that may take a while is d
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import re
@@ -125,7 +126,13 @@ def origin_of(user_id: Optional[int], channel_id: Optional[int], guild_id: Optio
 
 
 def _interaction_origin(interaction: discord.Interaction) -> Origin:
-    return origin_of(interaction.user.id if interaction.user else None, interaction.channel_id, interaction.guild_id)
+    origin = origin_of(interaction.user.id if interaction.user else None, interaction.channel_id, interaction.guild_id)
+    permissions = getattr(interaction.user, "guild_permissions", None)  # a Member in a server
+
+    async def admin() -> bool:
+        return bool(permissions and (permissions.administrator or permissions.manage_guild))
+
+    return dataclasses.replace(origin, admin=admin) if origin.group else origin
 
 
 def _fetcher(att: Optional[discord.Attachment]):

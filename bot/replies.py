@@ -205,10 +205,13 @@ def mute_offer(recommendation: int, position: int, names: list[str]) -> Reply:
                            for k, name in enumerate(names)]])
 
 
-def settings_with_muted(words: str, muted: list[str]) -> Reply:
-    """The settings and the artists this person muted, each with a button to unmute."""
-    return Reply(headline=words, details=["Muted artists (only for your own lists): " + ", ".join(muted) + "."],
-                 buttons=[[Button(f"🔊 Unmute {_short(name, 40)}", encode_action(Action("unmute", 0, position=k)))]
+def settings_with_muted(words: str, muted: list[str], group: bool = False) -> Reply:
+    """The settings and the artists muted here (a person's own; in a group, the group's, which its
+    admins set), each with a button to unmute."""
+    whose = "Muted for this group (by its admins)" if group else "Muted artists (only for your own lists)"
+    return Reply(headline=words, details=[f"{whose}: " + ", ".join(muted) + "."],
+                 buttons=[[Button(f"🔊 Unmute {_short(name, 40)}",
+                                  encode_action(Action("unmute", 0, position=k, target="g" if group else None)))]
                           for k, name in enumerate(muted[:20])])
 
 
@@ -390,6 +393,8 @@ TEXTS: dict[str, Any] = {
     "inline_hint": "Type a mood: calm, happy, rainy sunday…",
     "corrected_title": lambda mood: f"{EMOJI.get(mood, '')} You said {mood} — songs for a {mood} mood",
     "muted": lambda name: f"🔇 Muted {_short(name, 60)} — not in your lists any more (/settings to unmute).",
+    "muted_group": lambda name: f"🔇 Muted {_short(name, 60)} for this group — not in its lists any more (/settings to unmute).",
+    "admins_only": "Only the group's admins can change that.",
     "unmuted": lambda name: f"🔊 {_short(name, 60)} can come up in your lists again.",
 }
 

@@ -159,11 +159,18 @@ def origin_of(update: Update) -> Origin:
     chat = update.effective_chat
     if update.message_reaction is not None:
         user, chat = update.message_reaction.user, update.message_reaction.chat
+    group = chat is not None and chat.type != ChatType.PRIVATE
+
+    async def admin() -> bool:  # asked only when it matters (an admin mutes for the whole group)
+        member = await chat.get_member(user.id)
+        return member.status in ("administrator", "creator")
+
     return Origin(
         PLATFORM,
         f"tg:{user.id}" if user is not None else None,
         f"tg:{chat.id}" if chat is not None else None,
-        group=chat is not None and chat.type != ChatType.PRIVATE,
+        group=group,
+        admin=admin if group and user is not None else None,
     )
 
 

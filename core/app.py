@@ -119,7 +119,10 @@ class Moodtune:
             from core.music.previews import DeezerPreviews
 
             previews = DeezerPreviews(settings.deezer_api_base_url)
-        return cls(settings, store, catalog, pipeline, recommender=recommender, spotify=spotify, owns=owns, previews=previews)
+        app = cls(settings, store, catalog, pipeline, recommender=recommender, spotify=spotify, owns=owns, previews=previews)
+        if previews is not None:
+            previews.shared = app._limits  # across workers when the store is PostgreSQL
+        return app
 
     def stop_admitting(self) -> None:
         """From now on a new photo is answered 'restarting, send it again' at once."""
@@ -512,25 +515,27 @@ class Moodtune:
         track = self.catalog.get(stored.tracks[position])
         return credits(track.artist)[:3] if track is not None else []
 
-    async def mute_credit(self, recommendation: int, position: int, credit: int, *, user: str, chat: Optional[str] = None) -> str:
-        """Mute one credited artist of a song of a list shown in `chat`, for `user`; returns the name."""
+    async def mute_credit(self, recommendation: int, position: int, credit: int, *, user: str, chat: Optional[str] = None,
+                          for_group: bool = False) -> str:
+        """Mute one credited artist of a song of a list shown in `chat`: for `user`, or (an admin's
+        choice, `for_group`) for every list in that group. Returns the name."""
         names = await self.song_credits(recommendation, position, chat=chat)
         if not 0 <= credit < len(names):
             raise UserError("list_gone")
-        await self._store.mute_artist(user, credit_key(names[credit]), names[credit])
+        await self._store.mute_artist(chat if for_group and chat else user, credit_key(names[credit]), names[credit])
         return names[credit]
 
-    async def muted_artists(self, user: str) -> list[str]:
-        """The names of the artists a person muted, oldest first."""
-        return [name for _, name in await self._store.muted_artists(user)]
+    async def muted_artists(self, owner: str) -> list[str]:
+        """The names of the artists a person (or a group, by its id) muted, oldest first."""
+        return [name for _, name in await self._store.muted_artists(owner)]
 
-    async def unmute(self, user: str, index: int) -> str:
-        """Unmute the index-th of the person's muted artists (as `muted_artists` lists them)."""
-        muted = await self._store.muted_artists(user)
+    async def unmute(self, owner: str, index: int) -> str:
+        """Unmute the index-th of a person's (or group's) muted artists (as `muted_artists` lists them)."""
+        muted = await self._store.muted_artists(owner)
         if not 0 <= index < len(muted):
             raise UserError("not_muted")
         key, name = muted[index]
-        await self._store.unmute_artist(user, key)
+        await self._store.unmute_artist(owner, key)
         return name
 
     async def follow_up(

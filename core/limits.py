@@ -39,6 +39,11 @@ class Limits(Protocol):
 
     async def first_delivery(self, platform: str, update_id: int) -> bool: ...
 
+    async def wait_for_turn(self, name: str, limit: int, window: float) -> float:
+        """Seconds to wait before one more call to a rate-limited service shared by every worker
+        (at most `limit` calls in any `window` seconds); 0 means go — and the call is counted."""
+        ...
+
 
 class PerKeyLimiter:
     def __init__(self, max_rate: float, period: float = 60.0, max_keys: int = 100_000):
@@ -88,6 +93,10 @@ class InProcessLimits:
         self.in_flight[ticket.chat] -= 1
         if not self.in_flight[ticket.chat]:
             del self.in_flight[ticket.chat]
+
+    async def wait_for_turn(self, name: str, limit: int, window: float) -> float:
+        """One process is all there is: its own limiter (core.music.previews) keeps the rate."""
+        return 0.0
 
     async def first_delivery(self, platform: str, update_id: int) -> bool:
         key = (platform, update_id)

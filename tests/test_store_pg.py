@@ -96,3 +96,16 @@ async def test_an_older_schema_is_migrated_once_and_a_newer_one_refused(pg_url):
     await con.close()
     with pytest.raises(RuntimeError, match="newer than this Moodtune"):
         await PgStore(pg_url).open()
+
+
+async def test_deezers_rate_is_kept_across_workers(pg_url):
+    """Two workers share Deezer's ~50 calls per 5 s: the 51st call in the window waits, whoever makes it."""
+    a, b = await PgStore(pg_url).open(), await PgStore(pg_url).open()
+    try:
+        la, lb = a.shared_limits(6), b.shared_limits(6)
+        waits = [await (la if k % 2 else lb).wait_for_turn("deezer", 50, 5.0) for k in range(50)]
+        assert waits == [0.0] * 50
+        assert 0 < await la.wait_for_turn("deezer", 50, 5.0) <= 5.0 and 0 < await lb.wait_for_turn("deezer", 50, 5.0) <= 5.0
+    finally:
+        await a.close()
+        await b.close()

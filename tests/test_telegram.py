@@ -911,3 +911,27 @@ async def test_inline_updates_are_asked_for_only_when_inline_mode_is_on(api, tg)
         await fresh.shutdown()
     finally:
         telegram_api.BOT["supports_inline_queries"] = False
+
+
+async def test_in_a_group_an_admin_mutes_for_everyone_and_a_member_only_for_themselves(tg):
+    application, app, api = tg
+    api.admins.add(USER["id"])
+    await feed(application, photo(api, DEMO / "astronaut.jpg", chat=GROUP, caption="@moodtune_bot"))
+    reply, _ = await sent_list(application, api)
+    await feed(application, _press(reply, "1 👎", chat=GROUP))
+    offer = api.said()[-1]
+    label = next(label for label in _labels(offer) if label.startswith("🔇 Mute "))
+    name = label.removeprefix("🔇 Mute ")
+    await feed(application, _press(offer, label, user=OTHER, chat=GROUP))  # a member: only for Bo
+    assert await app.muted_artists(f"tg:{OTHER['id']}") == [name] and await app.muted_artists(f"tg:{GROUP['id']}") == []
+    await feed(application, _press(offer, label, chat=GROUP))  # the admin: for the whole group
+    assert "for this group" in api.sent("answerCallbackQuery")[-1]["text"]
+    assert await app.muted_artists(f"tg:{GROUP['id']}") == [name] and await app.muted_artists(f"tg:{USER['id']}") == []
+    await feed(application, command("/settings", chat=GROUP, user=OTHER))
+    settings = api.said()[-1]
+    assert "Muted for this group" in settings["text"] and name in settings["text"]
+    await feed(application, _press(settings, f"🔊 Unmute {name}", user=OTHER, chat=GROUP))  # not an admin: refused
+    assert api.sent("answerCallbackQuery")[-1]["text"] == "Only the group's admins can change that."
+    assert await app.muted_artists(f"tg:{GROUP['id']}") == [name]
+    rec = await app.songs_for_mood(label="happy", user=f"tg:{OTHER['id']}", chat=f"tg:{GROUP['id']}", group=True, n=10)
+    assert all(name not in s.track.artist for s in rec.songs)

@@ -9,7 +9,8 @@ Why it is built this way:
 - Deezer answers errors with HTTP 200 and `{"error": {...}}` (quota: code 4); both that and a
   timeout mean "no preview this time", said to the person by name ("no preview for …"), never a
   silently shorter list.
-- Bounded: Deezer allows ~50 requests per 5 s; one limiter for the whole process (aiolimiter), a
+- Bounded: Deezer allows ~50 requests per 5 s; one limiter for the whole process (aiolimiter) and,
+  with several workers on PostgreSQL, the same count kept in the database (Limits.wait_for_turn), a
   timeout per request, previews of at most MAX_PREVIEW_BYTES when the audio itself is fetched
   (Discord attachments; Telegram fetches the URL itself).
 """
@@ -47,10 +48,12 @@ class DeezerPreviews:
     """Finds previews for catalog tracks. One per process (its limiter is the process's)."""
 
     def __init__(self, base_url: str = "https://api.deezer.com", *, timeout: float = TIMEOUT_SECONDS,
-                 limiter: Optional[AsyncLimiter] = None):
+                 limiter: Optional[AsyncLimiter] = None, shared=None):
         self.base_url = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.limiter = limiter or AsyncLimiter(REQUESTS_PER_WINDOW, WINDOW_SECONDS)
+        # core.limits.Limits: several workers on one PostgreSQL keep Deezer's rate together
+        self.shared = shared
         self._session: Optional[aiohttp.ClientSession] = None
 
     async def close(self) -> None:
@@ -63,8 +66,17 @@ class DeezerPreviews:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         return self._session
 
+    async def _turn(self) -> None:
+        """Wait until every worker together is under Deezer's rate (a few seconds at most)."""
+        for _ in range(int(WINDOW_SECONDS * 4)):
+            wait = await self.shared.wait_for_turn("deezer", REQUESTS_PER_WINDOW, WINDOW_SECONDS) if self.shared else 0.0
+            if wait <= 0:
+                return
+            await asyncio.sleep(min(wait, WINDOW_SECONDS))
+
     async def _get(self, path: str, params: Optional[dict] = None) -> Optional[dict]:
         """A JSON answer, or None for Deezer's error shape, an HTTP error, a timeout or garbage."""
+        await self._turn()
         async with self.limiter:
             try:
                 async with self._client().get(f"{self.base_url}{path}", params=params) as resp:

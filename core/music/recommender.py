@@ -494,7 +494,8 @@ async def recommend(
     recent = await store.recently_suggested(user=user, chat=chat)
     avoid = (await store.recently_suggested(user=user, chat=chat, limit=DISCOVERY_MEMORY)).keys()
     others = await store.mood_ratings(exclude_user=user)
-    muted = [key for key, _ in await store.muted_artists(user)] if user else []
+    # the person's muted artists, and in a group the ones its admins muted for everyone there
+    muted = [key for owner in (user, chat) if owner for key, _ in await store.muted_artists(owner)]
     label = normalize_label(label)
     if mode == "shift":
         target = normalize_label(target) if target else default_shift_target(point)

@@ -84,8 +84,11 @@ PG_MIGRATIONS: dict[int, str] = {
     ALTER TABLE settings ADD COLUMN cards INTEGER;
     CREATE INDEX photo_readings_user ON photo_readings("user", created_at);
     """,
-    # "Not this mood?" corrections and muted artists (SQLite's version 5)
+    # "Not this mood?" corrections and muted artists (SQLite's version 5); calls to rate-limited
+    # services (Deezer) counted across workers
     4: """
+    CREATE TABLE rate_events (name TEXT NOT NULL, at DOUBLE PRECISION NOT NULL);
+    CREATE INDEX rate_events_name ON rate_events(name, at);
     ALTER TABLE recommendations ADD COLUMN reading BIGINT;
     ALTER TABLE photo_readings ADD COLUMN alternatives TEXT;
     ALTER TABLE photo_readings ADD COLUMN corrected TEXT;
@@ -475,6 +478,19 @@ class PgLimits:
 
     async def release(self, ticket: Ticket) -> None:
         await self.pool.execute("UPDATE admissions SET released = TRUE WHERE id = $1", ticket.key)
+
+    async def wait_for_turn(self, name: str, limit: int, window: float) -> float:
+        """Counted in the database under an advisory lock on `name`, so N workers together make
+        at most `limit` calls in any `window` seconds."""
+        now = time.time()
+        async with self.pool.acquire() as con, con.transaction():
+            await con.execute("SELECT pg_advisory_xact_lock(hashtext('rate:' || $1))", name)
+            await con.execute("DELETE FROM rate_events WHERE name = $1 AND at < $2", name, now - window)
+            count, oldest = await con.fetchrow("SELECT COUNT(*), MIN(at) FROM rate_events WHERE name = $1", name)
+            if count < limit:
+                await con.execute("INSERT INTO rate_events(name, at) VALUES ($1, $2)", name, now)
+                return 0.0
+            return max(0.01, oldest + window - now)
 
     async def first_delivery(self, platform: str, update_id: int) -> bool:
         inserted = await self.pool.fetchval(

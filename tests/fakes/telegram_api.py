@@ -20,6 +20,7 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict]] = []
         self.files: dict[str, bytes] = {}
         self.fail_downloads = False
+        self.admins: set[int] = set()  # user ids getChatMember reports as group administrators
         self.updates: list[dict] = []  # handed out by getUpdates, for tests that poll for real
         self.fail_next: dict[str, int] = {}  # method -> how many calls answer 502 Bad Gateway first
         self.reject_next: dict[str, str] = {}  # method -> the next call answers 400 with this description
@@ -148,6 +149,14 @@ class FakeTelegram:
                                 "title": item.get("title"), "performer": item.get("performer")}
                 out.append(msg)
             return True, out
+        if method == "getChatMember":
+            uid = int(params["user_id"])
+            return True, {"status": "administrator" if uid in self.admins else "member",
+                          "user": {"id": uid, "is_bot": False, "first_name": "x"},
+                          **({"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+                              "can_manage_video_chats": True, "can_restrict_members": True, "can_promote_members": False,
+                              "can_change_info": True, "can_invite_users": True, "can_post_stories": False,
+                              "can_edit_stories": False, "can_delete_stories": False} if uid in self.admins else {})}
         if method == "getFile":
             fid = params["file_id"]
             return True, {"file_id": fid, "file_unique_id": fid, "file_size": len(self.files.get(f"photos/{fid}.jpg", b"")),
