@@ -300,3 +300,48 @@ async def test_history_is_the_last_readings_oldest_first_and_likes_count(store):
     assert await store.liked_tracks(user="bo") == [("a", 1)]
     await store.forget("ann")
     assert await store.photo_history(user="ann") == []
+
+
+async def test_the_collaborative_summary_follows_every_rating_rerating_and_forget(store):
+    """mood_votes always equals the ratings summed per track and region (core.store.votes)."""
+    from core.store.votes import region_of, regions_near
+
+    happy = await store.add_recommendation(user="ann", chat="c", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a", "b"])
+    sad = await store.add_recommendation(user="bo", chat="c", mood="sad", valence=-0.75, arousal=-0.4, mode="match", tracks=["a"])
+    await store.rate("ann", "a", 1, happy)
+    await store.rate("bo", "a", 1, happy)
+    await store.rate("bo", "b", -1, happy)
+    await store.rate("cy", "a", 1, sad)
+    await store.rate("bo", "a", -1, sad)  # bo changes his mind, on another list: his +1 near happy goes
+    every = regions_near([(0, 0)], 3.0)
+
+    async def summary():
+        return {(v.track, region_of(v.valence, v.arousal)): v.score for v in await store.mood_votes(every)}
+
+    # near sad, cy's +1 and bo's -1 cancel (a region summing to 0 is not read back)
+    assert await summary() == {("a", region_of(0.8, 0.4)): 1, ("b", region_of(0.8, 0.4)): -1}
+    assert sorted((r.track, r.score, region_of(r.valence, r.arousal)) for r in await store.own_mood_ratings("bo")) == \
+        [("a", -1, region_of(-0.75, -0.4)), ("b", -1, region_of(0.8, 0.4))]
+    await store.forget("ann")
+    assert await summary() == {("b", region_of(0.8, 0.4)): -1}
+
+
+async def test_an_older_database_gets_the_summary_from_its_ratings(tmp_path):
+    """Opening a version-5 SQLite database builds mood_votes from the ratings already there."""
+    from core.store.sqlite import MIGRATIONS
+    from core.store.votes import region_of, regions_near
+
+    path = tmp_path / "v5.sqlite3"
+    con = sqlite3.connect(path)
+    for version in range(1, 6):
+        con.executescript(MIGRATIONS[version])
+    con.execute("PRAGMA user_version=5")
+    con.execute("INSERT INTO recommendations(id, chat, user, mood, valence, arousal, mode, created_at) "
+                "VALUES (7, 'c', 'ann', 'calm', 0.55, -0.6, 'match', 0)")
+    con.executemany("INSERT INTO ratings(user, track, recommendation, score, created_at) VALUES (?, 't', 7, ?, 0)",
+                    [("ann", 1), ("bo", 1), ("cy", -1)])
+    con.commit()
+    con.close()
+    async with SqliteStore(path) as store:
+        votes = await store.mood_votes(regions_near([(0.55, -0.6)], 0.15))
+        assert [(v.track, v.score, region_of(v.valence, v.arousal)) for v in votes] == [("t", 1, region_of(0.55, -0.6))]

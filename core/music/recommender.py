@@ -34,6 +34,7 @@ from core.music.mood_model import MoodModel, features, shipped_model, va_closene
 from core.music.targets import (MAX_SHIFT_SONGS, MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
                         target_for, target_for_va)
 from core.store import MoodRating, Rating, Store
+from core.store.votes import CELL, region_of, regions_near
 
 MAX_SONGS = 10
 DEFAULT_SONGS = 5
@@ -461,6 +462,13 @@ class Recommender:
         return songs
 
 
+def _path_reach(start: VA, target: Optional[str]) -> list[tuple[float, float]]:
+    """Points along a shift list's way (its collaborative scores are read near each step)."""
+    end = VA_POINTS[normalize_label(target)] if target else VA_POINTS[default_shift_target(start)]
+    return [(start.valence + (end.valence - start.valence) * k / 8, start.arousal + (end.arousal - start.arousal) * k / 8)
+            for k in range(9)]
+
+
 def clamp_length(n: Optional[int]) -> int:
     return max(1, min(MAX_SONGS, n or DEFAULT_SONGS))
 
@@ -493,7 +501,15 @@ async def recommend(
         taste = merge_tastes(taste, build_taste(await store.ratings_of_chat(chat, exclude_user=user), catalog))
     recent = await store.recently_suggested(user=user, chat=chat)
     avoid = (await store.recently_suggested(user=user, chat=chat, limit=DISCOVERY_MEMORY)).keys()
-    others = await store.mood_ratings(exclude_user=user)
+    # what others liked near this mood: the summary per track and region (core.store.votes), the
+    # person's own scores taken out — bounded by the tracks rated near it, not by every rating given
+    path = _path_reach(point, target) if mode == "shift" else [(point.valence, point.arousal)]
+    regions = regions_near(path, 2 * recommender.w.collaborative_radius + CELL)
+    others = await store.mood_votes(regions)
+    if user:
+        near = set(regions)
+        others += [MoodRating(r.user, r.track, -r.score, r.valence, r.arousal) for r in await store.own_mood_ratings(user)
+                   if region_of(r.valence, r.arousal) in near]
     # the person's muted artists, and in a group the ones its admins muted for everyone there
     muted = [key for owner in (user, chat) if owner for key, _ in await store.muted_artists(owner)]
     label = normalize_label(label)

@@ -23,6 +23,7 @@ import asyncpg
 from core.errors import RateLimited
 from core.limits import Ticket
 from core.store.base import StoreLifecycle, busy_when
+from core.store.votes import region_centre, region_of, region_sql
 from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column,
                                 reading_from_row, settings_from_row)
 
@@ -102,6 +103,16 @@ PG_MIGRATIONS: dict[int, str] = {
         PRIMARY KEY ("user", artist)
     );
     """,
+    # the collaborative signal as a summary kept with each rating (core.store.votes; SQLite's 6)
+    5: f"""
+    CREATE TABLE mood_votes (
+        track TEXT NOT NULL, region INTEGER NOT NULL, score DOUBLE PRECISION NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (region, track)
+    );
+    INSERT INTO mood_votes(track, region, score, n)
+        SELECT ra.track, {region_sql("r.valence", "r.arousal", "postgres")}, SUM(ra.score), COUNT(*)
+        FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation GROUP BY 1, 2;
+    """,
 }
 PG_SCHEMA_VERSION = max(PG_MIGRATIONS)
 _MIGRATION_LOCK = 0x6D6F6F64  # 'mood': the advisory lock migrations run under
@@ -123,6 +134,13 @@ def _int_flag(value: Any) -> Any:
 
 _READING_COLUMNS = '"user", label, valence, arousal, confidence, created_at, corrected, id, alternatives'
 LOCK_TIMEOUT_MS = 5000  # as SQLite's busy_timeout: a write that waits longer for a lock gives up (StoreBusy)
+
+
+async def _vote(con, track: str, valence: float, arousal: float, score: int, n: int) -> None:
+    await con.execute(
+        """INSERT INTO mood_votes(track, region, score, n) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (region, track) DO UPDATE SET score = mood_votes.score + EXCLUDED.score, n = mood_votes.n + EXCLUDED.n""",
+        track, region_of(valence, arousal), score, n)
 
 
 def _busy(exc: BaseException) -> bool:
@@ -280,12 +298,35 @@ class PgStore(StoreLifecycle):
         """Store a rating; returns after it has committed (synchronous_commit: on disk)."""
         if score not in (1, -1):
             raise ValueError("score must be 1 or -1")
-        await self.pool.execute(
-            """INSERT INTO ratings("user", track, recommendation, score, created_at) VALUES ($1, $2, $3, $4, $5)
-               ON CONFLICT ("user", track) DO UPDATE SET recommendation = EXCLUDED.recommendation, score = EXCLUDED.score,
-               created_at = EXCLUDED.created_at""",
-            user, track, recommendation, score, time.time(),
-        )
+        async with self.pool.acquire() as con, con.transaction():
+            old = await con.fetchrow(
+                """SELECT ra.score, r.valence, r.arousal FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation
+                   WHERE ra."user" = $1 AND ra.track = $2 FOR UPDATE OF ra""", user, track)
+            if old is not None:  # a re-rating moves its earlier score out of the summary
+                await _vote(con, track, old[1], old[2], -old[0], -1)
+            await con.execute(
+                """INSERT INTO ratings("user", track, recommendation, score, created_at) VALUES ($1, $2, $3, $4, $5)
+                   ON CONFLICT ("user", track) DO UPDATE SET recommendation = EXCLUDED.recommendation, score = EXCLUDED.score,
+                   created_at = EXCLUDED.created_at""",
+                user, track, recommendation, score, time.time(),
+            )
+            if recommendation is not None:
+                point = await con.fetchrow("SELECT valence, arousal FROM recommendations WHERE id = $1", recommendation)
+                if point is not None:
+                    await _vote(con, track, point[0], point[1], score, 1)
+
+    async def mood_votes(self, regions: Sequence[int]) -> list[MoodRating]:
+        if not regions:
+            return []
+        rows = await self.pool.fetch("SELECT track, region, score FROM mood_votes WHERE region = ANY($1::int[]) AND score != 0",
+                                     list(regions))
+        return [MoodRating("", r[0], r[2], *region_centre(r[1])) for r in rows]
+
+    async def own_mood_ratings(self, user: str) -> list[MoodRating]:
+        rows = await self.pool.fetch(
+            """SELECT ra.track, ra.score, r.valence, r.arousal FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation
+               WHERE ra."user" = $1""", user)
+        return [MoodRating(user, t, s, *region_centre(region_of(v, a))) for t, s, v, a in rows]
 
     async def ratings_of(self, user: str) -> list[Rating]:
         rows = await self.pool.fetch('SELECT "user", track, score, recommendation, created_at FROM ratings WHERE "user" = $1 ORDER BY created_at',
@@ -299,14 +340,6 @@ class PgStore(StoreLifecycle):
             chat, exclude_user,
         )
         return [Rating(*r) for r in rows]
-
-    async def mood_ratings(self, *, exclude_user: Optional[str] = None) -> list[MoodRating]:
-        rows = await self.pool.fetch(
-            """SELECT ra."user", ra.track, ra.score, r.valence, r.arousal FROM ratings ra
-               JOIN recommendations r ON r.id = ra.recommendation WHERE $1::text IS NULL OR ra."user" != $1""",
-            exclude_user,
-        )
-        return [MoodRating(*r) for r in rows]
 
     # --- photos seen in a chat and the bot's messages -----------------------------------------
 
@@ -405,6 +438,10 @@ class PgStore(StoreLifecycle):
     async def forget(self, user: str) -> dict[str, int]:
         counts = {}
         async with self.pool.acquire() as con, con.transaction():
+            rows = await con.fetch("""SELECT ra.track, ra.score, r.valence, r.arousal FROM ratings ra
+                                      JOIN recommendations r ON r.id = ra.recommendation WHERE ra."user" = $1""", user)
+            for track, score, valence, arousal in rows:  # their scores leave the summary too
+                await _vote(con, track, valence, arousal, -score, -1)
             for table, sql in (
                 ("ratings", 'DELETE FROM ratings WHERE "user" = $1'),
                 ("recommendations", 'DELETE FROM recommendations WHERE "user" = $1'),

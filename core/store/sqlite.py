@@ -26,6 +26,7 @@ import aiosqlite
 
 from core.limits import InProcessLimits, Limits
 from core.store.base import StoreLifecycle, busy_when
+from core.store.votes import region_centre, region_of, region_sql
 from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column,
                                 reading_from_row, settings_from_row)
 
@@ -111,6 +112,16 @@ MIGRATIONS: dict[int, str] = {
         user TEXT NOT NULL, artist TEXT NOT NULL, name TEXT NOT NULL, created_at REAL NOT NULL,
         PRIMARY KEY (user, artist)
     );
+    """,
+    # the collaborative signal as a summary kept with each rating (core.store.votes), built here
+    # from the ratings already given
+    6: f"""
+    CREATE TABLE mood_votes (
+        track TEXT NOT NULL, region INTEGER NOT NULL, score REAL NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (region, track)
+    );
+    INSERT INTO mood_votes(track, region, score, n)
+        SELECT ra.track, {region_sql("r.valence", "r.arousal", "sqlite")}, SUM(ra.score), COUNT(*)
+        FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation GROUP BY 1, 2;
     """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
@@ -290,10 +301,44 @@ class SqliteStore(StoreLifecycle):
         if score not in (1, -1):
             raise ValueError("score must be 1 or -1")
         async with self._transaction():
+            old = await (await self.db.execute(
+                "SELECT ra.score, r.valence, r.arousal FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation "
+                "WHERE ra.user = ? AND ra.track = ?", (user, track))).fetchone()
+            if old is not None:  # a re-rating moves its earlier score out of the summary
+                await self._vote(track, old[1], old[2], -old[0], -1)
             await self.db.execute(
                 "INSERT OR REPLACE INTO ratings(user, track, recommendation, score, created_at) VALUES (?, ?, ?, ?, ?)",
                 (user, track, recommendation, score, time.time()),
             )
+            if recommendation is not None:
+                point = await (await self.db.execute("SELECT valence, arousal FROM recommendations WHERE id = ?",
+                                                     (recommendation,))).fetchone()
+                if point is not None:
+                    await self._vote(track, point[0], point[1], score, 1)
+
+    async def _vote(self, track: str, valence: float, arousal: float, score: int, n: int) -> None:
+        await self.db.execute(
+            "INSERT INTO mood_votes(track, region, score, n) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(region, track) DO UPDATE SET score = score + excluded.score, n = n + excluded.n",
+            (track, region_of(valence, arousal), score, n))
+
+    async def mood_votes(self, regions: Sequence[int]) -> list[MoodRating]:
+        """Others' ratings summed per track in these regions (core.store.votes), each as one
+        MoodRating at its region's centre."""
+        if not regions:
+            return []
+        cur = await self.db.execute(
+            f"SELECT track, region, score FROM mood_votes WHERE region IN ({', '.join('?' * len(regions))}) AND score != 0",
+            tuple(regions))
+        return [MoodRating("", r[0], r[2], *region_centre(r[1])) for r in await cur.fetchall()]
+
+    async def own_mood_ratings(self, user: str) -> list[MoodRating]:
+        """A person's own ratings with their list's mood at its region's centre (to take them out
+        of `mood_votes`: the collaborative signal is what others liked)."""
+        cur = await self.db.execute(
+            "SELECT ra.track, ra.score, r.valence, r.arousal FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation "
+            "WHERE ra.user = ?", (user,))
+        return [MoodRating(user, t, s, *region_centre(region_of(v, a))) for t, s, v, a in await cur.fetchall()]
 
     async def ratings_of(self, user: str) -> list[Rating]:
         cur = await self.db.execute(
@@ -310,16 +355,6 @@ class SqliteStore(StoreLifecycle):
             (chat, exclude_user, exclude_user),
         )
         return [Rating(*r) for r in await cur.fetchall()]
-
-    async def mood_ratings(self, *, exclude_user: Optional[str] = None) -> list[MoodRating]:
-        """Every rating given on a list, with that list's mood point."""
-        cur = await self.db.execute(
-            """SELECT ra.user, ra.track, ra.score, r.valence, r.arousal FROM ratings ra
-               JOIN recommendations r ON r.id = ra.recommendation
-               WHERE ? IS NULL OR ra.user != ?""",
-            (exclude_user, exclude_user),
-        )
-        return [MoodRating(*r) for r in await cur.fetchall()]
 
     # --- photos seen in a chat (readings only, never the photo) and the bot's messages ---------
 
@@ -432,6 +467,11 @@ class SqliteStore(StoreLifecycle):
         """Delete every row about `user`; returns how many rows of each kind went."""
         counts = {}
         async with self._transaction():
+            cur = await self.db.execute(
+                "SELECT ra.track, ra.score, r.valence, r.arousal FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation "
+                "WHERE ra.user = ?", (user,))
+            for track, score, valence, arousal in await cur.fetchall():  # their scores leave the summary too
+                await self._vote(track, valence, arousal, -score, -1)
             for table, sql in (
                 ("ratings", "DELETE FROM ratings WHERE user = ?"),
                 ("recommendations", "DELETE FROM recommendations WHERE user = ?"),
