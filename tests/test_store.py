@@ -316,7 +316,8 @@ async def test_the_collaborative_summary_follows_every_rating_rerating_and_forge
     every = regions_near([(0, 0)], 3.0)
 
     async def summary():
-        return {(v.track, region_of(v.valence, v.arousal)): v.score for v in await store.mood_votes(every)}
+        votes = await store.mood_votes(every)
+        return {(t, region_of(v, a)): s for t, s, v, a in zip(votes.tracks, votes.score, votes.valence, votes.arousal)}
 
     # near sad, cy's +1 and bo's -1 cancel (a region summing to 0 is not read back)
     assert await summary() == {("a", region_of(0.8, 0.4)): 1, ("b", region_of(0.8, 0.4)): -1}
@@ -344,4 +345,5 @@ async def test_an_older_database_gets_the_summary_from_its_ratings(tmp_path):
     con.close()
     async with SqliteStore(path) as store:
         votes = await store.mood_votes(regions_near([(0.55, -0.6)], 0.15))
-        assert [(v.track, v.score, region_of(v.valence, v.arousal)) for v in votes] == [("t", 1, region_of(0.55, -0.6))]
+        assert [(t, s, region_of(v, a)) for t, s, v, a in zip(votes.tracks, votes.score, votes.valence, votes.arousal)] == \
+            [("t", 1, region_of(0.55, -0.6))]

@@ -34,6 +34,7 @@ from core.music.mood_model import MoodModel, features, shipped_model, va_closene
 from core.music.targets import (MAX_SHIFT_SONGS, MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
                         target_for, target_for_va)
 from core.store import MoodRating, Rating, Store
+from core.store.records import Votes
 from core.store.votes import CELL, region_of, regions_near
 
 MAX_SONGS = 10
@@ -41,6 +42,7 @@ DEFAULT_SONGS = 5
 GENRE_SHARE = 0.4  # at most this share of a list (and at least 2 songs) from one genre family
 DISCOVERY_EVERY = 5  # one lesser-known song per 5 in a list (lists of 4 and more get at least one)
 DISCOVERY_MAX_POPULARITY = 0.35
+COLLABORATIVE_REACH = 1.5  # others' votes count within this many radii of a list's mood (weight e^-2.25 there)
 DISCOVERY_MEMORY = 50  # a chat is not offered the same lesser-known song twice within this many lists
 CALIBRATION = 2.0  # how much a list's genre-family mix is pulled toward the labelled positives' mix
 SHIFT_STEP = 0.2  # consecutive songs of a shift list differ by at most this in Spotify valence and energy
@@ -281,17 +283,21 @@ class Recommender:
         total = np.where(banned, -np.inf, total)
         return total, parts
 
-    def collaborative_scores(self, ratings: Sequence[MoodRating], point: VA) -> np.ndarray:
-        """tanh of others' ratings for each track, weighted by how close their list's mood was."""
+    def collaborative_scores(self, votes: "Votes | Sequence[MoodRating]", point: VA) -> np.ndarray:
+        """tanh of others' ratings for each track, weighted by how close their list's mood was
+        (`votes`: core.store.records.Votes, or single ratings)."""
+        if not isinstance(votes, Votes):
+            votes = Votes.of(list(votes))
         out = np.zeros(len(self.catalog), np.float32)
-        known = [(self.catalog.index[r.track], r) for r in ratings if r.track in self.catalog.index]
-        if not known:
+        if not len(votes):
             return out
-        rows = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
-        data = np.array([(r.score, r.valence, r.arousal) for _, r in known], dtype=np.float32)
-        d2 = (data[:, 1] - point.valence) ** 2 + (data[:, 2] - point.arousal) ** 2
+        index = self.catalog.index
+        rows = np.fromiter((index.get(t, -1) for t in votes.tracks), dtype=np.int64, count=len(votes))
+        known = rows >= 0
+        d2 = (votes.valence - point.valence) ** 2 + (votes.arousal - point.arousal) ** 2
         r2 = self.w.collaborative_radius ** 2
-        np.add.at(out, rows, np.where(d2 <= 4 * r2, data[:, 0] * np.exp(-d2 / r2), 0.0).astype(np.float32))
+        weight = np.where(known & (d2 <= COLLABORATIVE_REACH**2 * r2), votes.score * np.exp(-d2 / r2), 0.0).astype(np.float32)
+        np.add.at(out, rows[known], weight[known])
         return np.tanh(out)
 
     def _pick(self, total: np.ndarray, n: int, taken: set[int], artists: set[str],
@@ -444,7 +450,7 @@ class Recommender:
         previous: Optional[int] = None
         for k, point in enumerate(path):
             target = target_for_va(point, target_label if k == len(path) - 1 else nearest_label(point))
-            collab = self.collaborative_scores(collaborative_ratings, point) if collaborative_ratings else None
+            collab = self.collaborative_scores(collaborative_ratings, point) if len(collaborative_ratings) else None
             total, parts = self.scores(target, collaborative=collab, **context)
             here = a + (b - a) * (k / max(1, len(path) - 1))
             for slack in (1.0, 1.5, 2.5, None):  # widen only when nothing fits (a tiny catalog)
@@ -504,12 +510,11 @@ async def recommend(
     # what others liked near this mood: the summary per track and region (core.store.votes), the
     # person's own scores taken out — bounded by the tracks rated near it, not by every rating given
     path = _path_reach(point, target) if mode == "shift" else [(point.valence, point.arousal)]
-    regions = regions_near(path, 2 * recommender.w.collaborative_radius + CELL)
+    regions = regions_near(path, COLLABORATIVE_REACH * recommender.w.collaborative_radius + CELL / 2)
     others = await store.mood_votes(regions)
     if user:
         near = set(regions)
-        others += [MoodRating(r.user, r.track, -r.score, r.valence, r.arousal) for r in await store.own_mood_ratings(user)
-                   if region_of(r.valence, r.arousal) in near]
+        others = others + Votes.of([r for r in await store.own_mood_ratings(user) if region_of(r.valence, r.arousal) in near], -1.0)
     # the person's muted artists, and in a group the ones its admins muted for everyone there
     muted = [key for owner in (user, chat) if owner for key, _ in await store.muted_artists(owner)]
     label = normalize_label(label)

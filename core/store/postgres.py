@@ -23,9 +23,9 @@ import asyncpg
 from core.errors import RateLimited
 from core.limits import Ticket
 from core.store.base import StoreLifecycle, busy_when
-from core.store.votes import region_centre, region_of, region_sql
-from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column,
-                                reading_from_row, settings_from_row)
+from core.store.votes import VOTES_DISLIKED, VOTES_LIKED, region_centre, region_of, region_sql, votes_from_rows
+from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, Votes,
+                                flag_column, reading_from_row, settings_from_row)
 
 PG_MIGRATIONS: dict[int, str] = {
     1: """
@@ -109,6 +109,7 @@ PG_MIGRATIONS: dict[int, str] = {
         track TEXT NOT NULL, region INTEGER NOT NULL, score DOUBLE PRECISION NOT NULL, n INTEGER NOT NULL,
         PRIMARY KEY (region, track)
     );
+    CREATE INDEX mood_votes_score ON mood_votes(region, score);
     INSERT INTO mood_votes(track, region, score, n)
         SELECT ra.track, {region_sql("r.valence", "r.arousal", "postgres")}, SUM(ra.score), COUNT(*)
         FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation GROUP BY 1, 2;
@@ -315,12 +316,19 @@ class PgStore(StoreLifecycle):
                 if point is not None:
                     await _vote(con, track, point[0], point[1], score, 1)
 
-    async def mood_votes(self, regions: Sequence[int]) -> list[MoodRating]:
+    async def mood_votes(self, regions: Sequence[int]) -> Votes:
         if not regions:
-            return []
-        rows = await self.pool.fetch("SELECT track, region, score FROM mood_votes WHERE region = ANY($1::int[]) AND score != 0",
-                                     list(regions))
-        return [MoodRating("", r[0], r[2], *region_centre(r[1])) for r in rows]
+            return Votes()
+        rows = await self.pool.fetch(
+            """SELECT v.track, v.region, v.score FROM unnest($1::int[]) AS r(region)
+               CROSS JOIN LATERAL (SELECT track, region, score FROM mood_votes m WHERE m.region = r.region AND m.score > 0
+                                   ORDER BY m.score DESC LIMIT $2) v
+               UNION ALL
+               SELECT v.track, v.region, v.score FROM unnest($1::int[]) AS r(region)
+               CROSS JOIN LATERAL (SELECT track, region, score FROM mood_votes m WHERE m.region = r.region AND m.score < 0
+                                   ORDER BY m.score ASC LIMIT $3) v""",
+            list(regions), VOTES_LIKED, VOTES_DISLIKED)
+        return votes_from_rows(rows)
 
     async def own_mood_ratings(self, user: str) -> list[MoodRating]:
         rows = await self.pool.fetch(

@@ -6,8 +6,10 @@ interface (core.store.base) only, never on a backend module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
 
 TRACK_FIELDS = (
     "id", "title", "artist", "valence", "energy", "tempo", "mode", "acousticness", "danceability",
@@ -88,3 +90,27 @@ def reading_from_row(row) -> PhotoReading:
     alternatives) of either backend → PhotoReading."""
     values = tuple(row)
     return PhotoReading(*values[:8], alternatives=tuple(a for a in (values[8] or "").split(",") if a))
+
+
+@dataclass
+class Votes:
+    """Others' ratings near a mood, summed per track and region (core.store.votes), as arrays: one
+    entry per (track, region) with the region's centre. Cheap to build and to score whatever their number."""
+
+    tracks: list[str] = field(default_factory=list)
+    score: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    valence: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    arousal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    def __len__(self) -> int:
+        return len(self.tracks)
+
+    @classmethod
+    def of(cls, ratings: Sequence[MoodRating], sign: float = 1.0) -> "Votes":
+        """Single ratings as votes (`sign` -1: to take a person's own out of a summary)."""
+        return cls([r.track for r in ratings], np.array([sign * r.score for r in ratings], np.float32),
+                   np.array([r.valence for r in ratings], np.float32), np.array([r.arousal for r in ratings], np.float32))
+
+    def __add__(self, other: "Votes") -> "Votes":
+        return Votes(self.tracks + other.tracks, np.concatenate([self.score, other.score]),
+                     np.concatenate([self.valence, other.valence]), np.concatenate([self.arousal, other.arousal]))

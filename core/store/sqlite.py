@@ -26,9 +26,9 @@ import aiosqlite
 
 from core.limits import InProcessLimits, Limits
 from core.store.base import StoreLifecycle, busy_when
-from core.store.votes import region_centre, region_of, region_sql
-from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, flag_column,
-                                reading_from_row, settings_from_row)
+from core.store.votes import VOTES_DISLIKED, VOTES_LIKED, region_centre, region_of, region_sql, votes_from_rows
+from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, Votes,
+                                flag_column, reading_from_row, settings_from_row)
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -119,6 +119,7 @@ MIGRATIONS: dict[int, str] = {
     CREATE TABLE mood_votes (
         track TEXT NOT NULL, region INTEGER NOT NULL, score REAL NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (region, track)
     );
+    CREATE INDEX mood_votes_score ON mood_votes(region, score);
     INSERT INTO mood_votes(track, region, score, n)
         SELECT ra.track, {region_sql("r.valence", "r.arousal", "sqlite")}, SUM(ra.score), COUNT(*)
         FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation GROUP BY 1, 2;
@@ -322,15 +323,17 @@ class SqliteStore(StoreLifecycle):
             "ON CONFLICT(region, track) DO UPDATE SET score = score + excluded.score, n = n + excluded.n",
             (track, region_of(valence, arousal), score, n))
 
-    async def mood_votes(self, regions: Sequence[int]) -> list[MoodRating]:
+    async def mood_votes(self, regions: Sequence[int]) -> Votes:
         """Others' ratings summed per track in these regions (core.store.votes), each as one
         MoodRating at its region's centre."""
         if not regions:
-            return []
-        cur = await self.db.execute(
-            f"SELECT track, region, score FROM mood_votes WHERE region IN ({', '.join('?' * len(regions))}) AND score != 0",
-            tuple(regions))
-        return [MoodRating("", r[0], r[2], *region_centre(r[1])) for r in await cur.fetchall()]
+            return Votes()
+        part = ("SELECT * FROM (SELECT track, region, score FROM mood_votes WHERE region = ? AND score {op} 0 "
+                "ORDER BY score {order} LIMIT ?)")
+        sql = " UNION ALL ".join(part.format(op=op, order=order) for _ in regions for op, order in ((">", "DESC"), ("<", "ASC")))
+        args = [x for r in regions for x in (r, VOTES_LIKED, r, VOTES_DISLIKED)]
+        cur = await self.db.execute(sql, args)
+        return votes_from_rows(await cur.fetchall())
 
     async def own_mood_ratings(self, user: str) -> list[MoodRating]:
         """A person's own ratings with their list's mood at its region's centre (to take them out

@@ -5,16 +5,22 @@ A rating given on a list counts in the region of that list's mood (a 10 × 10 gr
 both axes, cells 0.2 wide): `mood_votes` holds, per (track, region), the sum of its scores. Both
 backends keep it in the same transaction as the rating (a re-rating moves its old score out, /forget
 takes a person's scores out), and their migrations build it from the ratings already there. A list
-reads the regions within reach of its mood point: rows bounded by the tracks rated near that mood,
-whatever the number of ratings ever given.
+reads the regions within reach of its mood point, a bounded number of rows whatever the number of
+ratings ever given: in each region the VOTES_LIKED tracks liked most and
+the VOTES_DISLIKED disliked most (an index on (region, score) finds them), the strongest of what
+others said there — a track a few people liked once cannot outrank the mood's own fit anyway.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
+
 GRID = 10
 CELL = 2.0 / GRID
+VOTES_LIKED = 100
+VOTES_DISLIKED = 30
 
 
 def region_of(valence: float, arousal: float) -> int:
@@ -27,6 +33,22 @@ def region_of(valence: float, arousal: float) -> int:
 
 def region_centre(region: int) -> tuple[float, float]:
     return (-1.0 + CELL * (region // GRID + 0.5), -1.0 + CELL * (region % GRID + 0.5))
+
+
+def centres(regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(valence, arousal) of many regions' centres at once."""
+    return (-1.0 + CELL * (regions // GRID + 0.5)).astype(np.float32), (-1.0 + CELL * (regions % GRID + 0.5)).astype(np.float32)
+
+
+def votes_from_rows(rows):
+    """(track, region, score) rows → core.store.records.Votes at the regions' centres."""
+    from core.store.records import Votes
+
+    if not rows:
+        return Votes()
+    regions = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    v, a = centres(regions)
+    return Votes([r[0] for r in rows], np.fromiter((r[2] for r in rows), dtype=np.float32, count=len(rows)), v, a)
 
 
 def regions_near(points: Iterable[tuple[float, float]], reach: float) -> list[int]:
