@@ -31,7 +31,8 @@ from urllib.parse import quote_plus
 import numpy as np
 
 from core.music.genres import main_family
-from core.store import TRACK_FIELDS, Store
+from core.store.base import Store
+from core.store.records import TRACK_FIELDS
 
 BUNDLED = Path(__file__).resolve().parent / "data" / "catalog.csv.gz"
 CATALOG_COLUMNS = list(TRACK_FIELDS)

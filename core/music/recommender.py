@@ -33,8 +33,8 @@ from core.music.genres import FAMILIES, is_artefact
 from core.music.mood_model import MoodModel, features, shipped_model, va_closeness
 from core.music.targets import (MAX_SHIFT_SONGS, MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
                         target_for, target_for_va)
-from core.store import MoodRating, Rating, Store
-from core.store.records import Votes
+from core.store.base import Store
+from core.store.records import MoodRating, Rating, Votes
 from core.store.votes import CELL, region_of, regions_near
 
 MAX_SONGS = 10

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from core.music.catalog import Track, dedupe_key
-from core.store import Store
+from core.store.base import Store
 
 log = logging.getLogger(__name__)
 
