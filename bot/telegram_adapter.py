@@ -479,6 +479,29 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("could not tell chat %s: %s", update.effective_message.chat_id, exc)
 
 
+BOT_PER_SECOND = 30  # Telegram: about 30 messages a second per bot, all chats together
+GROUP_PER_MINUTE = 20  # and 20 a minute into one group
+
+
+class SharedRateLimiter(AIORateLimiter):
+    """PTB's limiter for this process, and Telegram's per-bot limits counted across every worker
+    (Moodtune.take_turn: in the database on PostgreSQL; nothing more on SQLite, where one process
+    is the whole bot). The per-chat second and RetryAfter are PTB's, per process."""
+
+    def __init__(self, convo: Conversation, **kwargs):
+        super().__init__(**kwargs)
+        self._convo = convo
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        app = self._convo.moodtune
+        if endpoint.startswith(("send", "edit", "copy", "forward")) and endpoint != "sendChatAction":  # messages
+            await app.take_turn("telegram", BOT_PER_SECOND, 1.0)
+            chat_id = data.get("chat_id")
+            if isinstance(chat_id, int) and chat_id < 0:
+                await app.take_turn(f"telegram:{chat_id}", GROUP_PER_MINUTE, 60.0)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
 def build_application(settings: Settings, convo: Conversation) -> Application:
     """The PTB Application with every handler, around a conversation the caller opened and
     will close (bot.root); this never opens or closes the core."""
@@ -487,7 +510,7 @@ def build_application(settings: Settings, convo: Conversation) -> Application:
     bot = TolerantBot(  # what ApplicationBuilder would build (its pool sizes), with the tolerant parsing
         token, base_url=base or "https://api.telegram.org/bot", base_file_url=file_url_for(base) if base else "https://api.telegram.org/file/bot",
         request=HTTPXRequest(connection_pool_size=256), get_updates_request=HTTPXRequest(connection_pool_size=1),
-        rate_limiter=AIORateLimiter(max_retries=3),
+        rate_limiter=SharedRateLimiter(convo, max_retries=3),
     )
     application = Application.builder().bot(bot).concurrent_updates(True).build()
     application.bot_data["conversation"] = convo

@@ -16,7 +16,7 @@ from core.music.catalog import Catalog, Track, credit_key, credits
 from core.errors import NothingToDo, UserError
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
 from core.reading.fusion import MoodReading
-from core.limits import Limits
+from core.limits import Limits, take_turn
 from core.music.recommender import MAX_SONGS, Recommendation, Recommender, recommend
 from core.settings import Settings
 from core.store import ChatSettings, PhotoReading, Store, open_store
@@ -463,6 +463,11 @@ class Moodtune:
         now = time.monotonic()
         if last is not None and now - last < self.settings.preview_cooldown:
             raise UserError("previews_cooldown", seconds=int(self.settings.preview_cooldown - (now - last)) + 1)
+
+    async def take_turn(self, name: str, limit: int, window: float) -> None:
+        """Wait for a turn under a rate shared by every worker (counted in the database on
+        PostgreSQL; on SQLite the one process's own limiter keeps it): Telegram's per-bot limits."""
+        await take_turn(self._limits, name, limit, window)
 
     async def remember_preview_file(self, platform: str, track: str, file_id: str) -> None:
         """The platform now holds this song's preview as `file_id`: the next ▶ reuses it."""

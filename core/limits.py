@@ -9,11 +9,13 @@ Two implementations of one interface (`Limits`):
 `admit()` checks the chat's share and the person's rate first, then takes a place in the local
 analysis queue (`reserve`), and only then charges the person — a refusal costs nothing. It
 returns a ticket to `release()` when the photo is answered. `first_delivery()` tells a
-duplicate update (Telegram retries a webhook it thinks failed) from a new one.
+duplicate update (Telegram retries a webhook it thinks failed) from a new one. `wait_for_turn()`
+(with `take_turn`) keeps a rate shared by every worker — Telegram's per-bot limits, Deezer's.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
@@ -106,3 +108,15 @@ class InProcessLimits:
         if len(self._seen) > self.SEEN:
             self._seen.popitem(last=False)
         return True
+
+
+async def take_turn(limits: Limits, name: str, limit: int, window: float, max_wait: float = 30.0) -> None:
+    """Wait until one more call under `name` keeps every worker together within `limit` calls per
+    `window` seconds (Limits.wait_for_turn), then count it; gives up waiting after `max_wait` s."""
+    waited = 0.0
+    while waited < max_wait:
+        wait = await limits.wait_for_turn(name, limit, window)
+        if wait <= 0:
+            return
+        await asyncio.sleep(min(wait, window))
+        waited += min(wait, window)

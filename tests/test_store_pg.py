@@ -109,3 +109,21 @@ async def test_deezers_rate_is_kept_across_workers(pg_url):
     finally:
         await a.close()
         await b.close()
+
+
+async def test_three_workers_keep_one_telegram_rate_together(pg_url):
+    """Telegram's ~30 messages a second per bot, kept by three workers at once (here 10 a second,
+    30 messages): together they take about two seconds, not a third of one."""
+    import time
+
+    from core.limits import take_turn
+
+    stores = [await PgStore(pg_url).open() for _ in range(3)]
+    try:
+        limits = [s.shared_limits(6) for s in stores]
+        t0 = time.monotonic()
+        await asyncio.gather(*(take_turn(limits[k % 3], "telegram", 10, 1.0) for k in range(30)))
+        assert 1.8 <= time.monotonic() - t0 <= 6.0
+    finally:
+        for s in stores:
+            await s.close()

@@ -25,6 +25,7 @@ from typing import Iterable, Optional
 import aiohttp
 from aiolimiter import AsyncLimiter
 
+from core.limits import take_turn
 from core.music.catalog import Track, credit_key, credits
 
 log = logging.getLogger(__name__)
@@ -68,11 +69,8 @@ class DeezerPreviews:
 
     async def _turn(self) -> None:
         """Wait until every worker together is under Deezer's rate (a few seconds at most)."""
-        for _ in range(int(WINDOW_SECONDS * 4)):
-            wait = await self.shared.wait_for_turn("deezer", REQUESTS_PER_WINDOW, WINDOW_SECONDS) if self.shared else 0.0
-            if wait <= 0:
-                return
-            await asyncio.sleep(min(wait, WINDOW_SECONDS))
+        if self.shared is not None:
+            await take_turn(self.shared, "deezer", REQUESTS_PER_WINDOW, WINDOW_SECONDS, max_wait=4 * WINDOW_SECONDS)
 
     async def _get(self, path: str, params: Optional[dict] = None) -> Optional[dict]:
         """A JSON answer, or None for Deezer's error shape, an HTTP error, a timeout or garbage."""
