@@ -10,6 +10,7 @@ without the message-content intent. Every interaction that may take a while is d
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import logging
@@ -28,7 +29,9 @@ from core.errors import StoreBusy, UserError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
-discord.VoiceClient.warn_nacl = False  # no voice here: don't warn people about voice libraries
+# no voice here: don't warn people about voice libraries (PyNaCl, and discord.py 2.7's davey)
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 
 PLATFORM = "discord"
 MAX_ATTACHMENT = 20 * 1024 * 1024
@@ -40,11 +43,14 @@ VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv")
 MAX_ALBUM = 10
 
 
-def is_image(att: discord.Attachment) -> bool:
-    """A photo, GIF or video we can read (by its content type, else its name)."""
+def is_image(att) -> bool:
+    """A photo, GIF or video we can read (by its content type, else its name); anything that is
+    not an attachment (a malformed interaction's bare Object) is not."""
+    if not isinstance(att, discord.Attachment):
+        return False
     if att.content_type:
         return att.content_type.startswith(("image/", "video/"))
-    return att.filename.lower().endswith(IMAGE_SUFFIXES + VIDEO_SUFFIXES)
+    return (att.filename or "").lower().endswith(IMAGE_SUFFIXES + VIDEO_SUFFIXES)
 
 
 def embed_for(reply: Reply) -> discord.Embed:
@@ -67,28 +73,70 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<dat
         await interaction.client.on_action(interaction, self.data)
 
 
+class RateSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"rate:(?P<rec>[1-9][0-9]{0,14})"):
+    """'Rate a song…': a menu for the songs a message has no buttons left for (a long shift list),
+    each song's 👍 and 👎 as options; stateless like the buttons."""
+
+    def __init__(self, rec: int, options: Optional[list[discord.SelectOption]] = None):
+        super().__init__(discord.ui.Select(custom_id=f"rate:{rec}", placeholder="Rate a song…",
+                                           options=options or [discord.SelectOption(label="·", value="0:+")]))
+        self.rec = rec
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]):
+        return cls(int(match["rec"]), list(item.options))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        values = interaction.data.get("values") if isinstance(interaction.data, dict) else None
+        choice = values[0] if isinstance(values, list) and values and isinstance(values[0], str) else ""
+        await interaction.client.on_action(interaction, f"r:{self.rec}:{choice}")
+
+
 def view_for(buttons: Optional[list[list[Button]]]) -> Optional[discord.ui.View]:
-    """At most 25 buttons: the shift / more buttons always stay; rating buttons fill the rest, whole
-    songs first (a 17-song shift list shows 👍/👎 for its first 11 songs; reactions rate the rest)."""
+    """At most 5 rows: the action buttons always stay, rating buttons fill the rest, whole songs
+    first; the songs left without buttons (a 17-song shift list has room for 8) are rated from one
+    'Rate a song…' menu in the last row, so every song of every list can be rated."""
     flat = [b for row in buttons or [] for b in row]
     actions = [b for b in flat if not b.action.startswith("r:")]
     ratings = [b for b in flat if b.action.startswith("r:")]
     room = BUTTONS_PER_ROW * 5 - len(actions)
-    flat = ratings[: room - room % 2] + actions
-    if not flat:
+    rest: list[Button] = []
+    if len(ratings) > room:  # the last row is the menu's
+        room -= BUTTONS_PER_ROW
+        rest = ratings[room - room % 2:]
+    shown = ratings[: room - room % 2]
+    if not shown and not actions:
         return None
     view = discord.ui.View(timeout=None)
-    for i, b in enumerate(flat):
+    for i, b in enumerate(shown + actions):
         item = ActionButton(b.action, b.label)
         item.item.row = i // BUTTONS_PER_ROW
         view.add_item(item)
+    if rest:
+        rec = int(rest[0].action.split(":")[1])
+        options = [discord.SelectOption(label=b.label, value=b.action.split(":", 2)[2]) for b in rest[:25]]
+        menu = RateSelect(rec, options)
+        menu.item.row = 4
+        view.add_item(menu)
     return view
 
 
 def _buttons_of(message: Optional[discord.Message]) -> list[list[Button]]:
     if message is None:
         return []
-    return [[Button(c.label or "", c.custom_id or "") for c in row.children if getattr(c, "custom_id", None)] for row in message.components]
+    rows: list[list[Button]] = []
+    for row in message.components:
+        out: list[Button] = []
+        for c in getattr(row, "children", []):
+            custom_id = getattr(c, "custom_id", None) or ""
+            if isinstance(c, discord.components.Button) and custom_id:
+                out.append(Button(c.label or "", custom_id))
+            elif isinstance(c, discord.components.SelectMenu) and custom_id.startswith("rate:"):
+                # the 'Rate a song…' menu has no label: its options are the songs' 👍/👎, read back as such
+                rec = custom_id.split(":", 1)[1]
+                out += [Button(o.label, f"r:{rec}:{o.value}") for o in c.options]
+        rows.append(out)
+    return rows
 
 
 MAX_UPLOAD = 8 * 2**20  # what any channel accepts in one message (servers may allow more)
@@ -139,7 +187,7 @@ def _fetcher(att: Optional[discord.Attachment]):
     """The download of an attachment, called by the conversation once the photo is admitted."""
 
     async def fetch() -> bytes:
-        if att is None:
+        if att is None or not isinstance(att, discord.Attachment):  # missing from the payload's `resolved`
             raise UserError("no_image")
         if not is_image(att):
             raise UserError("not_a_file_image", name=att.filename)
@@ -179,13 +227,14 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         self.settings = settings
         self.conversation = convo
         self.sync_commands = sync_commands
+        self._resynced = False
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self._on_command_error
         self._register_commands()
 
     async def setup_hook(self) -> None:
         """Register the persistent buttons, and the commands (once: by the process that runs shard 0)."""
-        self.add_dynamic_items(ActionButton)
+        self.add_dynamic_items(ActionButton, RateSelect)
         if self.sync_commands and (self.shard_ids is None or 0 in self.shard_ids):
             await self.tree.sync()
 
@@ -211,10 +260,37 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             out = await self.conversation.album(origin, [_fetcher(a) for a in atts[:MAX_ALBUM]])
         else:
             out = await self.conversation.photo(origin, _fetcher(atts[0] if atts else None))
+        if out.error:
+            # After a deferral, Discord's first follow-up edits the original "thinking…" response
+            # and keeps its (public) visibility (Discord developer docs, Interactions → Receiving
+            # and Responding → Followup Messages). What a photo is refused for cannot be known
+            # before it is downloaded and read, so the public response is deleted first and the
+            # refusal follows as an ephemeral message only the person sees.
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException as exc:
+                log.info("could not delete the deferred response: %s", exc)
         await self._respond(interaction, origin, out)
 
     async def _on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch, app_commands.TransformerError)):
+            # a command from before a release (global commands reach clients slowly) or a malformed
+            # payload: the person is told what to do; nothing to trace
+            log.warning("stale or malformed command %r: %s", getattr(interaction.command, "name", None) or
+                        (interaction.data or {}).get("name"), error.__class__.__name__)
+            if isinstance(error, app_commands.CommandSignatureMismatch) and not self._resynced:
+                self._resynced = True  # once per start: Discord has an older signature than ours
+                asyncio.get_running_loop().create_task(self._resync())
+            await self._say_sorry(interaction, replies.text("stale_command"))
+            return
         await self._say_sorry(interaction, _unexpected_text(error))
+
+    async def _resync(self) -> None:
+        try:
+            await self.tree.sync()
+            log.info("commands synced again after a signature mismatch")
+        except discord.HTTPException as exc:
+            log.warning("could not sync commands again: %s", exc)
 
     @staticmethod
     async def _say_sorry(interaction: discord.Interaction, text: str) -> None:

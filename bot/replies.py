@@ -391,6 +391,8 @@ TEXTS: dict[str, Any] = {
     "corrected": lambda mood: f"Thanks — noted as {mood}.",
     "previews_coming": lambda n: f"▶ Sending {n} preview{'s' if n != 1 else ''}…",
     "inline_hint": "Type a mood: calm, happy, rainy sunday…",
+    "stale_command": ("My commands changed — use /mood with a photo (or /mood text:…); Discord may take a few minutes "
+                      "to show the new ones."),
     "corrected_title": lambda mood: f"{EMOJI.get(mood, '')} You said {mood} — songs for a {mood} mood",
     "muted": lambda name: f"🔇 Muted {_short(name, 60)} — not in your lists any more (/settings to unmute).",
     "muted_group": lambda name: f"🔇 Muted {_short(name, 60)} for this group — not in its lists any more (/settings to unmute).",

@@ -8,6 +8,7 @@ import io
 import itertools
 import logging
 
+import discord
 import pytest
 from discord.http import Route
 from discord.webhook import async_ as webhook_async
@@ -203,9 +204,12 @@ def test_a_long_shift_list_fits_discords_limits_and_keeps_its_action_buttons():
     reply = list_reply(rec, "From sad toward energetic")
     embed = embed_for(reply)
     assert len(embed.description) <= 4096 and embed.description.endswith("longer than one message can show.")
-    labels = [item.item.label for item in view_for(reply.buttons).children]
-    assert len(labels) <= 25 and "🌿 Shift to calm" in labels and "➕ More like this" in labels
+    view = view_for(reply.buttons)
+    labels = [item.item.label for item in view.children if isinstance(item.item, discord.ui.Button)]
+    menus = [item.item for item in view.children if isinstance(item.item, discord.ui.Select)]
+    assert len(labels) <= 20 and "🌿 Shift to calm" in labels and "➕ More like this" in labels
     assert labels.count("1 👍") == 1 and sum(lab.endswith("👎") for lab in labels) == sum(lab.endswith("👍") for lab in labels)
+    assert len(menus) == 1 and len(menus[0].options) == 2 * 17 - sum(lab.endswith(("👍", "👎")) for lab in labels)
 
 
 GUILD = "777"
@@ -457,3 +461,68 @@ async def test_listen_on_discord_attaches_the_previews_to_one_message(dc):
         assert any(r.startswith("/preview/") for r in deezer.requests)
     finally:
         await deezer.stop()
+
+
+# --- issue 20: private refusals, stale commands, malformed payloads, every song rateable ------------
+
+async def test_a_refused_photo_is_seen_only_by_its_sender(dc):
+    client, app, api = dc
+    await slash_mood(client, api, b"%PDF-1.4 not a photo at all", name="photo.jpg")
+    calls = [(m, p, b) for m, p, b in api.calls if "/interactions/" in p or "/webhooks/" in p]
+    deleted = [k for k, (m, p, _) in enumerate(calls) if m == "DELETE" and p.endswith("/messages/@original")]
+    refusal = [k for k, (m, p, b) in enumerate(calls) if m == "POST" and "/webhooks/" in p and (b or {}).get("flags", 0) & 64]
+    assert deleted and refusal and deleted[0] < refusal[0]  # the public "thinking…" goes before the private sentence
+    assert "image" in calls[refusal[0]][2]["content"].lower() or "photo" in calls[refusal[0]][2]["content"].lower()
+
+
+@pytest.mark.parametrize("data, expected", [
+    ({"id": "c9", "name": "nosuchcommand", "type": 1}, "My commands changed"),  # a command from an older release
+    ({"id": "c1", "name": "mood", "type": 1, "options": [{"name": "photo", "type": 3, "value": "not an attachment"}]},
+     "image attached"),  # an option of the wrong type
+])
+async def test_a_stale_or_malformed_command_gets_a_private_sentence_not_a_traceback(dc, caplog, data, expected):
+    client, app, api = dc
+    caplog.set_level(logging.INFO)
+    await dispatch(client, "parse_interaction_create", interaction(2, data))
+    answer = _last_message(api)
+    assert expected in answer["content"] and answer["flags"] & 64
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_a_mood_whose_attachment_is_missing_from_resolved_gets_a_sentence(dc, caplog):
+    client, app, api = dc
+    await dispatch(client, "parse_interaction_create", interaction(2, {
+        "id": "c1", "name": "mood", "type": 1, "options": [{"name": "photo", "type": 11, "value": "12345"}], "resolved": {}}))
+    sent = [b for m, p, b in api.calls if m == "POST" and "/webhooks/" in p]
+    assert sent and sent[-1]["flags"] & 64 and "Something went wrong" not in sent[-1]["content"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_every_song_of_a_long_shift_list_can_be_rated(dc):
+    from bot.discord_adapter import view_for
+    from bot.replies import list_reply
+    from core.emotions import VA
+
+    client, app, api = dc
+    rec = await app.songs_for_mood(label="sad", va=VA(-1, -1), mode="shift", target="energetic", user="dc:42", chat=f"dc:{CHANNEL}")
+    songs = len(rec.songs)
+    components = view_for(list_reply(rec, "From sad toward energetic").buttons).to_components()
+    buttons = [c for row in components for c in row["components"] if c["type"] == 2]
+    (menu,) = [c for row in components for c in row["components"] if c["type"] == 3]
+    rated_by_button = {decode_action(b["custom_id"]).position for b in buttons if b["custom_id"].startswith("r:")}
+    rated_by_menu = {int(o["value"].split(":")[0]) for o in menu["options"]}
+    assert songs > 11 and rated_by_button | rated_by_menu == set(range(songs)) and len(components) <= 5
+    last = songs - 1
+    msg = message_payload(CHANNEL, components=components)
+    await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": menu["custom_id"], "component_type": 3,
+                                                                       "values": [f"{last}:+"]}, message=msg))
+    assert [(r.track, r.score) for r in await app._store.ratings_of("dc:42")] == [(rec.songs[last].track.id, 1)]
+    edited = api.sent("callback")[-1]  # the menu stays on the message, the choice marked
+    options = [o for row in edited["data"]["components"] for c in row["components"] if c["type"] == 3 for o in c["options"]]
+    assert any(o["label"] == f"✅ {last + 1} 👍" for o in options)
+
+
+def test_no_warning_about_voice_libraries_at_start():
+    import discord
+
+    assert discord.VoiceClient.warn_nacl is False and discord.VoiceClient.warn_dave is False

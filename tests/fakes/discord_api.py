@@ -86,6 +86,8 @@ class FakeDiscord:
             return _json({"interaction": {"id": interaction_id, "type": 2, "response_message_id": None,
                                           "response_message_loading": kind == 5, "response_message_ephemeral": bool(data.get("flags", 0) & 64)},
                           "resource": resource})
+        if request.method == "DELETE" and route.startswith("/webhooks/"):
+            return web.Response(status=204)
         if route.startswith("/webhooks/") or (route.startswith("/channels/") and route.endswith("/messages")):
             channel_id = route.split("/")[2] if route.startswith("/channels/") else "0"
             sent = dict(body or {})
