@@ -423,7 +423,8 @@ class Recommender:
         picked += self._pick(total, n - len(picked), taken, artists, families)
         return [Song(self.catalog.tracks[i], float(total[i]), self.reason(i, target, parts, context.get("taste"))) for i in picked]
 
-    def shift(self, start: VA, target_label: str, n: int, collaborative_ratings: Sequence[MoodRating] = (), **context) -> list[Song]:
+    def shift(self, start: VA, target_label: str, n: int, collaborative_ratings: "Votes | Sequence[MoodRating]" = (),
+              **context) -> list[Song]:
         """A path of songs from the start mood to the target label that a listener hears as a path.
 
         Steps are planned on two scales at once: the mood circle (core.music.shift_path, ≤ MAX_STEP
