@@ -222,6 +222,10 @@ class MoodtuneDiscord(discord.AutoShardedClient):
     """
 
     def __init__(self, settings: Settings, convo: Conversation, *, sync_commands: bool = True):
+        if settings.discord_api_base_url:  # a proxy or a fake Discord: REST and webhooks there, the gateway as it says
+            import discord.webhook.async_ as webhooks
+
+            discord.http.Route.BASE = webhooks.Route.BASE = settings.discord_api_base_url.rstrip("/")
         # no privileged intents
         super().__init__(intents=discord.Intents.default(), shard_count=settings.discord_shards, shard_ids=settings.shard_ids)
         self.settings = settings
@@ -244,6 +248,16 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         """Answer an interaction (first response, or a follow-up once deferred) and report it."""
         kwargs = _content(out)
         ephemeral = out.private or out.error
+        if ephemeral and interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
+            # After a deferral, Discord's first follow-up edits the original "thinking…" response
+            # and keeps its (public) visibility (Discord developer docs, Interactions → Receiving
+            # and Responding → Followup Messages). What a photo (or a soundtrack) is refused for is
+            # known only after the work the deferral was for, so the public response is deleted
+            # first and the sentence follows as an ephemeral message only the person sees.
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException as exc:
+                log.info("could not delete the deferred response: %s", exc)
         if interaction.response.is_done():  # the message itself is needed only to link it to its list
             sent = await interaction.followup.send(ephemeral=ephemeral, wait=out.list_id is not None, **kwargs)
         else:
@@ -260,16 +274,6 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             out = await self.conversation.album(origin, [_fetcher(a) for a in atts[:MAX_ALBUM]])
         else:
             out = await self.conversation.photo(origin, _fetcher(atts[0] if atts else None))
-        if out.error:
-            # After a deferral, Discord's first follow-up edits the original "thinking…" response
-            # and keeps its (public) visibility (Discord developer docs, Interactions → Receiving
-            # and Responding → Followup Messages). What a photo is refused for cannot be known
-            # before it is downloaded and read, so the public response is deleted first and the
-            # refusal follows as an ephemeral message only the person sees.
-            try:
-                await interaction.delete_original_response()
-            except discord.HTTPException as exc:
-                log.info("could not delete the deferred response: %s", exc)
         await self._respond(interaction, origin, out)
 
     async def _on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

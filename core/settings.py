@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     )
     listen: Optional[str] = Field(None, description="host:port this worker's webhook server listens on, e.g. 0.0.0.0:8080")
     discord_shards: Optional[int] = Field(None, ge=1, description="total Discord shards (all processes together)")
+    discord_api_base_url: Optional[str] = Field(None, alias="DISCORD_API_BASE_URL",
+                                                description="Discord's REST API base (…/api/v10), for tests and proxies; the gateway comes from it")
     discord_shard_ids: Optional[str] = Field(None, description="the shards this process runs, e.g. 0,1 (default: all)")
 
     # Spotify (optional enrichment: album art, name check; links work without it)

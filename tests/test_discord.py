@@ -526,3 +526,10 @@ def test_no_warning_about_voice_libraries_at_start():
     import discord
 
     assert discord.VoiceClient.warn_nacl is False and discord.VoiceClient.warn_dave is False
+
+
+async def test_a_soundtrack_with_no_photos_says_so_privately(dc):
+    client, app, api = dc
+    await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c3", "name": "soundtrack", "type": 1}))
+    assert any(m == "DELETE" for m, p, _ in api.calls if p.endswith("/messages/@original"))
+    assert _last_message(api)["flags"] & 64

@@ -1,10 +1,14 @@
-"""A fake Discord HTTP API (and CDN) on 127.0.0.1, for discord.py's real client objects."""
+"""A fake Discord on 127.0.0.1 for discord.py's real client: the HTTP API under /api/v10, the CDN,
+and a gateway websocket speaking HELLO / IDENTIFY / READY / GUILD_CREATE / heartbeats, through which
+a test dispatches events (MESSAGE_CREATE, INTERACTION_CREATE, MESSAGE_REACTION_ADD) to a real
+`python -m bot` process pointed here with DISCORD_API_BASE_URL."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
-from typing import Any
+from typing import Any, Optional
 
 from aiohttp import web
 
@@ -34,6 +38,11 @@ class FakeDiscord:
         self.files: dict[str, bytes] = {}
         self.port = 0
         self._runner: web.AppRunner | None = None
+        self.identified = asyncio.Event()  # a client said IDENTIFY on the gateway
+        self._ws: Optional[web.WebSocketResponse] = None
+        self._seq = 0
+        self.guild_id = "777"
+        self.channel_id = "555"
 
     @property
     def base(self) -> str:
@@ -69,6 +78,12 @@ class FakeDiscord:
         body = await self._body(request)
         self.calls.append((request.method, path, body))
         route = path.removeprefix("/api/v10")
+        if route in ("/gateway", "/gateway/bot"):
+            return _json({"url": f"ws://127.0.0.1:{self.port}/gateway", "shards": 1,
+                          "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+        if route.startswith("/applications/") and route.endswith("/commands") and request.method == "PUT":
+            return _json([{"description": "", **c, "id": str(next(_ids)), "application_id": BOT_USER["id"], "version": "1",
+                           "default_member_permissions": None, "type": c.get("type", 1)} for c in (body or [])])
         if route == "/users/@me":
             return _json(BOT_USER)
         if route == "/oauth2/applications/@me":
@@ -100,8 +115,47 @@ class FakeDiscord:
             return web.Response(status=204)
         return _json({"message": "unknown route", "code": 0}, status=404)
 
+    # --- the gateway ----------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}})
+        async for msg in ws:
+            if msg.type != web.WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            if data.get("op") == 1:
+                await ws.send_json({"op": 11})
+            elif data.get("op") == 2:
+                await self.dispatch("READY", {
+                    "v": 10, "user": BOT_USER, "guilds": [{"id": self.guild_id, "unavailable": True}], "session_id": "fake-session",
+                    "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway", "shard": [0, 1],
+                    "application": {"id": BOT_USER["id"], "flags": 0}})
+                await self.dispatch("GUILD_CREATE", self.guild())
+                self.identified.set()
+        return ws
+
+    def guild(self) -> dict:
+        return {"id": self.guild_id, "name": "Trip", "unavailable": False, "owner_id": "1", "afk_timeout": 300, "verification_level": 0,
+                "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0,
+                "preferred_locale": "en-US", "features": [], "emojis": [], "stickers": [], "member_count": 2, "members": [],
+                "voice_states": [], "presences": [], "threads": [], "stage_instances": [], "guild_scheduled_events": [],
+                "roles": [{"id": self.guild_id, "name": "@everyone", "permissions": "104324673", "position": 0, "color": 0,
+                           "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
+                "channels": [{"id": cid, "type": 0, "name": name, "position": k, "permission_overwrites": [],
+                              "guild_id": self.guild_id, "nsfw": False}
+                             for k, (cid, name) in enumerate(((self.channel_id, "general"), ("556", "random")))]}
+
+    async def dispatch(self, event: str, data: dict) -> None:
+        """Send one gateway event to the connected client."""
+        self._seq += 1
+        await self._ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+
     async def start(self) -> "FakeDiscord":
         app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
