@@ -533,3 +533,28 @@ async def test_a_soundtrack_with_no_photos_says_so_privately(dc):
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c3", "name": "soundtrack", "type": 1}))
     assert any(m == "DELETE" for m, p, _ in api.calls if p.endswith("/messages/@original"))
     assert _last_message(api)["flags"] & 64
+
+
+async def test_a_signature_mismatch_resyncs_the_commands_once(dc, monkeypatch):
+    from discord import app_commands
+
+    client, app, api = dc
+    synced = []
+
+    async def sync(*args, **kwargs):
+        synced.append(1)
+        return []
+
+    monkeypatch.setattr(client.tree, "sync", sync)
+    command = client.tree.get_command("mood")
+    for _ in range(3):  # an older client keeps sending the old signature
+        await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c1", "name": "mood", "type": 1}))
+        stub = type("I", (), {"command": command, "data": {"name": "mood"}, "response": None})()
+
+        async def sorry(interaction, text):
+            assert "My commands changed" in text
+
+        monkeypatch.setattr(client, "_say_sorry", sorry)
+        await client._on_command_error(stub, app_commands.CommandSignatureMismatch(command))
+    await asyncio.sleep(0.05)
+    assert synced == [1]
