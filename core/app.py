@@ -233,6 +233,17 @@ class Moodtune:
         async with self.admit_photo(user=user, chat=chat, group=group) as admitted:
             return await admitted.photo(data)
 
+    async def _read_words(self, words: str):
+        """The mood in some words (core.reading.words.WordsReading): the pipeline's reading (the scene
+        model's text tower when it is in memory, else the word table), the word table alone when
+        there is no pipeline. Raises UserError('no_mood_in_words') when they carry none."""
+        from core.reading.words import read_words
+
+        reading = (await asyncio.to_thread(self._pipeline.read_words, words)) if self._pipeline is not None else read_words(words)
+        if reading is None:
+            raise UserError("no_mood_in_words", text=words)
+        return reading
+
     async def _read(self, data: bytes, slot) -> MoodReading:
         return await self._pipeline.analyze_async(data, slot)
 
@@ -240,14 +251,10 @@ class Moodtune:
                               n: Optional[int] = None, group: bool = False):
         """`/mood rainy sunday`: the mood the words carry and a list for it (a WordsReading and a
         Recommendation). Raises UserError('no_mood_in_words') when the words carry none."""
-        from core.reading.words import read_words
-
         words = (text or "").strip()
         if not words:
             raise UserError("no_words")
-        reading = (await asyncio.to_thread(self._pipeline.read_words, words)) if self._pipeline is not None else read_words(words)
-        if reading is None:
-            raise UserError("no_mood_in_words", text=words)
+        reading = await self._read_words(words)
         rec = await self.songs_for_mood(label=reading.label, va=reading.point, user=user, chat=chat, mode="match", n=n,
                                         group=group, distribution=dict(reading.distribution))
         return reading, rec
@@ -425,13 +432,7 @@ class Moodtune:
                 label = normalize_label(words)
                 reading = None
             except ValueError:
-                reading = (await asyncio.to_thread(self._pipeline.read_words, words)) if self._pipeline is not None else None
-                if reading is None:
-                    from core.reading.words import read_words
-
-                    reading = read_words(words)
-                if reading is None:
-                    raise UserError("no_mood_in_words", text=words) from None
+                reading = await self._read_words(words)
                 label = reading.label
             rec = await self.songs_for_mood(label=label, va=reading.point if reading else None, mode="match",
                                             distribution=dict(reading.distribution) if reading else None, save=False)

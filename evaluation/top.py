@@ -173,7 +173,7 @@ def shift_report(ranker, n: int = 5) -> list[dict]:
         out.append({"from": start, "to": end, "songs": len(songs), "max_step_valence_energy": round(steps(sound), 3),
                     "max_step_model_va": round(steps(va), 3), "valence": [round(float(v), 2) for v in sound[:, 0]],
                     "energy": [round(float(v), 2) for v in sound[:, 1]],
-                    "last_fits_target": bool(songs) and ranker._matched_label(idx[-1], target_for_label(end)) == end
+                    "last_fits_target": bool(songs) and ranker.matched_label(idx[-1], target_for_label(end)) == end
                     and float(ranker.label_scores[idx[-1], LABELS.index(end)]) >= float(np.quantile(ranker.label_scores[:, LABELS.index(end)], 0.95))})
     return out
 

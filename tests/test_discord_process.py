@@ -12,7 +12,6 @@ import sys
 
 import pytest
 
-from bot.buttons import decode_action
 from tests.conftest import DEMO, ROOT
 from tests.fakes.discord_api import FakeDiscord, message_payload
 

@@ -126,7 +126,7 @@ def test_shift_lists_move_in_steps_a_listener_hears_as_a_path(recommender, start
     assert len(songs) >= 5
     assert np.abs(np.diff(sound, axis=0)).max() <= SHIFT_STEP + 1e-6
     assert np.abs(np.diff(recommender.va[idx], axis=0)).max() <= SHIFT_STEP + 1e-6
-    assert recommender._matched_label(idx[-1], target_for_label(end)) == end
+    assert recommender.matched_label(idx[-1], target_for_label(end)) == end
     centre = recommender.model.sound_centre(end)
     # within the widest step of the sound path the last song may take when nothing nearer fits
     assert abs(sound[-1][0] - centre[0]) <= 0.15 and abs(sound[-1][1] - centre[1]) <= 0.15

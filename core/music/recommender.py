@@ -189,6 +189,7 @@ class Recommender:
         top = np.quantile(raw, 0.999, axis=0) if len(raw) else np.ones(len(LABELS), np.float32)
         self.label_scores = (raw / np.maximum(top, 1e-3)).astype(np.float32)
         self.va = model.va(x)  # (n, 2) predicted listener valence / arousal: a shift list's steps on the model's scale
+        self._sound = np.ascontiguousarray(catalog.matrix[:, :2])  # Spotify valence, energy: what a shift list's steps are heard as
         self._artist_codes, artist_names = self._codes(catalog.artists)
         self._artist_index = {a: i for i, a in enumerate(artist_names)}
         self._era_list = sorted(set(int(e) for e in catalog.era))
@@ -370,7 +371,7 @@ class Recommender:
                    key=lambda pos: total[order[pos]] - CALIBRATION * (after[f] if (f := int(self._family_codes[order[pos]])) >= 0
                                                                        and f != self._other else unknown))
 
-    def _matched_label(self, i: int, target: MusicTarget) -> str:
+    def matched_label(self, i: int, target: MusicTarget) -> str:
         """The label of the target's a song is on the list for: its best weighted label fit."""
         weighted = self.label_scores[i] * np.asarray(target.weights, dtype=np.float32)
         return LABELS[int(np.argmax(weighted))] if weighted.max() > 0 else (target.label or nearest_label(target.va))
@@ -379,7 +380,7 @@ class Recommender:
                step: Optional[tuple[int, int, str]] = None) -> SongReason:
         t = self.catalog.tracks[i]
         main = target.label or nearest_label(target.va)
-        matches = main if step else self._matched_label(i, target)
+        matches = main if step else self.matched_label(i, target)
         return SongReason(
             feel=feel_of(t.valence, t.energy), acoustic=t.acousticness > 0.6,
             major=None if t.mode is None else t.mode == 1, bpm=int(round(t.tempo)),
@@ -437,7 +438,7 @@ class Recommender:
         songs: list[Song] = []
         taken: set[int] = set()
         artists: set[str] = set()
-        sound = np.stack([self.catalog.matrix[:, 0], self.catalog.matrix[:, 1]], axis=1)  # Spotify valence, energy
+        sound = self._sound
         first = target_for_va(start, nearest_label(start))
         total0, _ = self.scores(first, **context)
         opening = self._pick(total0, 1, set(), set())
