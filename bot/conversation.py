@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Optional
 
@@ -131,8 +133,12 @@ def refusal(exc: UserError) -> Outgoing:
 
 
 class Conversation:
+    NOTE_EVERY = 30.0  # seconds: at most one 'queued' note per chat in this long, however many photos it sends
+    NOTED_CHATS = 10_000  # chats remembered for that: bounded memory
+
     def __init__(self, moodtune: Moodtune):
         self.moodtune = moodtune
+        self._noted: "OrderedDict[str, float]" = OrderedDict()
 
     @property
     def previews_on(self) -> bool:
@@ -143,16 +149,19 @@ class Conversation:
 
     async def photo(
         self, origin: Origin, fetch: Callable[[], Awaitable[bytes]], *, admitted: Optional[Callable[[], None]] = None,
+        queued: Optional[Callable[[str], None]] = None,
     ) -> Outgoing:
         """A photo, GIF or video: admission first (limits and a queue place, free when refused),
-        then `admitted()` (the platform's 'typing…'), then `fetch()` (the download), then the reading."""
+        then `admitted()` (the platform's 'typing…', repeated while the photo waits its turn) and,
+        when the wait is long, `queued(note)`; `fetch()` (the download) only once its turn has come."""
         async def answer(admission):
-            return await admission.photo(await fetch())
+            return await admission.photo(fetch)
 
-        return await self._admitted(origin, admitted, answer)
+        return await self._admitted(origin, admitted, queued, answer)
 
     async def album(
         self, origin: Origin, fetches: list[Callable[[], Awaitable[bytes]]], *, admitted: Optional[Callable[[], None]] = None,
+        queued: Optional[Callable[[str], None]] = None,
     ) -> Outgoing:
         """Several photos sent together: admitted once (one queue place, one of the person's photos
         a minute), downloaded and read one at a time (memory as for one photo), combined (each
@@ -161,20 +170,51 @@ class Conversation:
         async def answer(admission):
             return await admission.album(fetches)
 
-        return await self._admitted(origin, admitted, answer)
+        return await self._admitted(origin, admitted, queued, answer)
 
-    async def _admitted(self, origin: Origin, admitted: Optional[Callable[[], None]], answer) -> Outgoing:
-        """Admission, then the platform's courtesy, then `answer(admission)`; a refusal is a reply."""
+    TYPING_EVERY = 4.5  # seconds: the platforms show 'typing…' for about 5 s (Telegram) to 10 s (Discord)
+
+    async def _admitted(self, origin: Origin, admitted: Optional[Callable[[], None]],
+                        queued: Optional[Callable[[str], None]], answer) -> Outgoing:
+        """Admission, then the platform's courtesies while the photo waits, then `answer(admission)`;
+        a refusal is a reply."""
         if not origin.known:
             return Outgoing(text=replies.text("no_sender"), error=True)
         try:
             async with self.moodtune.admit_photo(user=origin.person, chat=origin.chat, group=origin.group) as admission:
-                if admitted is not None:
-                    admitted()
+                if queued is not None and admission.expected_wait > self.moodtune.settings.queue_note_after \
+                        and self._may_note(origin.chat):
+                    queued(replies.text("queued", seconds=admission.expected_wait, ahead=admission.ahead))
+                await self._wait_turn(admission, admitted)
                 result = await answer(admission)
         except UserError as exc:
             return refusal(exc)
         return await self._answered(origin, result)
+
+    def _may_note(self, chat: str) -> bool:
+        """Whether this chat may get a 'queued' note now (one per NOTE_EVERY s: a group's burst gets one)."""
+        now = time.monotonic()
+        last = self._noted.get(chat)
+        if last is not None and now - last < self.NOTE_EVERY:
+            return False
+        self._noted[chat] = now
+        self._noted.move_to_end(chat)
+        if len(self._noted) > self.NOTED_CHATS:
+            self._noted.popitem(last=False)
+        return True
+
+    async def _wait_turn(self, admission, typing: Optional[Callable[[], None]]) -> None:
+        """Wait for the photo's turn, showing 'typing…' now and again until it comes."""
+        turn = asyncio.ensure_future(admission.turn())
+        try:
+            while True:
+                if typing is not None:
+                    typing()
+                done, _ = await asyncio.wait({turn}, timeout=self.TYPING_EVERY)
+                if done:
+                    return turn.result()
+        finally:
+            turn.cancel()
 
     async def _answered(self, origin: Origin, answer) -> Outgoing:
         """The reply to a reading and its songs, with its card unless the chat turned cards off."""

@@ -267,7 +267,8 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             await self.conversation.sent(origin, str(sent.id), out)
 
     async def _photo(self, interaction: discord.Interaction, atts: list[Optional[discord.Attachment]]) -> None:
-        """One photo or clip, or several read together (an album); acknowledged first."""
+        """One photo or clip, or several read together (an album); acknowledged first — Discord's
+        'thinking…' stays up while the photo waits its turn, so no 'queued' note is needed."""
         await interaction.response.defer(thinking=True)
         origin = _interaction_origin(interaction)
         if len(atts) > 1:
@@ -420,8 +421,10 @@ class MoodtuneDiscord(discord.AutoShardedClient):
                 out = Outgoing(text=replies.error_text(UserError("not_a_file_image", name=att.filename) if att else "no_image_mention"))
             else:  # several images in one message are an album: read together, answered once
                 typing = lambda: courtesy(message.channel.typing, "typing action")  # noqa: E731
-                out = (await self.conversation.album(origin, [_fetcher(a) for a in images[:MAX_ALBUM]], admitted=typing)
-                       if len(images) > 1 else await self.conversation.photo(origin, _fetcher(images[0]), admitted=typing))
+                queued = lambda text: courtesy(lambda: message.reply(text, mention_author=False), "queued note")  # noqa: E731
+                out = (await self.conversation.album(origin, [_fetcher(a) for a in images[:MAX_ALBUM]], admitted=typing, queued=queued)
+                       if len(images) > 1 else
+                       await self.conversation.photo(origin, _fetcher(images[0]), admitted=typing, queued=queued))
         except Exception as exc:  # noqa: BLE001 — the error boundary for messages
             out = Outgoing(text=_unexpected_text(exc), error=True)
         try:

@@ -309,7 +309,9 @@ ERRORS: dict[str, Any] = {
     "rate_limited": "That's a lot of photos — try again in a moment.",
     "person_limit": lambda per_minute: f"That's a lot of photos — I read up to {per_minute} a minute per person. Try again in a moment.",
     "chat_busy": "I'm still working on the photos sent here — send more in a moment.",
-    "busy": "I'm busy with other photos right now — please try again in a moment.",
+    "busy": lambda seconds=None: (
+        f"So many photos are waiting that yours would wait {_wait(seconds)} — please send it again in a few minutes."
+        if seconds else "I'm busy with other photos right now — please try again in a moment."),
     "shutting_down": "I'm restarting — please send that again in a minute.",
     # lists and settings
     "nothing_to_do": "There's nothing to do here yet.",
@@ -362,7 +364,14 @@ def _where(group: bool, platform: str) -> str:
     return _platform(platform)["group_place"]
 
 
+def _wait(seconds: float) -> str:
+    """An expected wait as a person says it: 'about 20 s', 'about 2 minutes'."""
+    return f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.0f} minutes"
+
+
 TEXTS: dict[str, Any] = {
+    "queued": lambda seconds, ahead: (
+        f"📥 Lots of photos right now: yours is queued behind {ahead}, {_wait(seconds)}. I'll answer here."),
     "nothing_liked": "Nothing liked yet: rate songs with the thumbs-up buttons.",
     "no_sender": "I can only answer people in a chat — send it from your account in a chat with me.",
     "not_a_photo": lambda what="": (f"{what.capitalize()} don't" if what else "Stickers don't")

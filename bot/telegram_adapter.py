@@ -293,11 +293,16 @@ def _fetcher(message: Message):
     return fetch
 
 
+def _queued_note(message: Message):
+    """The 'queued' note for a photo that waits long, as a reply to it (a courtesy: never fails the answer)."""
+    return lambda text: courtesy(lambda: message.reply_text(text, do_quote=True), "queued note")
+
+
 async def answer_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message) -> None:
     origin = origin_of(update)
     convo = conversation(context)
     typing = lambda: courtesy(lambda: context.bot.send_chat_action(message.chat_id, ChatAction.TYPING), "typing action")  # noqa: E731
-    out = await convo.photo(origin, _fetcher(message), admitted=typing)
+    out = await convo.photo(origin, _fetcher(message), admitted=typing, queued=_queued_note(message))
     await send(message, origin, out, convo)
 
 
@@ -327,7 +332,7 @@ def album_handler(application: Application):
         origin = origin_of(update)
         convo: Conversation = application.bot_data["conversation"]
         typing = lambda: courtesy(lambda: application.bot.send_chat_action(first.chat_id, ChatAction.TYPING), "typing action")  # noqa: E731
-        out = await convo.album(origin, [_fetcher(m) for _, m in items], admitted=typing)
+        out = await convo.album(origin, [_fetcher(m) for _, m in items], admitted=typing, queued=_queued_note(first))
         await send(first, origin, out, convo)
 
     return on_album

@@ -9,7 +9,7 @@ import contextlib
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import AsyncIterator, Optional
+from typing import AsyncIterator, Awaitable, Callable, Optional
 
 from core.reading.aggregate import combine
 from core.music.catalog import Catalog, Track, credit_key, credits
@@ -203,19 +203,21 @@ class Moodtune:
     @contextlib.asynccontextmanager
     async def admit_photo(self, *, user: str, chat: str, group: bool = False) -> AsyncIterator["Admitted"]:
         """Take what a photo needs before anything is done for it — before the download and the
-        'typing…' action: a place in this chat's share of the analysis queue, a place in the queue,
-        and (only when both are free) one of the person's photos this minute. A refusal costs the
-        person nothing and raises RateLimited, PipelineBusy or (while shutting down) a UserError.
+        'typing…' action: a place in this chat's share, a place in the photo queue, and (only when
+        both are free) one of the person's photos this minute. A refusal costs the person nothing and
+        raises RateLimited, PipelineBusy (the expected wait is over `max_queue_wait`) or, while
+        shutting down, a UserError.
 
-        Whatever arrives, at most `pipeline.capacity` photos are downloaded or analysed at once, and
-        one chat holds at most `photos_in_flight_per_chat` of them (never all), so one flooding group
-        cannot starve the others. Yields what may be answered with the place taken (`Admitted`).
+        The place waits without the photo's bytes (core.reading.queue): `Admitted.photo` / `album`
+        wait for its turn before they download, so at most the queue's workers hold photos in memory
+        whatever arrives, and one chat holds at most `photos_in_flight_per_chat` places (never all),
+        so one flooding group cannot starve the others. Yields what may be answered with the place.
         """
         if self._closing:
             raise UserError("shutting_down")
         cap = max(1, min(self.settings.photos_in_flight_per_chat, self._pipeline.capacity - 1))
         ticket = await self._limits.admit(user=user, chat=chat, per_minute=self.settings.photos_per_minute, chat_cap=cap,
-                                          reserve=self._pipeline.reserve)
+                                          reserve=lambda: self._pipeline.reserve(chat))
         self._in_flight += 1
         self._idle.clear()
         try:
@@ -230,8 +232,11 @@ class Moodtune:
     async def answer_photo(self, data: bytes, *, user: str, chat: str, group: bool = False) -> PhotoAnswer:
         """A photo, GIF or video (bytes) from a person in a chat → reading + songs, admitted here
         (when the caller must do something between admission and reading, use `admit_photo`)."""
+        async def already_here() -> bytes:
+            return data
+
         async with self.admit_photo(user=user, chat=chat, group=group) as admitted:
-            return await admitted.photo(data)
+            return await admitted.photo(already_here)
 
     async def _read_words(self, words: str):
         """The mood in some words (core.reading.words.WordsReading): the pipeline's reading (the scene
@@ -244,8 +249,8 @@ class Moodtune:
             raise UserError("no_mood_in_words", text=words)
         return reading
 
-    async def _read(self, data: bytes, slot) -> MoodReading:
-        return await self._pipeline.analyze_async(data, slot)
+    async def _read(self, data: bytes, place) -> MoodReading:
+        return await self._pipeline.analyze_async(data, place)
 
     async def songs_for_words(self, text: str, *, user: Optional[str] = None, chat: Optional[str] = None,
                               n: Optional[int] = None, group: bool = False):
@@ -633,27 +638,45 @@ def explicit_allowed(settings: ChatSettings, group: bool) -> bool:
 
 
 class Admitted:
-    """A photo's admission (`Moodtune.admit_photo`): what may be answered with the queue place it holds."""
+    """A photo's admission (`Moodtune.admit_photo`): its place in the photo queue and what may be
+    answered with it. Nothing is downloaded before the place's turn."""
 
-    def __init__(self, app: Moodtune, slot, *, user: str, chat: str, group: bool):
-        self._app, self._slot = app, slot
+    def __init__(self, app: Moodtune, place, *, user: str, chat: str, group: bool):
+        self._app, self._place = app, place
         self.user, self.chat, self.group = user, chat, group
 
-    async def photo(self, data: bytes) -> PhotoAnswer:
-        """A photo, GIF or video (bytes) → reading + songs; remembers the reading for /soundtrack
-        and /history. Raises core.reading.images.ImageError and the like (UserErrors)."""
-        return await self._app._answer_reading(await self._app._read(data, self._slot), user=self.user, chat=self.chat,
-                                               group=self.group)
+    @property
+    def expected_wait(self) -> float:
+        """Seconds this photo was expected to wait for its turn when it was admitted."""
+        return self._place.expected_wait
+
+    @property
+    def ahead(self) -> int:
+        """Photos waiting ahead of this one when it was admitted (for the 'queued' note)."""
+        return self._place.ahead
+
+    async def turn(self) -> None:
+        """Return when this photo may be downloaded and read (at once when its turn has come)."""
+        await self._place.turn()
+
+    async def photo(self, fetch: Callable[[], Awaitable[bytes]]) -> PhotoAnswer:
+        """A photo, GIF or video, downloaded by `fetch()` once its turn has come → reading + songs;
+        remembers the reading for /soundtrack and /history. Raises core.reading.images.ImageError and
+        the like (UserErrors)."""
+        await self.turn()
+        return await self._app._answer_reading(await self._app._read(await fetch(), self._place), user=self.user,
+                                               chat=self.chat, group=self.group)
 
     async def album(self, fetches) -> PhotoAnswer:
         """Several photos (async callables that download one each) → one combined reading + songs,
-        in this one queue place. Photos are downloaded and read one at a time, so an album holds no
-        more memory than one photo. One that cannot be downloaded or read is left out; when none
-        can, the first one's UserError is raised."""
+        in this one queue place once its turn has come. Photos are downloaded and read one at a
+        time, so an album holds no more memory than one photo. One that cannot be downloaded or
+        read is left out; when none can, the first one's UserError is raised."""
+        await self.turn()
         readings, errors = [], []
         for fetch in fetches:
             try:
-                readings.append(await self._app._read(await fetch(), self._slot))
+                readings.append(await self._app._read(await fetch(), self._place))
             except UserError as exc:
                 errors.append(exc)
         if not readings:

@@ -37,9 +37,10 @@ async def test_a_flooding_group_cannot_take_the_whole_queue(core):
     with pytest.raises(RateLimited) as err:
         await app.answer_photo(data, user="u9", chat="busy-group")
     assert "still working on the photos sent here" in error_text(err.value)
-    others = [asyncio.create_task(app.answer_photo(data, user=f"o{i}", chat=f"quiet-{i}")) for i in range(2)]  # admitted
+    # the two workers' turns are taken (one reads, one waits for the thread); others wait their turn
+    others = [asyncio.create_task(app.answer_photo(data, user=f"o{i}", chat=f"quiet-{i}")) for i in range(3)]
     await asyncio.sleep(0.05)
-    with pytest.raises(PipelineBusy):  # the whole queue (1 running + 3 waiting) is now in use
+    with pytest.raises(PipelineBusy):  # three are waiting: the queue's bound in this core
         await app.answer_photo(data, user="late", chat="another")
     faces.release.set()
     answers = await asyncio.gather(*group, *others)
@@ -139,7 +140,7 @@ async def test_a_busy_answer_does_not_cost_the_person_a_photo(settings, fresh_db
     limits = {"photos_per_minute": 2, "photos_in_flight_per_chat": 1, "analysis_threads": 1, "analysis_queue": 1}
     async with gated_core(settings, fresh_db("gated.sqlite3"), bundled_ranker, **limits) as (app, faces):
         data = (DEMO / "cat.jpg").read_bytes()
-        blocking = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat=f"c{i}")) for i in range(2)]
+        blocking = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat=f"c{i}")) for i in range(3)]
         await asyncio.sleep(0.05)
         for _ in range(3):
             with pytest.raises(PipelineBusy):
@@ -157,11 +158,61 @@ async def test_one_chat_never_holds_the_whole_queue(settings, fresh_db, bundled_
     limits = {"photos_per_minute": 100, "photos_in_flight_per_chat": 50, "analysis_threads": 1, "analysis_queue": 2}
     async with gated_core(settings, fresh_db("gated.sqlite3"), bundled_ranker, **limits) as (app, faces):
         data = (DEMO / "cat.jpg").read_bytes()
-        flood = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat="flood")) for i in range(2)]
+        flood = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat="flood")) for i in range(3)]
         await asyncio.sleep(0.05)
-        with pytest.raises(RateLimited):
+        with pytest.raises(RateLimited):  # 2 turns + 2 waiting places: the chat may hold 3
             await app.answer_photo(data, user="u9", chat="flood")
         other = asyncio.create_task(app.answer_photo(data, user="ann", chat="quiet"))
         await asyncio.sleep(0.05)
         faces.release.set()
-        assert (await other).recommendation.songs and len(await asyncio.gather(*flood)) == 2
+        assert (await other).recommendation.songs and len(await asyncio.gather(*flood)) == 3
+
+
+def _counting_fetch(data: bytes, log: list, name: str):
+    async def fetch() -> bytes:
+        log.append(name)
+        return data
+    return fetch
+
+
+async def test_a_burst_is_queued_and_nothing_is_downloaded_before_its_turn(settings, fresh_db, bundled_ranker):
+    """Twelve photos at once on one analysis thread: every one is answered, none refused; only the
+    photos holding a turn (the thread's and one more) are downloaded while the reading is held up;
+    and turns go round the chats — a quiet chat's photo does not wait behind a group's whole burst."""
+    limits = {"photos_per_minute": 100, "photos_in_flight_per_chat": 12, "analysis_threads": 1, "analysis_queue": 50}
+    async with gated_core(settings, fresh_db("burst.sqlite3"), bundled_ranker, **limits) as (app, faces):
+        data = (DEMO / "cat.jpg").read_bytes()
+        fetched: list[str] = []
+
+        async def send(user: str, chat: str):
+            async with app.admit_photo(user=user, chat=chat) as admitted:
+                return await admitted.photo(_counting_fetch(data, fetched, chat))
+
+        burst = [asyncio.create_task(send(f"g{i}", "group")) for i in range(11)]
+        await asyncio.sleep(0.05)
+        quiet = asyncio.create_task(send("ann", "quiet"))
+        await asyncio.sleep(0.1)
+        assert len(fetched) == 2  # two turns: one photo read, one downloaded and waiting for the thread
+        assert app._pipeline.queue.waiting == 10
+        faces.release.set()
+        answers = await asyncio.gather(*burst, quiet)
+        assert len(answers) == 12 and all(a.recommendation.songs for a in answers)
+        assert fetched.index("quiet") == 2  # the next turn after the two taken went to the other chat
+
+
+async def test_busy_only_when_the_wait_would_be_too_long(settings, fresh_db, bundled_ranker):
+    """With photos taking ~1 s each on two turns, a 2.5 s bound admits five waiting photos and refuses
+    the sixth with the wait in words; the refusal costs the person nothing."""
+    limits = {"photos_per_minute": 100, "photos_in_flight_per_chat": 20, "analysis_threads": 1, "analysis_queue": 50,
+              "max_queue_wait": 2.5}
+    async with gated_core(settings, fresh_db("wait.sqlite3"), bundled_ranker, **limits) as (app, faces):
+        assert app._pipeline.queue.seconds_per_photo == 1.0  # the first guess, before any photo is measured
+        data = (DEMO / "cat.jpg").read_bytes()
+        admitted = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat=f"c{i}")) for i in range(7)]
+        await asyncio.sleep(0.05)
+        with pytest.raises(PipelineBusy) as err:  # 5 waiting: a sixth would wait (5 + 1) / 2 × 1 s = 3 s
+            await app.answer_photo(data, user="ann", chat="late")
+        assert "would wait about 3 s" in error_text(err.value)
+        faces.release.set()
+        assert len(await asyncio.gather(*admitted)) == 7
+        await app.answer_photo(data, user="ann", chat="late")

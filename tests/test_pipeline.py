@@ -66,7 +66,7 @@ async def test_full_queue_answers_busy_instead_of_piling_up(settings):
     s = settings.model_copy(update={"analysis_threads": 1, "analysis_queue": 1})
     p = Pipeline(Models(faces=gate, scene=None, color=color_features, scene_reason="off"), s)
     data = (DEMO / "cat.jpg").read_bytes()
-    running = [asyncio.create_task(p.analyze_async(data)) for _ in range(2)]  # one working, one queued
+    running = [asyncio.create_task(p.analyze_async(data)) for _ in range(3)]  # two turns, one waiting
     await asyncio.sleep(0.05)
     with pytest.raises(PipelineBusy) as err:
         await p.analyze_async(data)

@@ -935,3 +935,27 @@ async def test_in_a_group_an_admin_mutes_for_everyone_and_a_member_only_for_them
     assert await app.muted_artists(f"tg:{GROUP['id']}") == [name]
     rec = await app.songs_for_mood(label="happy", user=f"tg:{OTHER['id']}", chat=f"tg:{GROUP['id']}", group=True, n=10)
     assert all(name not in s.track.artist for s in rec.songs)
+
+
+async def test_a_photo_that_must_wait_is_queued_with_a_note_and_downloaded_only_at_its_turn(tg):
+    """Every worker's turn is taken: the photos are not refused, their sender sees 'typing…' and one
+    'queued' note (the wait is over the note's threshold, 0 s here; a second photo in the same chat
+    gets no second note), and nothing is downloaded until a turn frees — then the songs come."""
+    application, app, api = tg
+    app.settings = app.settings.model_copy(update={"queue_note_after": 0.0})
+    queue = app._pipeline.queue
+    held = [queue.enter("elsewhere") for _ in range(queue.workers)]
+    try:
+        tasks = [asyncio.create_task(feed(application, photo(api, DEMO / "astronaut.jpg", file_id=f"q{i}"))) for i in range(2)]
+        await asyncio.sleep(0.3)
+        assert not any(t.done() for t in tasks) and queue.waiting == 2
+        assert not [m for m, _ in api.calls if m == "getFile"]
+        (note,) = api.said()
+        assert "queued" in note["text"] and note["reply_parameters"]["message_id"]
+        assert "sendChatAction" in [m for m, _ in api.calls]
+    finally:
+        for place in held:
+            place.release()
+    await asyncio.gather(*tasks)
+    assert [m for m, _ in api.calls].count("getFile") == 2
+    assert all("open.spotify.com/track/" in m["text"] for m in api.said()[1:])

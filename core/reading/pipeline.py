@@ -1,8 +1,9 @@
 """One photo in, one MoodReading out: the models are loaded once per process and shared.
 
 `Pipeline.analyze(bytes)` is thread-safe and synchronous (CLI, tests, worker threads);
-`Pipeline.analyze_async(bytes)` runs it in a bounded thread pool so an event loop never blocks, and
-refuses new work with `PipelineBusy` when the queue is full instead of letting it pile up.
+`Pipeline.analyze_async(bytes)` runs it in a bounded thread pool so an event loop never blocks, after
+the photo's turn in the photo queue (core.reading.queue: photos wait there without their bytes, and
+`PipelineBusy` is answered only when the expected wait is too long).
 Each stage's time is recorded in `reading.timings_ms`.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,19 +19,16 @@ from typing import Optional, Protocol
 import numpy as np
 
 from core.reading.aggregate import combine
-from core.errors import UserError
 from core.reading.fusion import FaceReading, MoodReading, color_signal, face_signal, fuse, scene_signal
 from core.reading.images import decode_image
+from core.reading.queue import PhotoQueue, PipelineBusy, Place
 from core.reading.video import looks_like_video, sample_frames
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-class PipelineBusy(UserError):
-    """Too many photos are waiting; the person is asked to try again shortly."""
-
-    kind = "busy"
+__all__ = ["Models", "Pipeline", "PipelineBusy", "load_models", "thumbnail"]
 
 
 class FaceModel(Protocol):
@@ -79,24 +76,12 @@ def load_models(settings: Settings) -> Models:
                 allow_download=settings.allow_downloads,
                 connect_timeout=settings.download_connect_timeout,
                 threads=settings.scene_threads,
+                int8=settings.scene_int8,
             )
         except WeightsUnavailable as exc:
             scene_reason = exc.short
             log.warning("Scene analysis unavailable: %s Readings will rest on faces and colour.", exc)
     return Models(faces=faces, scene=scene, color=color_features, scene_reason=scene_reason)
-
-
-class Slot:
-    """One reserved place in the analysis queue; releasing it twice is harmless."""
-
-    def __init__(self, semaphore: threading.BoundedSemaphore):
-        self._semaphore = semaphore
-        self._held = True
-
-    def release(self) -> None:
-        if self._held:
-            self._held = False
-            self._semaphore.release()
 
 
 THUMBNAIL_SIDE = 340  # the photo on its mood card
@@ -119,7 +104,12 @@ class Pipeline:
         self.models = models
         self.settings = settings or Settings()
         self._executor = ThreadPoolExecutor(max_workers=self.settings.analysis_threads, thread_name_prefix="analyze")
-        self._slots = threading.BoundedSemaphore(self.settings.analysis_threads + self.settings.analysis_queue)
+        # the scene model reads a photo while the face models read it: both run in onnxruntime,
+        # outside the GIL, so one photo uses both cores (docs/PERFORMANCE.md)
+        self._scene_executor = ThreadPoolExecutor(max_workers=self.settings.analysis_threads, thread_name_prefix="scene")
+        # one photo more than threads holds a turn: it downloads while the others are read
+        self.queue = PhotoQueue(self.settings.analysis_threads + 1, max_wait=self.settings.max_queue_wait,
+                                max_waiting=self.settings.analysis_queue)
 
     @classmethod
     def from_settings(cls, settings: Settings, warm: bool = True) -> "Pipeline":
@@ -185,6 +175,9 @@ class Pipeline:
         m = self.models
         h, w = rgb.shape[:2]
 
+        scene_started = time.perf_counter()
+        scene_future = self._scene_executor.submit(self._timed, m.scene.score, rgb) if m.scene is not None else None
+
         t = time.perf_counter()
         faces: list[FaceReading] = []
         if m.faces is not None:
@@ -194,13 +187,14 @@ class Pipeline:
         faces_sig = face_signal(faces, image_area=float(w * h) * scale * scale)
         timings["faces"] = (time.perf_counter() - t) * 1000
 
-        t = time.perf_counter()
-        if m.scene is not None:
-            res = m.scene.score(rgb)
+        if scene_future is not None:
+            res, scene_ms = scene_future.result()
             scene_sig = scene_signal(res.moods, res.margin, res.scenes)
+            timings["scene"] = scene_ms
+            timings["faces_and_scene"] = (time.perf_counter() - scene_started) * 1000
         else:
             scene_sig = scene_signal(None, reason=m.scene_reason)
-        timings["scene"] = (time.perf_counter() - t) * 1000
+            timings["scene"] = 0.0
 
         t = time.perf_counter()
         cf = m.color(rgb)
@@ -217,30 +211,35 @@ class Pipeline:
         reading.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         return reading
 
+    @staticmethod
+    def _timed(fn, *args):
+        t = time.perf_counter()
+        return fn(*args), (time.perf_counter() - t) * 1000
+
     @property
     def capacity(self) -> int:
-        """Photos that may be analysed or wait at once."""
-        return self.settings.analysis_threads + self.settings.analysis_queue
+        """Photos that may hold a turn or wait at once."""
+        return self.queue.workers + self.queue.max_waiting
 
-    def reserve(self) -> "Slot":
-        """A place in the bounded queue, taken now (before a photo is even downloaded); raises
-        PipelineBusy at once when every place is taken. Release it with `slot.release()`."""
-        if not self._slots.acquire(blocking=False):
-            raise PipelineBusy(detail="analysis queue is full")
-        return Slot(self._slots)
+    def reserve(self, chat: str = "") -> Place:
+        """A place in the photo queue for a photo of `chat`, taken now (before it is downloaded);
+        raises PipelineBusy at once when the expected wait is too long. Release it with `release()`."""
+        return self.queue.enter(chat)
 
-    async def analyze_async(self, data: bytes, slot: Optional["Slot"] = None) -> MoodReading:
-        """`analyze` in the bounded pool, in `slot` (reserved earlier) or in one taken now;
-        raises PipelineBusy at once when the queue is full."""
-        own = slot is None
-        slot = slot or self.reserve()
+    async def analyze_async(self, data: bytes, place: Optional[Place] = None) -> MoodReading:
+        """`analyze` in the bounded pool once `place` (taken earlier) or one taken now has its turn;
+        raises PipelineBusy at once when the wait would be too long."""
+        own = place is None
+        place = place or self.reserve()
         try:
+            await place.turn()
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, self.analyze, data)
         finally:
             if own:
-                slot.release()
+                place.release()
 
     def close(self) -> None:
         """Let the photos being analysed finish, drop those still queued, stop the workers."""
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self._scene_executor.shutdown(wait=True)
