@@ -6,8 +6,14 @@ p50/p95 of each stage and in total, the cold start to the first answer, and the 
 RSS) of the process. `--random-clip` runs OpenCLIP's real code with seeded random weights
 (MOODTUNE_CLIP_MODEL picks the architecture), written once to a weights file in the cache and
 configured like a local file of real weights: the timing is that of the real model, the readings
-are meaningless. Run it twice: the first run also prepares the caches (ONNX image tower, text
-embeddings) that every later start uses, as a real first start does.
+are meaningless.
+
+Starts are measured as a person meets them, each in a fresh process (`python -m` style, imports
+included) from nothing to the first photo answered: `first_start_s` with an empty model cache (the
+scene model is prepared — by a child process, see models/clip.py — as on a bot's first start) and
+`first_start_peak_rss_mb` (that process's own peak; `first_start_child_peak_rss_mb` is the child's),
+then `cold_start_s` (a later start, the cache prepared). `peak_rss_mb` is this process's peak while
+reading the photos.
 
 `--baseline` also runs, in the same process and on the same photos, what a straightforward bot
 would do (the seed projects' way): `DeepFace.analyze(actions=["emotion"])` with DeepFace's default
@@ -15,7 +21,7 @@ detector, and OpenCLIP in PyTorch encoding the mood prompts on every call. DeepF
 weights cannot be downloaded here, so the baseline uses its architecture with random weights (the
 time is the same; the answers are not used). `--json` prints one JSON object:
 {"moodtune": {"total_p50_ms", "total_p95_ms", "stages": {...}}, "baseline": {...}, "ratio_p50",
-"cold_start_s", "peak_rss_mb"}.
+"first_start_s", "first_start_peak_rss_mb", "first_start_child_peak_rss_mb", "cold_start_s", "peak_rss_mb"}.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import argparse
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,16 +54,48 @@ def photos(faces_dir: Path | None, n_faces: int) -> list[bytes]:
 
 
 def random_weights(model_name: str, cache_dir: Path) -> Path:
-    """A file of seeded random weights for `model_name` (made once; timing only)."""
+    """A file of seeded random weights for `model_name`, made once by a child process (so PyTorch
+    never counts in this process's memory); timing only."""
     path = cache_dir / f"random-{model_name}-seed0.pt"
     if not path.is_file():
-        import open_clip
-        import torch
-
-        torch.manual_seed(0)
         path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(open_clip.create_model(model_name, pretrained=None).state_dict(), path)
+        code = ("import sys, torch, open_clip; torch.manual_seed(0); "
+                "torch.save(open_clip.create_model(sys.argv[1], pretrained=None).state_dict(), sys.argv[2])")
+        subprocess.run([sys.executable, "-c", code, model_name, str(path)], check=True)
     return path
+
+
+def settings_for(random_clip: bool, cache_dir: Path | None = None):
+    from core.settings import Settings
+
+    settings = Settings() if cache_dir is None else Settings(cache_dir=cache_dir)
+    if random_clip:
+        # seeded random weights saved once as a weights file and configured like a local file of real
+        # weights: a start takes the path a real one takes
+        weights = random_weights(settings.clip_model, Settings().clip_cache_dir)
+        settings = settings.model_copy(update={"clip_pretrained": str(weights)})
+    return settings
+
+
+def start_once(random_clip: bool, cache_dir: Path, photo: Path) -> dict:
+    """In this (fresh) process: load everything, warm up, answer one photo; its own and its children's peak RSS."""
+    from core.reading.pipeline import Pipeline
+
+    settings = settings_for(random_clip, cache_dir)
+    pipeline = Pipeline.from_settings(settings)
+    pipeline.analyze(photo.read_bytes())
+    pipeline.close()
+    return {"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "child_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+            "scene": pipeline.models.scene is not None}
+
+
+def timed_start(random_clip: bool, cache_dir: Path) -> dict:
+    """A fresh process from its start to its first answer: seconds (wall, interpreter included) and peaks."""
+    cmd = [sys.executable, __file__, "--start-only", str(cache_dir)] + (["--random-clip"] if random_clip else [])
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, check=True)
+    return {"seconds": round(time.perf_counter() - t0, 2), **json.loads(done.stdout.decode().splitlines()[-1])}
 
 
 def pct(values) -> dict[str, float]:
@@ -152,19 +191,23 @@ def main() -> None:
     parser.add_argument("--faces", type=Path, default=DEFAULT_FACES, help="a folder of face photos to add")
     parser.add_argument("--n-faces", type=int, default=6)
     parser.add_argument("--json", action="store_true", help="one JSON object")
+    parser.add_argument("--start-only", type=Path, metavar="CACHE_DIR", help=argparse.SUPPRESS)  # one timed start (internal)
     args = parser.parse_args()
+    if args.start_only:
+        print(json.dumps(start_once(args.random_clip, args.start_only, DEMO[0])))
+        return
     say = (lambda *a: None) if args.json else print
 
-    t0 = time.perf_counter()
-    from core.reading.pipeline import Pipeline, load_models
-    from core.settings import Settings
-
-    settings = Settings()
+    settings = settings_for(args.random_clip)
     if args.random_clip:
-        # seeded random weights saved once as a weights file and configured like a local file of real
-        # weights: from the second run on, a start takes the warm path a real one takes
-        settings = settings.model_copy(update={"clip_pretrained": str(random_weights(settings.clip_model, settings.clip_cache_dir))})
         say(f"scene: {settings.clip_model} with RANDOM weights (timing only)")
+    with tempfile.TemporaryDirectory(prefix="moodtune-bench-cache-") as empty:
+        first = timed_start(args.random_clip, Path(empty))  # nothing prepared: the scene model is prepared now
+        later = timed_start(args.random_clip, Path(empty))  # the same cache: a later start
+
+    from core.reading.pipeline import Pipeline, load_models
+
+    t0 = time.perf_counter()
     models = load_models(settings)
     if models.scene is None:
         say(f"scene: unavailable ({models.scene_reason})")
@@ -172,7 +215,7 @@ def main() -> None:
     pipeline.warm()
     data = photos(args.faces, args.n_faces)
     pipeline.analyze(data[0])
-    cold = time.perf_counter() - t0
+    in_process = time.perf_counter() - t0
 
     timings: dict[str, list[float]] = {}
     for _ in range(args.rounds):
@@ -181,13 +224,16 @@ def main() -> None:
             for stage, ms in reading.timings_ms.items():
                 timings.setdefault(stage, []).append(ms)
     pipeline.close()
-    stages = {s: pct(timings.get(s, [0.0])) for s in ("decode", "faces", "scene", "color", "fusion", "total")}
+    stages = {s: pct(timings.get(s, [0.0])) for s in ("decode", "faces", "scene", "faces_and_scene", "color", "fusion", "total")}
     report = {
         "photos": len(data), "rounds": args.rounds, "scene_model": settings.clip_model if models.scene else None,
         "face_detector": settings.face_detector,
         "face_models": [m.name for m in models.faces.models] if models.faces else [],
         "moodtune": {"total_p50_ms": stages["total"]["p50_ms"], "total_p95_ms": stages["total"]["p95_ms"], "stages": stages},
-        "cold_start_s": round(cold, 2),
+        "first_start_s": first["seconds"], "first_start_peak_rss_mb": first["peak_rss_mb"],
+        "first_start_child_peak_rss_mb": first["child_peak_rss_mb"],
+        "cold_start_s": later["seconds"], "cold_start_peak_rss_mb": later["peak_rss_mb"],
+        "load_in_this_process_s": round(in_process, 2),
     }
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # before the baseline loads its models
     if args.baseline:
@@ -200,7 +246,10 @@ def main() -> None:
     print(f"{'stage':<8}{'p50 ms':>9}{'p95 ms':>9}")
     for stage, v in stages.items():
         print(f"{stage:<8}{v['p50_ms']:>9.1f}{v['p95_ms']:>9.1f}")
-    print(f"cold start to first answer: {cold:.1f} s; peak memory (max RSS, Moodtune alone): {report['peak_rss_mb']} MB")
+    print(f"first start to first answer (empty cache): {first['seconds']:.1f} s, peak RSS {first['peak_rss_mb']} MB "
+          f"(the preparing child: {first['child_peak_rss_mb']} MB)")
+    print(f"later start to first answer: {later['seconds']:.1f} s, peak RSS {later['peak_rss_mb']} MB")
+    print(f"peak memory (max RSS) of this process reading the photos: {report['peak_rss_mb']} MB")
     if args.baseline:
         b = report["baseline"]
         print(f"baseline (DeepFace.analyze + OpenCLIP prompts per call): p50 {b['total_p50_ms']} ms, p95 {b['total_p95_ms']} ms "

@@ -189,3 +189,53 @@ def test_numpy_preprocessing_matches_openclips_transform():
     img = Image.fromarray(photo("rocket.jpg"))
     ours = C.numpy_preprocess(224, open_clip.OPENAI_DATASET_MEAN, open_clip.OPENAI_DATASET_STD)(img)
     assert ours.shape == (3, 224, 224) and np.abs(ours - preprocess(img).numpy()).max() < 1e-4
+
+
+def test_a_first_start_prepares_the_scene_model_in_a_child_process(tmp_path, capfd):
+    """With a weights file and an empty cache, the tower export and the prompt embeddings happen in
+    a child process that says what it is doing; this process only loads what the child wrote (no
+    tokenizer, no PyTorch model here) and reads photos as the in-process preparation does."""
+    import open_clip
+
+    torch.manual_seed(5)
+    path = tmp_path / "tiny.pt"
+    torch.save(open_clip.create_model(TINY).state_dict(), path)
+    child = C.load_clip(TINY, str(path), tmp_path / "a")
+    progress = capfd.readouterr().err
+    assert "exporting the image tower" in progress and "ready in" in progress
+    assert child.model is None and child.tokenizer is None
+    here = C.load_clip(TINY, str(path), tmp_path / "b", prepare_in_child=False)
+    assert here.tokenizer is not None  # prepared in this process
+    assert child.score(photo()).moods == pytest.approx(here.score(photo()).moods, abs=1e-5)
+
+
+def test_a_child_that_finds_no_weights_says_so_in_one_sentence(tmp_path):
+    with pytest.raises(WeightsUnavailable, match="downloads are off"):
+        C.load_clip("ViT-B-32", "laion2b_s34b_b79k", tmp_path, allow_download=False)
+
+
+def test_prompts_are_embedded_on_the_positions_they_use_with_the_same_result(scorer):
+    """encode_text_short skips the padding after the longest prompt: same embeddings as OpenCLIP's
+    own encode_text on all 77 positions (the tiny model has CLIP's causal text tower)."""
+    import open_clip
+
+    torch.manual_seed(11)
+    model = open_clip.create_model(TINY).eval()
+    tokens = open_clip.get_tokenizer(TINY)(["a calm photo.", "an image with a melancholic mood.", "snow."])
+    with torch.inference_mode():
+        full, short = model.encode_text(tokens), C.encode_text_short(model, tokens)
+    assert (tokens != 0).sum(1).max() < tokens.shape[1] / 3  # most positions are padding
+    assert torch.allclose(full, short, atol=1e-5)
+
+
+def test_the_int8_image_tower_follows_the_float_one_and_is_cached_beside_it(tmp_path):
+    torch.manual_seed(2)
+    exact = C.load_clip(TINY, None, tmp_path, onnx=True)
+    torch.manual_seed(2)
+    small = C.load_clip(TINY, None, tmp_path, onnx=True, int8=True)
+    (float_file,) = [p for p in tmp_path.glob("visual-*.onnx") if not p.stem.endswith("-int8")]
+    (int8_file,) = tmp_path.glob("visual-*-int8.onnx")
+    assert int8_file.stat().st_size < float_file.stat().st_size / 2
+    images = [photo(n) for n in ("coffee.jpg", "cat.jpg", "astronaut.jpg", "rocket.jpg")]
+    cosine = (exact.embed_images(images) * small.embed_images(images)).sum(1)
+    assert cosine.min() > 0.98 and not np.allclose(cosine, 1.0, atol=1e-6)  # close, and really the 8-bit copy
