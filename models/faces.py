@@ -2,8 +2,11 @@
 by setting) and expression models give each face 7 probabilities (FACE_LABELS order, owned here).
 
 The emotion models:
-- the bundled mini- and big-Xception (FER2013, MIT, `weights/*.onnx`, converted by
-  `scripts/convert_face_model.py`) on onnxruntime — always there, work offline;
+- the bundled nets on onnxruntime (`weights/*.onnx`, `BUNDLED_MODELS`) — always there, work
+  offline: the mini-Xception (FER2013, MIT, converted by `scripts/convert_face_model.py`),
+  face-api.js's expression net (MIT, `scripts/convert_faceapi_expression.py`) and the project's own
+  net trained on FER2013's training faces (`scripts/train_face_model.py`); which of them vote, and
+  with what weights, is `weights/face_ensemble.json`;
 - DeepFace's own emotion model, ensembled in when its weights are on disk or can be downloaded.
 
 DeepFace runs on onnxruntime too: torch is installed for OpenCLIP, and without a choice DeepFace would
@@ -112,6 +115,13 @@ class XceptionEmotion(OnnxEmotionModel):
             for c in crops
         ]
         return np.stack(grey).astype(np.float32)[..., None] / 127.5 - 1.0
+
+
+class FerCnnEmotion(XceptionEmotion):
+    """The project's own net, trained on FER2013's training faces by scripts/train_face_model.py:
+    48x48 grey faces (FER2013's own size) in [-1, 1], 7 classes in our order."""
+
+    size = 48
 
 
 class FaceApiExpression(OnnxEmotionModel):
@@ -335,9 +345,17 @@ def load_ensemble(path: Path = ENSEMBLE_PATH) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _bundled_model(stem: str, tta: bool) -> EmotionModel:
-    path = WEIGHTS / f"{stem}.onnx"
-    return FaceApiExpression(path, tta=tta) if stem.startswith("faceapi") else XceptionEmotion(path, tta=tta)
+# Every bundled expression model: its weights' stem in WEIGHTS and the class that feeds it.
+BUNDLED_MODELS: dict[str, type[OnnxEmotionModel]] = {
+    "fer2013_mini_xception": XceptionEmotion,
+    "faceapi_expression": FaceApiExpression,
+    "fer2013_cnn": FerCnnEmotion,
+}
+
+
+def bundled_model(stem: str, tta: bool) -> EmotionModel:
+    """One of BUNDLED_MODELS by its stem, with or without mirror test-time augmentation."""
+    return BUNDLED_MODELS[stem](WEIGHTS / f"{stem}.onnx", tta=tta)
 
 
 def build_face_analyzer(settings) -> tuple[FaceAnalyzer, list[str]]:
@@ -351,7 +369,7 @@ def build_face_analyzer(settings) -> tuple[FaceAnalyzer, list[str]]:
         weights: list[float] = []
     else:
         chosen = load_ensemble()
-        models = [_bundled_model(stem, settings.face_tta and chosen["tta"]) for stem in chosen["weights"]]
+        models = [bundled_model(stem, settings.face_tta and chosen["tta"]) for stem in chosen["weights"]]
         weights = list(chosen["weights"].values())
     if settings.deepface_emotion:
         extra, reason = DeepFaceEmotion.load(

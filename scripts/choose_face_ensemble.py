@@ -6,7 +6,8 @@ Both folders hold images and a labels.csv (file,label). faces-dev's photos are r
 bot reads a photo — the default detector finds the face and turns it upright by the eyes (where it
 finds none, the whole photo is the crop); FER2013's 48-px images are already face crops and are
 read as such (as `python -m core.eval faces DIR --face-crops` reads them).
-For each bundled model — the FER2013 mini-Xception and face-api.js's expression net —
+For each bundled model (`models.faces.BUNDLED_MODELS` whose weights are there: the FER2013
+mini-Xception, face-api.js's expression net, the net trained here by scripts/train_face_model.py),
 with and without mirror test-time augmentation, the script computes 7-class probabilities once,
 then searches the weights of a weighted average (steps of 0.1 over every subset of models) for the
 best *mean over the two sets* of (accuracy + macro-F1) / 2, so neither set decides alone (within
@@ -34,12 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.emotions import FACE_LABELS  # noqa: E402
 from evaluation.eval import ece, fit_platt, read_labels, score  # noqa: E402
 from core.reading.images import ImageError, decode_image  # noqa: E402
-from models.faces import ENSEMBLE_PATH, WEIGHTS, BlazeFaceDetector, FaceApiExpression, XceptionEmotion  # noqa: E402
+from models.faces import BUNDLED_MODELS, ENSEMBLE_PATH, WEIGHTS, BlazeFaceDetector, bundled_model  # noqa: E402
 
-MODELS = {
-    "fer2013_mini_xception": lambda tta: XceptionEmotion(WEIGHTS / "fer2013_mini_xception.onnx", tta=tta),
-    "faceapi_expression": lambda tta: FaceApiExpression(WEIGHTS / "faceapi_expression.onnx", tta=tta),
-}
+# every bundled model whose weights are there (the trained one appears once the training script has run)
+MODELS = {stem: (lambda tta, stem=stem: bundled_model(stem, tta)) for stem in BUNDLED_MODELS if (WEIGHTS / f"{stem}.onnx").is_file()}
 
 
 def load_set(folder: Path, detect: bool) -> tuple[list[np.ndarray], np.ndarray, int]:
@@ -70,7 +69,8 @@ def predictions(crops: list[np.ndarray]) -> dict[tuple[str, bool], np.ndarray]:
 
 def metrics(probs: np.ndarray, truth: np.ndarray) -> dict:
     report = score([FACE_LABELS[t] for t in truth], [FACE_LABELS[p] for p in probs.argmax(1)])
-    return {"accuracy": report.accuracy, "macro_f1": report.macro_f1}
+    return {"accuracy": report.accuracy, "macro_f1": report.macro_f1,
+            "recall": {label: c.recall for label, c in report.per_class.items()}}
 
 
 def objective(m: dict) -> float:
