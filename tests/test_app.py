@@ -202,12 +202,20 @@ async def test_a_burst_is_queued_and_nothing_is_downloaded_before_its_turn(setti
 
 async def test_busy_only_when_the_wait_would_be_too_long(settings, fresh_db, bundled_ranker):
     """With photos taking ~1 s each on two turns, a 2.5 s bound admits five waiting photos and refuses
-    the sixth with the wait in words; the refusal costs the person nothing."""
+    the sixth with the wait in words; the refusal costs the person nothing. On a fresh start (no photo
+    timed yet) the same burst is queued whole: a guessed wait turns nobody away."""
     limits = {"photos_per_minute": 100, "photos_in_flight_per_chat": 20, "analysis_threads": 1, "analysis_queue": 50,
               "max_queue_wait": 2.5}
     async with gated_core(settings, fresh_db("wait.sqlite3"), bundled_ranker, **limits) as (app, faces):
-        assert app._pipeline.queue.seconds_per_photo == 1.0  # the first guess, before any photo is measured
+        queue = app._pipeline.queue
         data = (DEMO / "cat.jpg").read_bytes()
+        fresh = [asyncio.create_task(app.answer_photo(data, user=f"f{i}", chat=f"f{i}")) for i in range(9)]
+        await asyncio.sleep(0.05)
+        assert queue.measured == 0 and queue.waiting == 7 and not any(t.done() for t in fresh)  # all queued
+        faces.release.set()
+        await asyncio.gather(*fresh)
+        faces.release.clear()
+        queue.seconds_per_photo = 1.0  # as if the last photos had taken 1 s each
         admitted = [asyncio.create_task(app.answer_photo(data, user=f"u{i}", chat=f"c{i}")) for i in range(7)]
         await asyncio.sleep(0.05)
         with pytest.raises(PipelineBusy) as err:  # 5 waiting: a sixth would wait (5 + 1) / 2 × 1 s = 3 s

@@ -8,7 +8,9 @@ downloads while the others are read.
 
 "Busy" is answered only when waiting would take too long: the expected wait of a new photo (photos
 ahead of it ÷ workers × the recent time a photo holds a turn, an exponential average) above
-`max_wait` seconds, or more than `max_waiting` photos already waiting (a hard memory bound).
+`max_wait` seconds, or more than `max_waiting` photos already waiting (a hard memory bound). Until
+`workers` photos have been measured (a burst on a fresh start) the wait is not known, so only the
+hard bound refuses: a guess must not turn people away.
 The next turn goes to the waiting chat holding the fewest turns, and among equals round the chats
 in turn (one photo per chat per round), so a group that sends twenty photos does not make a person
 in another chat wait for all twenty.
@@ -68,6 +70,7 @@ class PhotoQueue:
         self.max_wait = max_wait
         self.max_waiting = max_waiting
         self.seconds_per_photo = first_guess  # until photos are measured: a 12 MP photo's order of magnitude
+        self.measured = 0  # photos whose turn has been timed
         self._running = 0
         self._held: dict[str, int] = {}  # turns held per chat
         self._waiting: "OrderedDict[str, deque[Place]]" = OrderedDict()
@@ -93,7 +96,7 @@ class PhotoQueue:
         wait = self.expected_wait()
         if self._count >= self.max_waiting:
             raise PipelineBusy(detail=f"{self._count} photos waiting: the queue's bound")
-        if wait > self.max_wait:
+        if wait > self.max_wait and self.measured >= self.workers:
             raise PipelineBusy(detail=f"{self._count} photos waiting, about {wait:.0f} s", seconds=round(wait))
         place = Place(self, chat, wait, self._count)
         if self._running < self.workers and not self._count:
@@ -117,6 +120,7 @@ class PhotoQueue:
                 del self._held[place.chat]
             held = time.monotonic() - (place._started or time.monotonic())
             self.seconds_per_photo += self.ALPHA * (held - self.seconds_per_photo)
+            self.measured += 1
         else:
             queue = self._waiting.get(place.chat)
             if queue is not None and place in queue:
