@@ -78,6 +78,9 @@ class Settings(BaseSettings):
         10.0, ge=0, description="a photo expected to wait longer than this many seconds gets a 'queued' note"
     )
     scene_threads: int = Field(2, ge=1, description="threads one OpenCLIP image forward pass may use")
+    scene_beside_faces: bool = Field(
+        True, description="read the scene in a second thread while the faces are read (one photo on both cores)"
+    )
     scene_int8: bool = Field(
         True, description="read photos with the 8-bit copy of the scene model's image tower (≈2.7x faster; false: float32)"
     )

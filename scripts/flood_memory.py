@@ -91,14 +91,19 @@ async def run(scene: bool) -> dict:
             await asyncio.gather(*(application.process_update(Update.de_json(u, application.bot)) for u in updates))
             elapsed = time.perf_counter() - t0
             await asyncio.sleep(0.5)  # the last courtesy notes land
-            texts = [m.get("text") or m.get("caption") or "" for m in api.said()]
-            songs = sum("open.spotify.com" in t for t in texts)
+            said = api.said()
+            texts = [m.get("text") or "" for m in said]
+            # photos answered with songs (a long answer comes as its card, then the text replying to the card)
+            photos = {u["message"]["message_id"] for u in updates}
+            answered = {m.get("reply_parameters", {}).get("message_id") for m, t in zip(said, texts) if "open.spotify.com" in t} & photos
+            songs = len(answered)
+            song_messages = sum("open.spotify.com" in t for t in texts)
             queued = sum(t.startswith("📥") for t in texts)
             report = {
                 "photos": PHOTOS, "photo_mb": round(len(data) / 2**20, 1), "chats": CHATS,
                 "scene_model": settings.clip_model if app._pipeline.models.scene is not None else None,
                 "downloaded": len([m for m, _ in api.calls if m == "getFile"]),
-                "answered": songs, "queued_notes": queued, "refused": len(texts) - songs - queued,
+                "answered": songs, "queued_notes": queued, "refused": len(texts) - song_messages - queued,
                 "seconds": round(elapsed, 1),
                 "peak_rss_mb_before": round(before), "peak_rss_mb": round(rss_mb()),
                 "photos_held_at_once": app._pipeline.queue.workers,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
@@ -82,6 +82,12 @@ def load_models(settings: Settings) -> Models:
             scene_reason = exc.short
             log.warning("Scene analysis unavailable: %s Readings will rest on faces and colour.", exc)
     return Models(faces=faces, scene=scene, color=color_features, scene_reason=scene_reason)
+
+
+def _done(result) -> Future:
+    future: Future = Future()
+    future.set_result(result)
+    return future
 
 
 THUMBNAIL_SIDE = 340  # the photo on its mood card
@@ -176,7 +182,10 @@ class Pipeline:
         h, w = rgb.shape[:2]
 
         scene_started = time.perf_counter()
-        scene_future = self._scene_executor.submit(self._timed, m.scene.score, rgb) if m.scene is not None else None
+        scene_future = None
+        if m.scene is not None:
+            scene_future = (self._scene_executor.submit(self._timed, m.scene.score, rgb) if self.settings.scene_beside_faces
+                            else _done(self._timed(m.scene.score, rgb)))
 
         t = time.perf_counter()
         faces: list[FaceReading] = []
