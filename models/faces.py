@@ -350,6 +350,7 @@ BUNDLED_MODELS: dict[str, type[OnnxEmotionModel]] = {
     "fer2013_mini_xception": XceptionEmotion,
     "faceapi_expression": FaceApiExpression,
     "fer2013_cnn": FerCnnEmotion,
+    "fer2013_cnn_b": FerCnnEmotion,
 }
 
 

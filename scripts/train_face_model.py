@@ -114,9 +114,11 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images).float().unsqueeze(1) / 127.5 - 1.0
 
 
-def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+def augment(x: torch.Tensor, gen: torch.Generator, quality: bool = False) -> torch.Tensor:
     """Random rotation, scale, shift and mirror (one affine warp for the batch), contrast and brightness,
-    and one erased patch per face — the variation of faces in photos that FER2013's crops lack."""
+    and one erased patch per face — the variation of faces in photos that FER2013's crops lack. With
+    `quality`, also image quality: a third of the faces blurred, a third sharpened, sensor noise on
+    some — FER2013's web crops are soft and noisy, a detector's crop of a phone photo is sharp."""
     n = x.shape[0]
     u = lambda *shape: torch.rand(*shape, generator=gen)  # noqa: E731
     angle = (u(n) * 2 - 1) * math.radians(12)
@@ -133,6 +135,12 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     brightness = (u(n, 1, 1, 1) * 2 - 1) * 0.25
     mean = x.mean(dim=(2, 3), keepdim=True)
     x = ((x - mean) * contrast + mean + brightness).clamp(-1, 1)
+    if quality:
+        soft = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+        pick = u(n, 1, 1, 1)
+        x = torch.where(pick < 1 / 3, soft, torch.where(pick < 2 / 3, (2 * x - soft).clamp(-1, 1), x))
+        noisy = u(n, 1, 1, 1) < 0.3
+        x = torch.where(noisy, (x + 0.06 * torch.randn(x.shape, generator=gen)).clamp(-1, 1), x)
     side = SIZE // 4
     top = (u(n) * (SIZE - side)).long()
     left = (u(n) * (SIZE - side)).long()
@@ -183,7 +191,7 @@ def train(images: np.ndarray, labels: np.ndarray, args: argparse.Namespace) -> t
         total = 0.0
         for i in range(0, len(tr), args.batch):
             pick = order[i : i + args.batch]
-            xb = augment(x_tr[pick], gen).contiguous(memory_format=torch.channels_last)
+            xb = augment(x_tr[pick], gen, args.quality_aug).contiguous(memory_format=torch.channels_last)
             loss = F.cross_entropy(net(xb), y_tr[pick], weight=weights)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -202,7 +210,7 @@ def train(images: np.ndarray, labels: np.ndarray, args: argparse.Namespace) -> t
     report = {
         "faces": {"train": int(len(tr)), "held_out": int(len(va))},
         "settings": {k: getattr(args, k) for k in ("epochs", "batch", "lr", "weight_decay", "width", "seed", "val_fraction",
-                                                   "class_weight_power", "threads", "limit")},
+                                                   "class_weight_power", "quality_aug", "threads", "limit")},
         "class_weights": dict(zip(FACE_LABELS, [round(float(w), 3) for w in weights])),
         "chosen_epoch": chosen,
         "history": history,
@@ -239,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--class-weight-power", type=float, default=0.5, help="class weights ∝ (1/frequency)^this")
     parser.add_argument("--val-fraction", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quality-aug", action="store_true", help="also blur, sharpen and noise faces in training")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="train on this many faces only (tests)")
     parser.add_argument("--checkpoint", type=Path, help="also save the PyTorch state dict here")

@@ -34,7 +34,7 @@ def test_faces_are_detected_in_a_wider_photo_with_boxes(face_analyzer, face_file
     x, y, w, h = results[0].box
     assert abs(x + w / 2 - 190) < 60 and abs(y + h / 2 - 270) < 60  # centre of the pasted face
     assert results[0].label == "happy"
-    assert results[0].models == ("faceapi_expression+flip", "fer2013_cnn+flip")  # face_ensemble.json
+    assert results[0].models == ("faceapi_expression+flip", "fer2013_cnn+flip", "fer2013_cnn_b+flip")  # face_ensemble.json
 
 
 def test_several_faces_are_each_read_largest_first(face_analyzer, face_files):
@@ -108,7 +108,7 @@ def test_unreachable_weights_fail_once_fast_with_a_clear_reason(fresh_deepface, 
     with caplog.at_level("WARNING"):
         analyzer, notes = F.build_face_analyzer(Settings(allow_downloads=True, download_connect_timeout=2))
     assert len(calls) == 1  # one attempt, no retry loop
-    assert [m.name for m in analyzer.models] == ["faceapi_expression+flip", "fer2013_cnn+flip"]
+    assert [m.name for m in analyzer.models] == ["faceapi_expression+flip", "fer2013_cnn+flip", "fer2013_cnn_b+flip"]
     assert "cannot connect to weights.invalid" in notes[0] and str(fresh_deepface) in notes[0]
     assert sum("DeepFace emotion model unavailable" in r.message for r in caplog.records) == 1
 

@@ -32,7 +32,7 @@ COLOR_KERNEL_WIDTH = 0.9
 # scripts/choose_face_ensemble.py, which stores them in models/weights/face_ensemble.json beside the
 # ensemble they belong to (a test checks the two agree); 5-fold CV ECE per set in docs/EVALUATION.md.
 FACE_PLATT_A = 0.90
-FACE_PLATT_B = -0.05
+FACE_PLATT_B = 0.00
 
 
 def calibrate_face_confidence(p: float) -> float:
