@@ -19,6 +19,10 @@ cores in about 75 s per epoch. What makes it work on FER2013's small grey crops:
   unweighted nets almost never say disgust (the bundled ones: recall 0.02 on faces-dev);
 - SGD with Nesterov momentum and a one-cycle learning rate, which converges in a few dozen epochs.
 
+The shipped pair: `fer2013_cnn` (the defaults) and `fer2013_cnn_b` (`--seed 1 --quality-aug --out
+models/weights/fer2013_cnn_b.onnx`, which also blurs, sharpens and adds noise to faces in training);
+`scripts/choose_face_ensemble.py` decides how they vote with face-api.js's net.
+
 The exported graph takes what `models.faces.FerCnnEmotion` feeds it — NHWC (n, 48, 48, 1) grey in
 [-1, 1] — and returns softmax probabilities in FACE_LABELS order. After export the script runs the
 ONNX file on onnxruntime against the PyTorch model on the held-out faces and reports the largest
