@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
@@ -82,12 +82,6 @@ def load_models(settings: Settings) -> Models:
             scene_reason = exc.short
             log.warning("Scene analysis unavailable: %s Readings will rest on faces and colour.", exc)
     return Models(faces=faces, scene=scene, color=color_features, scene_reason=scene_reason)
-
-
-def _done(result) -> Future:
-    future: Future = Future()
-    future.set_result(result)
-    return future
 
 
 THUMBNAIL_SIDE = 340  # the photo on its mood card
@@ -182,10 +176,8 @@ class Pipeline:
         h, w = rgb.shape[:2]
 
         scene_started = time.perf_counter()
-        scene_future = None
-        if m.scene is not None:
-            scene_future = (self._scene_executor.submit(self._timed, m.scene.score, rgb) if self.settings.scene_beside_faces
-                            else _done(self._timed(m.scene.score, rgb)))
+        beside = m.scene is not None and self.settings.scene_beside_faces
+        scene_future = self._scene_executor.submit(self._timed, m.scene.score, rgb) if beside else None
 
         t = time.perf_counter()
         faces: list[FaceReading] = []
@@ -196,8 +188,8 @@ class Pipeline:
         faces_sig = face_signal(faces, image_area=float(w * h) * scale * scale)
         timings["faces"] = (time.perf_counter() - t) * 1000
 
-        if scene_future is not None:
-            res, scene_ms = scene_future.result()
+        if m.scene is not None:
+            res, scene_ms = scene_future.result() if scene_future is not None else self._timed(m.scene.score, rgb)
             scene_sig = scene_signal(res.moods, res.margin, res.scenes)
             timings["scene"] = scene_ms
             timings["faces_and_scene"] = (time.perf_counter() - scene_started) * 1000

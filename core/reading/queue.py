@@ -46,10 +46,6 @@ class Place:
         self._started: Optional[float] = None
         self._released = False
 
-    @property
-    def waiting(self) -> bool:
-        return not self._granted.is_set() and not self._released
-
     async def turn(self) -> None:
         """Return once this photo may be downloaded and read (at once if its turn has come)."""
         await self._granted.wait()
@@ -79,10 +75,6 @@ class PhotoQueue:
     @property
     def waiting(self) -> int:
         return self._count
-
-    @property
-    def running(self) -> int:
-        return self._running
 
     def expected_wait(self) -> float:
         """Seconds a photo entering now would wait for its turn (0 when a worker is free)."""
