@@ -37,6 +37,9 @@ def signal_words(s: SignalReading) -> str:
     """What one signal saw: '2 faces', 'the scene (beach at sunset)', 'colour (bright, warm)'."""
     if s.name == "faces":
         n = s.detail.get("count", 0)
+        found = s.detail.get("found", n)
+        if found > n:  # a crowd: the most prominent were read, and the answer says so
+            return f"{n} of {found} faces"
         return f"{n} face{'s' if n != 1 else ''}"
     if s.name == "scene":
         scenes = s.detail.get("scenes") or []

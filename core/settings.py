@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     )
     face_tta: bool = Field(True, description="average the face model over a mirrored copy")
     deepface_emotion: bool = Field(True, description="ensemble DeepFace's emotion model when available")
-    max_faces: int = Field(8, ge=1, description="largest faces analysed per photo")
+    max_faces: int = Field(8, ge=1, description="most prominent faces read per photo (the answer says 'of N faces')")
+    face_check: bool = Field(True, description="confirm every BlazeFace face with MTCNN's O-Net (pets are not people)")
     face_detect_side: int = Field(480, ge=160, description="longest side faces are searched at (DeepFace detectors)")
     face_align: bool = Field(True, description="turn faces upright by their eyes before reading them")
 

@@ -124,7 +124,7 @@ def predict_faces(paths: Iterable[Path], face_crops: bool, analyzer) -> tuple[li
             predictions.append(FACE_LABELS[int(np.argmax(probs))])
             top.append(float(np.max(probs)))
         else:
-            faces = analyzer.analyze(image.rgb)
+            faces = analyzer.analyze(image.rgb).faces
             predictions.append(faces[0].label if faces else None)
             top.append(faces[0].probs[faces[0].label] if faces else 0.0)
     return predictions, readable, top

@@ -156,14 +156,15 @@ def merge(detections: Sequence[Detection]) -> list[Detection]:
     return kept
 
 
-def aligned_crop(rgb: np.ndarray, det: Detection, margin: float = 1.25, out: int = 0) -> np.ndarray:
-    """The face turned upright by its eye line, a square of `margin` x the box around the box's centre.
+def aligned_crop(rgb: np.ndarray, det: Detection, margin: float = 1.25, out: int = 0, turn: bool = True) -> np.ndarray:
+    """The face turned upright by its eye line (`turn`; else as it stands), a square of `margin` x the
+    box around the box's centre.
 
     One affine warp computes only the crop's pixels (no rotating or padding the whole photo); pixels
     outside the photo repeat its edge.
     """
     (lx, ly), (rx, ry) = det.eyes
-    angle = math.degrees(math.atan2(ry - ly, rx - lx))
+    angle = math.degrees(math.atan2(ry - ly, rx - lx)) if turn else 0.0
     if abs(angle) > 90:  # keypoint order mirrored: keep the face upright, not upside down
         angle -= 180 * math.copysign(1, angle)
     x, y, w, h = det.box

@@ -44,6 +44,12 @@ WEIGHTS = Path(__file__).resolve().parent / "weights"
 # together by scripts/choose_face_ensemble.py (docs/EVALUATION.md).
 ENSEMBLE_PATH = WEIGHTS / "face_ensemble.json"
 TILE_MIN_SIDE = 400  # photos with a long side below this are searched whole only
+TILE_SHARE = 0.6  # tiles for small faces: this share of the photo's long side
+CROWD_TILE_SHARE = 0.35  # finer tiles for a crowd (docs/EVALUATION.md: the class photo's front row)
+CROWD_FACES, SMALL_FACE = 3, 0.06  # a crowd: this many confident faces narrower than this share of the long side
+MIN_FACE_PX = 8  # smaller boxes cannot be read (a person counts faces from about 24 px across)
+BORDER = 0.25  # a photo with no proposal is searched again inside a black border this share of its long side
+COUNT_SCORE = 0.5  # unchecked proposals past the faces read count as faces from this detector score
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,14 @@ class FaceResult:
     @property
     def label(self) -> str:
         return max(self.probs, key=self.probs.__getitem__)
+
+
+@dataclass(frozen=True)
+class FacesRead:
+    """The faces read (most prominent first) and how many the photo holds: "read from 8 of 40 faces"."""
+
+    faces: list[FaceResult]
+    found: int
 
 
 class EmotionModel(Protocol):
@@ -189,56 +203,124 @@ class DeepFaceEmotion:
         return cls(client), ""
 
 
+@dataclass(frozen=True)
+class FacesFound:
+    """What a detector found: the faces to read, most prominent first (at most the limit asked for),
+    and how many faces the photo holds in all (`found` ≥ len(faces): a class photo of 40 faces is read
+    from its 8 most prominent and says so)."""
+
+    faces: list[DetectedFace]
+    found: int
+
+
+def prominence(box: Sequence[float]) -> tuple[float, float]:
+    """Sort key, most prominent first: the larger face, and of two alike the lower one in the frame
+    (in a group photo the front row is both larger and lower)."""
+    x, y, w, h = box
+    return (-(w * h), -(y + h))
+
+
 class BlazeFaceDetector:
-    """BlazeFace (models/blazeface.py) with crops turned upright by the eyes — the default.
+    """BlazeFace (models/blazeface.py) proposes faces, MTCNN's O-Net confirms them (models/face_check.py),
+    crops are turned upright by the eyes — the default.
 
     Both ranges by default: the short-range net finds faces that fill the frame (selfies, portraits;
     the full-range net misses most of them), the full-range net finds small faces (group photos);
     their detections are merged, the more confident of two overlapping boxes kept, with those of
-    the full-range net on overlapping tiles of larger photos (small faces in group photos).
-    Timing per photo on one core: docs/EVALUATION.md."""
+    the full-range net on overlapping tiles of larger photos (small faces in group photos). A photo
+    that is itself a tight face crop (no forehead, no chin) gets no proposal from either net; when
+    nothing is proposed the photo is searched once more inside a black border, which gives the face
+    the context the nets were trained with.
 
-    def __init__(self, variants: Sequence[str] = ("short", "full"), *, min_score: float = 0.5, margin: float = 1.25,
-                 align: bool = True, tile: bool = True):
+    Proposals are taken from `min_score` 0.3 — below BlazeFace's own 0.5, which missed the front row of
+    a class photo — because the check, not the detector's score, decides what is a face; the check runs
+    lazily, most prominent proposal first, until `limit` faces are confirmed. Timing: docs/PERFORMANCE.md."""
+
+    def __init__(self, variants: Sequence[str] = ("short", "full"), *, min_score: float = 0.3, margin: float = 1.25,
+                 align: bool = True, tile: bool = True, check: bool = True, border: bool = True):
         from models.blazeface import BlazeFace
+        from models.face_check import FaceCheck
 
         self.name = "blazeface" if len(variants) > 1 else f"blazeface-{variants[0]}"
         self._nets = [BlazeFace(v, min_score=min_score) for v in variants]
         self.margin = margin
         self.align = align
         self.tile = tile
+        self.border = border
+        self.check = FaceCheck() if check else None
 
-    def _tiles(self, h: int, w: int) -> list[tuple[int, int, int]]:
-        """(x, y, side) of overlapping squares 0.6 of the long side: a face a tenth of a group photo
+    def _tiles(self, h: int, w: int, share: float = TILE_SHARE) -> list[tuple[int, int, int]]:
+        """(x, y, side) of overlapping squares `share` of the long side: a face a tenth of a group photo
         wide is too small for either net on the whole photo, big enough on a tile."""
-        side = int(min(h, w, 0.6 * max(h, w)))
+        side = int(min(h, w, share * max(h, w)))
         if max(h, w) < TILE_MIN_SIDE or side < 64:
             return []
         starts = lambda n: np.linspace(0, n - side, max(1, math.ceil((n - side) / (0.75 * side)) + 1)).astype(int)  # noqa: E731
         return [(int(x), int(y), side) for y in starts(h) for x in starts(w)]
 
-    def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
-        from models.blazeface import Detection, aligned_crop, merge
+    def _on_tiles(self, rgb: np.ndarray, share: float) -> list:
+        found = []
+        for x0, y0, side in self._tiles(*rgb.shape[:2], share):
+            found += [_moved(d, x0, y0) for d in self._nets[-1].detect(rgb[y0 : y0 + side, x0 : x0 + side])]
+        return found
+
+    def proposals(self, rgb: np.ndarray) -> list:
+        """Every box either net proposes (whole photo, tiles, then a bordered copy if none), merged,
+        most prominent first; boxes under MIN_FACE_PX are dropped.
+
+        A crowd (CROWD_FACES small faces already proposed) is searched again on tiles a third of the
+        photo wide: on the coarse tiles a class photo's faces are 8-10 px for the net, and whole rows of
+        them — the front row of a 70-person photo, the largest faces in it — were never proposed."""
+        from models.blazeface import merge
 
         h, w = rgb.shape[:2]
         found = [d for net in self._nets for d in net.detect(rgb)]
         if self.tile:
-            for x0, y0, side in self._tiles(h, w):
-                for d in self._nets[-1].detect(rgb[y0 : y0 + side, x0 : x0 + side]):
-                    found.append(Detection((d.box[0] + x0, d.box[1] + y0, d.box[2], d.box[3]),
-                                           tuple((px + x0, py + y0) for px, py in d.keypoints), d.score))
-        faces = []
-        for d in merge(found):
-            x, y, bw, bh = d.box
-            box = (max(0, int(round(x))), max(0, int(round(y))), int(round(min(bw, w - x))), int(round(min(bh, h - y))))
-            if box[2] < 8 or box[3] < 8:
-                continue
-            if self.align:
-                crop = aligned_crop(rgb, d, self.margin)
-            else:
-                crop = rgb[box[1] : box[1] + box[3], box[0] : box[0] + box[2]]
-            faces.append(DetectedFace(box=box, confidence=round(d.score, 4), crop=np.ascontiguousarray(crop)))
-        return faces
+            found += self._on_tiles(rgb, TILE_SHARE)
+            small = [d for d in found if d.score >= COUNT_SCORE and d.box[2] < SMALL_FACE * max(h, w)]
+            if len(small) >= CROWD_FACES:
+                found += self._on_tiles(rgb, CROWD_TILE_SHARE)
+        if not found and self.border:
+            pad = int(BORDER * max(h, w))
+            framed = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+            found = [_moved(d, -pad, -pad) for net in self._nets for d in net.detect(framed)]
+        kept = [d for d in merge(found) if min(d.box[2], d.box[3]) >= MIN_FACE_PX]
+        return sorted(kept, key=lambda d: prominence(d.box))
+
+    def find(self, rgb: np.ndarray, limit: Optional[int] = None) -> FacesFound:
+        """Confirmed faces, most prominent first, at most `limit`; and how many the photo holds. Once
+        `limit` faces are confirmed, the proposals left unchecked count as faces when BlazeFace itself
+        is sure of them (score ≥ COUNT_SCORE) — checking forty faces to say "40" would cost 60 ms."""
+        proposals = self.proposals(rgb)
+        confirmed, i = [], 0
+        while i < len(proposals) and (limit is None or len(confirmed) < limit):
+            want = len(proposals) - i if limit is None else min(len(proposals) - i, max(limit - len(confirmed), 2))
+            chunk = proposals[i : i + want]
+            scores = self.check.scores(rgb, chunk) if self.check is not None else np.ones(len(chunk))
+            confirmed += [d for d, s in zip(chunk, scores) if s >= (self.check.threshold if self.check else 0)]
+            i += want
+        faces = [self._face(rgb, d) for d in confirmed[:limit]]
+        return FacesFound(faces, len(confirmed) + sum(d.score >= COUNT_SCORE for d in proposals[i:]))
+
+    def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
+        """Every confirmed face, most prominent first."""
+        return self.find(rgb).faces
+
+    def _face(self, rgb: np.ndarray, d) -> DetectedFace:
+        from models.blazeface import aligned_crop
+
+        h, w = rgb.shape[:2]
+        x, y, bw, bh = d.box
+        box = (max(0, int(round(x))), max(0, int(round(y))), int(round(min(bw, w - x))), int(round(min(bh, h - y))))
+        crop = aligned_crop(rgb, d, self.margin) if self.align else rgb[box[1] : box[1] + box[3], box[0] : box[0] + box[2]]
+        return DetectedFace(box=box, confidence=round(float(d.score), 4), crop=np.ascontiguousarray(crop))
+
+
+def _moved(d, dx: float, dy: float):
+    """A detection made on a tile or a bordered copy, in the photo's pixels."""
+    from models.blazeface import Detection
+
+    return Detection((d.box[0] + dx, d.box[1] + dy, d.box[2], d.box[3]), tuple((px + dx, py + dy) for px, py in d.keypoints), d.score)
 
 
 class DeepFaceDetector:
@@ -279,13 +361,19 @@ class DeepFaceDetector:
             faces.append(DetectedFace(box=box, confidence=min(conf, 1.0), crop=crop))
         return faces
 
+    def find(self, rgb: np.ndarray, limit: Optional[int] = None) -> FacesFound:
+        """The most prominent faces (at most `limit`) and how many were found."""
+        faces = sorted(self.detect(rgb), key=lambda f: prominence(f.box))
+        return FacesFound(faces[:limit], len(faces))
 
-def make_detector(name: str, *, detect_side: int = 480, align: bool = True):
-    """'blazeface' (both ranges), 'blazeface-short', 'blazeface-full', or any DeepFace detector backend name."""
+
+def make_detector(name: str, *, detect_side: int = 480, align: bool = True, check: bool = True):
+    """'blazeface' (both ranges), 'blazeface-short', 'blazeface-full', or any DeepFace detector backend
+    name; `check`: BlazeFace's faces confirmed by O-Net (DeepFace's backends are taken as they are)."""
     if name == "blazeface":
-        return BlazeFaceDetector(align=align)
+        return BlazeFaceDetector(align=align, check=check)
     if name in ("blazeface-short", "blazeface-full"):
-        return BlazeFaceDetector((name.split("-")[1],), align=align)
+        return BlazeFaceDetector((name.split("-")[1],), align=align, check=check)
     return DeepFaceDetector(name, detect_side=detect_side, align=align)
 
 
@@ -299,23 +387,23 @@ class FaceAnalyzer:
         detect_side: int = 480,
         align: bool = True,
         max_faces: int = 8,
+        check: bool = True,
         models: Sequence[EmotionModel],
         weights: Sequence[float] = (),
     ):
         if not models:
             raise ValueError("FaceAnalyzer needs at least one emotion model")
-        self.detector = make_detector(detector, detect_side=detect_side, align=align)
+        self.detector = make_detector(detector, detect_side=detect_side, align=align, check=check)
         self.max_faces = max_faces
         self.models = list(models)
         self.weights = list(weights)
         if self.weights and len(self.weights) != len(self.models):
             raise ValueError("one weight per emotion model")
 
-    def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
-        """Faces in an RGB image, largest first; boxes in `rgb`'s pixel coordinates."""
-        faces = self.detector.detect(rgb)
-        faces.sort(key=lambda f: f.box[2] * f.box[3], reverse=True)
-        return faces[: self.max_faces]
+    def detect(self, rgb: np.ndarray) -> FacesFound:
+        """The faces to read (at most max_faces, most prominent first; boxes in `rgb`'s pixels) and
+        how many the photo holds."""
+        return self.detector.find(rgb, self.max_faces)
 
     def classify(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """(n, 7) ensemble probabilities: the weighted mean of every model (equal weights unless given)."""
@@ -323,21 +411,24 @@ class FaceAnalyzer:
         total = sum(weights)
         return sum(w / total * m.predict(crops) for w, m in zip(weights, self.models))
 
-    def analyze(self, rgb: np.ndarray) -> list[FaceResult]:
-        faces = self.detect(rgb)
-        if not faces:
-            return []
-        probs = self.classify([f.crop for f in faces])
+    def analyze(self, rgb: np.ndarray) -> FacesRead:
+        found = self.detect(rgb)
+        if not found.faces:
+            return FacesRead([], found.found)
+        probs = self.classify([f.crop for f in found.faces])
         names = tuple(m.name for m in self.models)
-        return [
-            FaceResult(
-                box=f.box,
-                confidence=f.confidence,
-                probs={lab: float(p) for lab, p in zip(FACE_LABELS, row)},
-                models=names,
-            )
-            for f, row in zip(faces, probs)
-        ]
+        return FacesRead(
+            [
+                FaceResult(
+                    box=f.box,
+                    confidence=f.confidence,
+                    probs={lab: float(p) for lab, p in zip(FACE_LABELS, row)},
+                    models=names,
+                )
+                for f, row in zip(found.faces, probs)
+            ],
+            found.found,
+        )
 
 
 def load_ensemble(path: Path = ENSEMBLE_PATH) -> dict:
@@ -388,6 +479,7 @@ def build_face_analyzer(settings) -> tuple[FaceAnalyzer, list[str]]:
         detect_side=settings.face_detect_side,
         align=settings.face_align,
         max_faces=settings.max_faces,
+        check=settings.face_check,
         models=models,
         weights=weights,
     )

@@ -43,12 +43,12 @@ def test_faceless_photos_have_no_faces(name):
 
 
 def test_small_faces_in_a_group_photo_are_found(face_files):
-    """Four faces an eighth of the photo wide: the whole-photo passes find one, the tiles the rest."""
+    """Four faces an eighth of the photo wide: the whole-photo passes miss some, the tiles find them."""
     canvas = Image.new("RGB", (1600, 1000), (70, 90, 110))
     for i, path in enumerate(list(face_files.values())[:4]):
         canvas.paste(Image.open(path).convert("RGB").resize((200, 200)), (60 + i * 390, 420))
     photo = np.asarray(canvas)
-    assert len(BlazeFaceDetector(tile=False).detect(photo)) <= 1
+    assert len(BlazeFaceDetector(tile=False).detect(photo)) < 4
     found = BlazeFaceDetector().detect(photo)
     assert len(found) == 4 and sorted(round(f.box[0] / 390) for f in found) == [0, 1, 2, 3]
 

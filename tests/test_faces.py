@@ -29,7 +29,7 @@ def _scene_with_faces(paths, size=(900, 600)):
 
 def test_faces_are_detected_in_a_wider_photo_with_boxes(face_analyzer, face_files):
     rgb = _scene_with_faces([(face_files["happy"], 300)])
-    results = face_analyzer.analyze(rgb)
+    results = face_analyzer.analyze(rgb).faces
     assert len(results) == 1
     x, y, w, h = results[0].box
     assert abs(x + w / 2 - 190) < 60 and abs(y + h / 2 - 270) < 60  # centre of the pasted face
@@ -39,13 +39,13 @@ def test_faces_are_detected_in_a_wider_photo_with_boxes(face_analyzer, face_file
 
 def test_several_faces_are_each_read_largest_first(face_analyzer, face_files):
     rgb = _scene_with_faces([(face_files["surprise"], 340), (face_files["happy"], 260)], size=(1000, 600))
-    results = face_analyzer.analyze(rgb)
+    results = face_analyzer.analyze(rgb).faces
     assert [r.label for r in results] == ["surprise", "happy"]
     assert results[0].box[2] > results[1].box[2]
 
 
 def test_no_face_gives_no_results(face_analyzer):
-    assert face_analyzer.analyze(np.full((300, 400, 3), 128, np.uint8)) == []
+    assert face_analyzer.analyze(np.full((300, 400, 3), 128, np.uint8)).faces == []
 
 
 def _write_deepface_shaped_model(path, favourite: int):

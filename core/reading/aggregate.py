@@ -62,7 +62,8 @@ def _mean_signals(readings: Sequence[MoodReading], weights: Sequence[float]) -> 
         first = used[0][1]
         detail = dict(first.detail)
         if name == "faces":
-            detail["count"] = sum(s.detail.get("count", 0) for _, s in used)
+            for key in ("count", "found"):
+                detail[key] = sum(s.detail.get(key, s.detail.get("count", 0)) for _, s in used)
         out.append(replace(first, weight=round(sum(w * s.weight for w, s in used) / total, 4), detail=detail))
     return out
 

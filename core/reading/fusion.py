@@ -88,8 +88,9 @@ class MoodReading:
         return ordered(self.distribution)[:3]
 
 
-def face_signal(faces: Sequence[FaceReading], image_area: float) -> SignalReading:
-    """Aggregate faces, each weighted by detector confidence and the square root of its area."""
+def face_signal(faces: Sequence[FaceReading], image_area: float, found: int = 0) -> SignalReading:
+    """Aggregate the faces read, each weighted by detector confidence and the square root of its area
+    (the most prominent weigh most); `found` is how many the photo holds (≥ the faces read)."""
     if not faces:
         return SignalReading("faces", available=False, reason="no face found")
     weights = [max(f.detector_confidence, 0.05) * math.sqrt(f.box[2] * f.box[3] / image_area) for f in faces]
@@ -107,7 +108,7 @@ def face_signal(faces: Sequence[FaceReading], image_area: float) -> SignalReadin
         valence=point.valence,
         arousal=point.arousal,
         calibrated=True,
-        detail={"count": len(faces)},
+        detail={"count": len(faces), "found": max(found, len(faces))},
     )
 
 

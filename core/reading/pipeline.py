@@ -32,7 +32,8 @@ __all__ = ["Models", "Pipeline", "PipelineBusy", "load_models", "thumbnail"]
 
 
 class FaceModel(Protocol):
-    def analyze(self, rgb: np.ndarray) -> list: ...
+    def analyze(self, rgb: np.ndarray):
+        """The faces read (`.faces`: box, label, probs, confidence) and how many the photo holds (`.found`)."""
 
 
 class SceneModel(Protocol):
@@ -181,11 +182,14 @@ class Pipeline:
 
         t = time.perf_counter()
         faces: list[FaceReading] = []
+        found = 0
         if m.faces is not None:
-            for f in m.faces.analyze(rgb):
+            read = m.faces.analyze(rgb)
+            found = read.found
+            for f in read.faces:
                 box = tuple(int(round(v * scale)) for v in f.box)
                 faces.append(FaceReading(box=box, label=f.label, probs=f.probs, detector_confidence=f.confidence))
-        faces_sig = face_signal(faces, image_area=float(w * h) * scale * scale)
+        faces_sig = face_signal(faces, image_area=float(w * h) * scale * scale, found=found)
         timings["faces"] = (time.perf_counter() - t) * 1000
 
         if m.scene is not None:
