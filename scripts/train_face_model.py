@@ -28,6 +28,13 @@ The exported graph takes what `models.faces.FerCnnEmotion` feeds it — NHWC (n,
 ONNX file on onnxruntime against the PyTorch model on the held-out faces and reports the largest
 difference. `--limit N` trains on N faces (the test runs a few hundred for one epoch).
 Writes `<out>.train.json` (settings, per-epoch history, the chosen epoch, timing) beside the weights.
+
+`--teacher` distils instead (Hinton et al., 2015): the shipped ensemble (`models/weights/
+face_ensemble.json`, every net mirrored) reads each training face once, and the loss becomes
+`alpha` × KL(teacher ‖ student) at temperature `--temperature` (× T²) + (1 − alpha) × the weighted
+cross-entropy on FER2013's labels. One small net then carries what three nets and their mirrors
+knew — face-api.js's view of faces included — at a fraction of the cost per face (the bot's
+`fer2013_student`: `--teacher --width 16`). The teacher's readings are cached (`--teacher-cache`).
 """
 
 from __future__ import annotations
@@ -173,12 +180,36 @@ def predict(net: nn.Module, x: torch.Tensor, batch: int = 512) -> np.ndarray:
     return torch.cat([torch.softmax(net(x[i : i + batch]), 1) for i in range(0, len(x), batch)]).numpy()
 
 
-def train(images: np.ndarray, labels: np.ndarray, args: argparse.Namespace) -> tuple[FerCnn, dict]:
+def teacher_probs(images: np.ndarray, cache: Path | None) -> np.ndarray:
+    """(n, 7) probabilities of the shipped ensemble (as the bot reads a face, mirrored) for grey crops."""
+    if cache is not None and cache.is_file():
+        probs = np.load(cache)
+        if len(probs) == len(images):
+            return probs
+    from models.faces import bundled_model, load_ensemble
+
+    chosen = load_ensemble()
+    total = sum(chosen["weights"].values())
+    nets = [(w / total, bundled_model(stem, chosen["tta"])) for stem, w in chosen["weights"].items()]
+    out = []
+    for i in range(0, len(images), 256):
+        crops = [np.repeat(img[:, :, None], 3, axis=2) for img in images[i : i + 256]]
+        out.append(sum(w * net.predict(crops) for w, net in nets))
+        print(f"teacher {min(i + 256, len(images))}/{len(images)}", file=sys.stderr, end="\r", flush=True)
+    probs = np.concatenate(out).astype(np.float32)
+    if cache is not None:
+        np.save(cache, probs)
+    return probs
+
+
+def train(images: np.ndarray, labels: np.ndarray, args: argparse.Namespace,
+          soft: np.ndarray | None = None) -> tuple[FerCnn, dict]:
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     tr, va = stratified_split(labels, args.val_fraction, args.seed)
     x_tr, y_tr = to_tensor(images[tr]), torch.from_numpy(labels[tr])
     x_va, y_va = to_tensor(images[va]), labels[va]
+    soft_tr = torch.from_numpy(soft[tr]) if soft is not None else None
     counts = np.bincount(labels[tr], minlength=len(FACE_LABELS)).astype(float)
     weights = (counts.sum() / np.maximum(counts, 1) / len(counts)) ** args.class_weight_power
     weights = torch.tensor(weights / weights.mean(), dtype=torch.float32)
@@ -196,7 +227,13 @@ def train(images: np.ndarray, labels: np.ndarray, args: argparse.Namespace) -> t
         for i in range(0, len(tr), args.batch):
             pick = order[i : i + args.batch]
             xb = augment(x_tr[pick], gen, args.quality_aug).contiguous(memory_format=torch.channels_last)
-            loss = F.cross_entropy(net(xb), y_tr[pick], weight=weights)
+            logits = net(xb)
+            loss = F.cross_entropy(logits, y_tr[pick], weight=weights)
+            if soft_tr is not None:
+                t = args.temperature
+                target = F.softmax(torch.log(soft_tr[pick].clamp_min(1e-7)) / t, dim=1)
+                kd = F.kl_div(F.log_softmax(logits / t, dim=1), target, reduction="batchmean") * t * t
+                loss = args.alpha * kd + (1 - args.alpha) * loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -214,7 +251,8 @@ def train(images: np.ndarray, labels: np.ndarray, args: argparse.Namespace) -> t
     report = {
         "faces": {"train": int(len(tr)), "held_out": int(len(va))},
         "settings": {k: getattr(args, k) for k in ("epochs", "batch", "lr", "weight_decay", "width", "seed", "val_fraction",
-                                                   "class_weight_power", "quality_aug", "threads", "limit")},
+                                                   "class_weight_power", "quality_aug", "threads", "limit", "teacher",
+                                                   "alpha", "temperature")},
         "class_weights": dict(zip(FACE_LABELS, [round(float(w), 3) for w in weights])),
         "chosen_epoch": chosen,
         "history": history,
@@ -255,12 +293,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="train on this many faces only (tests)")
     parser.add_argument("--checkpoint", type=Path, help="also save the PyTorch state dict here")
+    parser.add_argument("--teacher", action="store_true", help="distil the shipped ensemble into this net")
+    parser.add_argument("--teacher-cache", type=Path, help="keep the teacher's readings here (.npy)")
+    parser.add_argument("--alpha", type=float, default=0.7, help="share of the teacher's term in the loss")
+    parser.add_argument("--temperature", type=float, default=2.0, help="softening of both distributions")
     args = parser.parse_args(argv)
     if not (args.data / "train.npz").is_file():
         raise SystemExit(f"no train.npz in {args.data}")
     torch.set_num_threads(args.threads)
     images, labels = load_faces(args.data, args.limit or None, args.seed)
-    net, report = train(images, labels, args)
+    soft = teacher_probs(images, args.teacher_cache) if args.teacher else None
+    net, report = train(images, labels, args, soft)
     _, held = stratified_split(labels, args.val_fraction, args.seed)
     report["onnx_max_abs_diff"] = export(net, args.out, to_tensor(images[held[:256]]))
     report["onnx_bytes"] = args.out.stat().st_size
