@@ -31,6 +31,7 @@ VARIANTS = {
 MIN_SCORE = 0.5
 NMS_IOU = 0.3
 RAW_SCORE_LIMIT = 80.0
+PAIRWISE_MAX = 512  # weighted NMS compares all pairs of boxes at once up to this many
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,11 @@ def anchors(size: int, strides: tuple[int, ...], two_per_cell: bool) -> np.ndarr
 
 
 def _iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
-    x0 = np.maximum(box[0], others[:, 0])
-    y0 = np.maximum(box[1], others[:, 1])
-    x1 = np.minimum(box[2], others[:, 2])
-    y1 = np.minimum(box[3], others[:, 3])
+    """Intersection over union of (x0, y0, x1, y1) boxes, broadcast over the leading axes."""
+    x0 = np.maximum(box[..., 0], others[..., 0])
+    y0 = np.maximum(box[..., 1], others[..., 1])
+    x1 = np.minimum(box[..., 2], others[..., 2])
+    y1 = np.minimum(box[..., 3], others[..., 3])
     inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
     area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
     return inter / np.maximum(area(box) + area(others) - inter, 1e-9)
@@ -77,12 +79,15 @@ def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray) -> l
     """MediaPipe's weighted NMS: each cluster of overlapping boxes becomes their score-weighted mean."""
     order = np.argsort(-scores)
     boxes, points, scores = boxes[order], points[order], scores[order]
+    # every pair at once (a crowded tile has ~100 boxes) — but not for a pathological photo whose every
+    # anchor fires (2,304² pairs would be hundreds of MB): row by row there
+    overlaps = _iou(boxes[:, None, :], boxes[None, :, :]) > NMS_IOU if len(boxes) <= PAIRWISE_MAX else None
     remaining = np.ones(len(scores), bool)
     out = []
     for i in range(len(scores)):
         if not remaining[i]:
             continue
-        cluster = remaining & (_iou(boxes[i], boxes) > NMS_IOU)
+        cluster = remaining & (overlaps[i] if overlaps is not None else _iou(boxes[i], boxes) > NMS_IOU)
         cluster[i] = True
         w = scores[cluster][:, None]
         out.append(((boxes[cluster] * w).sum(0) / w.sum(), (points[cluster] * w[:, :, None]).sum(0) / w.sum(), float(scores[i])))
@@ -146,12 +151,18 @@ class BlazeFace:
 
 
 def merge(detections: Sequence[Detection]) -> list[Detection]:
-    """Detections of several nets on one photo: of boxes overlapping by IoU > NMS_IOU, the most confident."""
+    """Detections of several nets on one photo: of boxes overlapping by IoU > NMS_IOU, the most confident
+    (greedy, most confident first: each kept box suppresses the boxes it overlaps)."""
+    ordered = sorted(detections, key=lambda d: -d.score)
+    if not ordered:
+        return []
+    boxes = np.array([[d.box[0], d.box[1], d.box[0] + d.box[2], d.box[1] + d.box[3]] for d in ordered], dtype=np.float64)
+    alive = np.ones(len(ordered), bool)
     kept: list[Detection] = []
-    for d in sorted(detections, key=lambda d: -d.score):
-        box = np.array([d.box[0], d.box[1], d.box[0] + d.box[2], d.box[1] + d.box[3]])
-        if all(_iou(box, np.array([[k.box[0], k.box[1], k.box[0] + k.box[2], k.box[1] + k.box[3]]]))[0] <= NMS_IOU for k in kept):
+    for i, d in enumerate(ordered):
+        if alive[i]:
             kept.append(d)
+            alive &= _iou(boxes[i], boxes) <= NMS_IOU
     kept.sort(key=lambda d: d.box[2] * d.box[3], reverse=True)
     return kept
 

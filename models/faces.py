@@ -44,9 +44,9 @@ WEIGHTS = Path(__file__).resolve().parent / "weights"
 # together by scripts/choose_face_ensemble.py (docs/EVALUATION.md).
 ENSEMBLE_PATH = WEIGHTS / "face_ensemble.json"
 TILE_MIN_SIDE = 400  # photos with a long side below this are searched whole only
-TILE_SHARE = 0.6  # tiles for small faces: this share of the photo's long side
-CROWD_TILE_SHARE = 0.35  # finer tiles for a crowd (docs/EVALUATION.md: the class photo's front row)
-CROWD_FACES, SMALL_FACE = 3, 0.06  # a crowd: this many confident faces narrower than this share of the long side
+# tiles for small faces: this share of the photo's long side, a tenth overlapping (0.6 with a quarter
+# overlapping found none of a class photo's front row: docs/EVALUATION.md)
+TILE_SHARE, TILE_STEP, TILE_MIN_PX = 0.4, 0.9, 384
 MIN_FACE_PX = 8  # smaller boxes cannot be read (a person counts faces from about 24 px across)
 BORDER = 0.25  # a photo with no proposal is searched again inside a black border this share of its long side
 COUNT_SCORE = 0.5  # unchecked proposals past the faces read count as faces from this detector score
@@ -213,11 +213,13 @@ class FacesFound:
     found: int
 
 
-def prominence(box: Sequence[float]) -> tuple[float, float]:
-    """Sort key, most prominent first: the larger face, and of two alike the lower one in the frame
-    (in a group photo the front row is both larger and lower)."""
+def prominence(box: Sequence[float], height: float) -> float:
+    """Sort key, most prominent first: a face's size (its side), up to half as much again the lower it
+    stands in a photo `height` tall — in a class photo the faces are all about one size and the front
+    row, nearest the camera, is the one a person looks at; a large face still outranks a small one
+    below it."""
     x, y, w, h = box
-    return (-(w * h), -(y + h))
+    return -(math.sqrt(w * h) * (1.0 + 0.5 * min(1.0, max(0.0, (y + h) / height))))
 
 
 class BlazeFaceDetector:
@@ -249,43 +251,47 @@ class BlazeFaceDetector:
         self.border = border
         self.check = FaceCheck() if check else None
 
-    def _tiles(self, h: int, w: int, share: float = TILE_SHARE) -> list[tuple[int, int, int]]:
-        """(x, y, side) of overlapping squares `share` of the long side: a face a tenth of a group photo
-        wide is too small for either net on the whole photo, big enough on a tile."""
-        side = int(min(h, w, share * max(h, w)))
+    def _tiles(self, h: int, w: int) -> list[tuple[int, int, int]]:
+        """(x, y, side) of squares TILE_SHARE of the long side (TILE_MIN_PX at least), overlapping by a
+        tenth: a face a twentieth of a group photo wide is too small for either net on the whole photo
+        (5 px of the full-range net's 192), big enough on a tile (12 px and up)."""
+        side = int(min(h, w, max(TILE_MIN_PX, TILE_SHARE * max(h, w))))
         if max(h, w) < TILE_MIN_SIDE or side < 64:
             return []
-        starts = lambda n: np.linspace(0, n - side, max(1, math.ceil((n - side) / (0.75 * side)) + 1)).astype(int)  # noqa: E731
+        starts = lambda n: np.linspace(0, n - side, max(1, math.ceil((n - side) / (TILE_STEP * side)) + 1)).astype(int)  # noqa: E731
         return [(int(x), int(y), side) for y in starts(h) for x in starts(w)]
 
-    def _on_tiles(self, rgb: np.ndarray, share: float) -> list:
+    def _on_tiles(self, rgb: np.ndarray) -> list:
+        """The full-range net on every tile; the photo is scaled once so each tile is already the
+        net's size (no resize per tile)."""
+        net = self._nets[-1]
+        tiles = self._tiles(*rgb.shape[:2])
+        if not tiles:
+            return []
+        scale = net.size / tiles[0][2]
+        small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         found = []
-        for x0, y0, side in self._tiles(*rgb.shape[:2], share):
-            found += [_moved(d, x0, y0) for d in self._nets[-1].detect(rgb[y0 : y0 + side, x0 : x0 + side])]
+        for x0, y0, _ in tiles:
+            sx, sy = int(round(x0 * scale)), int(round(y0 * scale))
+            for d in net.detect(small[sy : sy + net.size, sx : sx + net.size]):
+                found.append(_moved(d, sx, sy, 1 / scale))
         return found
 
     def proposals(self, rgb: np.ndarray) -> list:
         """Every box either net proposes (whole photo, tiles, then a bordered copy if none), merged,
-        most prominent first; boxes under MIN_FACE_PX are dropped.
-
-        A crowd (CROWD_FACES small faces already proposed) is searched again on tiles a third of the
-        photo wide: on the coarse tiles a class photo's faces are 8-10 px for the net, and whole rows of
-        them — the front row of a 70-person photo, the largest faces in it — were never proposed."""
+        most prominent first; boxes under MIN_FACE_PX are dropped."""
         from models.blazeface import merge
 
         h, w = rgb.shape[:2]
         found = [d for net in self._nets for d in net.detect(rgb)]
         if self.tile:
-            found += self._on_tiles(rgb, TILE_SHARE)
-            small = [d for d in found if d.score >= COUNT_SCORE and d.box[2] < SMALL_FACE * max(h, w)]
-            if len(small) >= CROWD_FACES:
-                found += self._on_tiles(rgb, CROWD_TILE_SHARE)
+            found += self._on_tiles(rgb)
         if not found and self.border:
             pad = int(BORDER * max(h, w))
             framed = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(0, 0, 0))
             found = [_moved(d, -pad, -pad) for net in self._nets for d in net.detect(framed)]
         kept = [d for d in merge(found) if min(d.box[2], d.box[3]) >= MIN_FACE_PX]
-        return sorted(kept, key=lambda d: prominence(d.box))
+        return sorted(kept, key=lambda d: prominence(d.box, h))
 
     def find(self, rgb: np.ndarray, limit: Optional[int] = None) -> FacesFound:
         """Confirmed faces, most prominent first, at most `limit`; and how many the photo holds. Once
@@ -316,11 +322,14 @@ class BlazeFaceDetector:
         return DetectedFace(box=box, confidence=round(float(d.score), 4), crop=np.ascontiguousarray(crop))
 
 
-def _moved(d, dx: float, dy: float):
-    """A detection made on a tile or a bordered copy, in the photo's pixels."""
+def _moved(d, dx: float, dy: float, zoom: float = 1.0):
+    """A detection made on a tile or a bordered copy (at `dx`, `dy` of a copy `1/zoom` the photo's
+    size), in the photo's pixels."""
     from models.blazeface import Detection
 
-    return Detection((d.box[0] + dx, d.box[1] + dy, d.box[2], d.box[3]), tuple((px + dx, py + dy) for px, py in d.keypoints), d.score)
+    at = lambda x, y: ((x + dx) * zoom, (y + dy) * zoom)  # noqa: E731
+    x, y = at(d.box[0], d.box[1])
+    return Detection((x, y, d.box[2] * zoom, d.box[3] * zoom), tuple(at(px, py) for px, py in d.keypoints), d.score)
 
 
 class DeepFaceDetector:
@@ -363,7 +372,7 @@ class DeepFaceDetector:
 
     def find(self, rgb: np.ndarray, limit: Optional[int] = None) -> FacesFound:
         """The most prominent faces (at most `limit`) and how many were found."""
-        faces = sorted(self.detect(rgb), key=lambda f: prominence(f.box))
+        faces = sorted(self.detect(rgb), key=lambda f: prominence(f.box, rgb.shape[0]))
         return FacesFound(faces[:limit], len(faces))
 
 
@@ -378,7 +387,10 @@ def make_detector(name: str, *, detect_side: int = 480, align: bool = True, chec
 
 
 class FaceAnalyzer:
-    """Detect faces and run the emotion ensemble on each."""
+    """Detect faces and read each one: a photo of a few faces by the ensemble (where one face decides
+    the answer, every point of accuracy counts), a group of `crowd_from` or more by the one fast
+    `crowd` net distilled from that ensemble (8 faces × 3 nets × 2 views took 160-220 ms; one net
+    reads them in a few ms, and the group's mood is averaged over its faces anyway)."""
 
     def __init__(
         self,
@@ -390,6 +402,8 @@ class FaceAnalyzer:
         check: bool = True,
         models: Sequence[EmotionModel],
         weights: Sequence[float] = (),
+        crowd: Optional[EmotionModel] = None,
+        crowd_from: int = 3,
     ):
         if not models:
             raise ValueError("FaceAnalyzer needs at least one emotion model")
@@ -399,6 +413,12 @@ class FaceAnalyzer:
         self.weights = list(weights)
         if self.weights and len(self.weights) != len(self.models):
             raise ValueError("one weight per emotion model")
+        self.crowd = crowd
+        self.crowd_from = crowd_from
+
+    def readers(self, n: int) -> list[EmotionModel]:
+        """The nets that read a photo of `n` faces."""
+        return [self.crowd] if self.crowd is not None and n >= self.crowd_from else self.models
 
     def detect(self, rgb: np.ndarray) -> FacesFound:
         """The faces to read (at most max_faces, most prominent first; boxes in `rgb`'s pixels) and
@@ -406,7 +426,11 @@ class FaceAnalyzer:
         return self.detector.find(rgb, self.max_faces)
 
     def classify(self, crops: Sequence[np.ndarray]) -> np.ndarray:
-        """(n, 7) ensemble probabilities: the weighted mean of every model (equal weights unless given)."""
+        """(n, 7) probabilities: the crowd net's for `crowd_from` faces or more, else the weighted mean of
+        every ensemble model (equal weights unless given)."""
+        readers = self.readers(len(crops))
+        if readers is not self.models:
+            return readers[0].predict(crops)
         weights = self.weights or [1.0] * len(self.models)
         total = sum(weights)
         return sum(w / total * m.predict(crops) for w, m in zip(weights, self.models))
@@ -416,7 +440,7 @@ class FaceAnalyzer:
         if not found.faces:
             return FacesRead([], found.found)
         probs = self.classify([f.crop for f in found.faces])
-        names = tuple(m.name for m in self.models)
+        names = tuple(m.name for m in self.readers(len(found.faces)))
         return FacesRead(
             [
                 FaceResult(
@@ -432,7 +456,8 @@ class FaceAnalyzer:
 
 
 def load_ensemble(path: Path = ENSEMBLE_PATH) -> dict:
-    """The shipped ensemble choice: {"weights": {model stem: weight}, "tta": bool, ...}."""
+    """The shipped ensemble choice: {"weights": {model stem: weight}, "tta": bool, "crowd": {"model",
+    "tta", "from_faces"}, ...}."""
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -442,6 +467,7 @@ BUNDLED_MODELS: dict[str, type[OnnxEmotionModel]] = {
     "faceapi_expression": FaceApiExpression,
     "fer2013_cnn": FerCnnEmotion,
     "fer2013_cnn_b": FerCnnEmotion,
+    "fer2013_student": FerCnnEmotion,
 }
 
 
@@ -453,16 +479,20 @@ def bundled_model(stem: str, tta: bool) -> EmotionModel:
 def build_face_analyzer(settings) -> tuple[FaceAnalyzer, list[str]]:
     """The analyzer the settings ask for, and notes on models that could not be used.
 
-    Default: the shipped ensemble (face_ensemble.json). MOODTUNE_FACE_MODELS replaces it with
-    FER2013-style ONNX models of one's own, averaged with equal weights."""
+    Default: the shipped ensemble (face_ensemble.json), and its distilled net for groups. MOODTUNE_FACE_MODELS
+    replaces both with FER2013-style ONNX models of one's own, averaged with equal weights, for every face."""
     notes: list[str] = []
     if settings.face_models:
         models: list[EmotionModel] = [XceptionEmotion(Path(p), tta=settings.face_tta) for p in settings.face_models]
         weights: list[float] = []
+        crowd, crowd_from = None, 0
     else:
         chosen = load_ensemble()
         models = [bundled_model(stem, settings.face_tta and chosen["tta"]) for stem in chosen["weights"]]
         weights = list(chosen["weights"].values())
+        group = chosen.get("crowd") or {}
+        crowd = bundled_model(group["model"], settings.face_tta and group["tta"]) if group else None
+        crowd_from = int(group.get("from_faces", 0))
     if settings.deepface_emotion:
         extra, reason = DeepFaceEmotion.load(
             allow_download=settings.allow_downloads, connect_timeout=settings.download_connect_timeout
@@ -482,5 +512,7 @@ def build_face_analyzer(settings) -> tuple[FaceAnalyzer, list[str]]:
         check=settings.face_check,
         models=models,
         weights=weights,
+        crowd=crowd,
+        crowd_from=crowd_from,
     )
     return analyzer, notes

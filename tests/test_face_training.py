@@ -25,10 +25,11 @@ def fer():
     return shared_data("faces-fer2013", "train.npz", "FER2013 training and PublicTest faces")
 
 
-def public_faces(folder, n: int) -> tuple[list[np.ndarray], np.ndarray]:
-    """The first n PublicTest faces (RGB, as the bot hands crops to the models) and their labels."""
+def public_faces(folder, n: int, every: int = 1) -> tuple[list[np.ndarray], np.ndarray]:
+    """n PublicTest faces, every `every`th from the first (RGB, as the bot hands crops to the models),
+    and their labels."""
     with open(folder / "public" / "labels.csv", newline="") as fh:
-        rows = list(csv.DictReader(fh))[:n]
+        rows = list(csv.DictReader(fh))[::every][:n]
     crops = [decode_image((folder / "public" / r["file"]).read_bytes()).rgb for r in rows]
     return crops, np.array([FACE_LABELS.index(r["label"]) for r in rows])
 
@@ -67,3 +68,13 @@ def test_the_shipped_trained_net_reads_faces_it_never_saw(fer):
     said = F.bundled_model("fer2013_cnn", tta=True).predict(crops).argmax(1)
     assert (said == truth).mean() > 0.55
     assert set(said) == set(range(len(FACE_LABELS)))
+
+
+def test_the_distilled_net_reads_faces_it_never_saw_almost_as_the_ensemble_does(fer):
+    """The one net a group photo is read by (`--teacher --width 16`): a quarter of the trained net's
+    cost, unmirrored, and close to the three-net ensemble it learned from (0.663 on these faces,
+    docs/EVALUATION.md) on faces none of them saw; every class said."""
+    crops, truth = public_faces(fer, 718, every=5)  # the first 700 alone are harder than the rest (ensemble 0.53)
+    student = F.bundled_model("fer2013_student", tta=False).predict(crops).argmax(1)
+    assert (student == truth).mean() > 0.6
+    assert set(student) == set(range(len(FACE_LABELS)))

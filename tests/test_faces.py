@@ -44,6 +44,17 @@ def test_several_faces_are_each_read_largest_first(face_analyzer, face_files):
     assert results[0].box[2] > results[1].box[2]
 
 
+def test_a_group_is_read_by_the_one_fast_net_and_a_portrait_by_the_ensemble(face_analyzer, face_files):
+    """Three faces or more: the distilled net alone (face_ensemble.json's "crowd"); fewer: the ensemble."""
+    group = _scene_with_faces([(face_files[k], 240) for k in ("happy", "sad", "surprise")], size=(1400, 600))
+    read = face_analyzer.analyze(group)
+    assert len(read.faces) == 3 and read.found == 3
+    assert all(r.models == ("fer2013_student",) for r in read.faces)
+    assert [r.label for r in sorted(read.faces, key=lambda r: r.box[0])] == ["happy", "sad", "surprise"]
+    two = face_analyzer.analyze(_scene_with_faces([(face_files["happy"], 240), (face_files["sad"], 240)], size=(1000, 600)))
+    assert len(two.faces) == 2 and len(two.faces[0].models) == 3
+
+
 def test_no_face_gives_no_results(face_analyzer):
     assert face_analyzer.analyze(np.full((300, 400, 3), 128, np.uint8)).faces == []
 

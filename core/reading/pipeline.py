@@ -124,7 +124,9 @@ class Pipeline:
         rng = np.random.default_rng(0)
         self.analyze_image(rng.integers(0, 255, size=(240, 320, 3), dtype=np.uint8))
         if self.models.faces is not None and hasattr(self.models.faces, "classify"):
-            self.models.faces.classify([rng.integers(0, 255, size=(64, 64, 3), dtype=np.uint8)])
+            face = rng.integers(0, 255, size=(64, 64, 3), dtype=np.uint8)
+            for n in (1, self.settings.max_faces):  # a portrait's readers and a group's
+                self.models.faces.classify([face] * n)
 
     def read_words(self, text: str):
         """A mood in words (core.reading.words.WordsReading) or None: the scene model's text tower
