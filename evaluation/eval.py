@@ -343,6 +343,7 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
     """
     from core.emotions import LABELS
     from evaluation.mood_fit import fit, load_examples, load_va_examples, split
+    from core.music.listening import list_scores
     from core.music.mood_model import LEARNED, RULES, features
     from core.music.recommender import Recommender
     from evaluation.top import seed_ranks
@@ -357,7 +358,7 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
     x = features([e.track for e in test])
     decades = np.array([e.track.era or 0 for e in test], dtype=np.int32)
     scores = model.label_scores(x, decades)
-    listed = model.label_scores(x, decades, typical=True)  # what lists rank by (× typicality)
+    listed = list_scores(model, [e.track for e in test], x, decades)  # what lists rank by (× typicality, × sound rules)
     out: dict = {
         "rows": {"train": len(train), "test": len(test), "unknown_artist_train_only": sum(e.artist is None for e in examples)},
         "artists": {"train": len({e.artist for e in train if e.artist}), "test": len({e.artist for e in test})},

@@ -178,6 +178,37 @@ def shift_report(ranker, n: int = 5) -> list[dict]:
     return out
 
 
+def pages(ranker, label: str, count: int = 3, n: int = 10) -> list:
+    """A new person's first `count` pages of a mood as "More like this" pages them: each page ranked
+    with what the pages before showed (core.music.recommender.recommend's `recent` and `avoid`)."""
+    recent: Counter = Counter()
+    tracks = []
+    for _ in range(count):
+        songs = ranker.match(target_for_label(label), n, avoid=list(recent), recent=dict(recent))
+        recent.update(s.track.id for s in songs)
+        tracks += [s.track for s in songs]
+    return tracks
+
+
+def listening_report(tracks: Sequence) -> dict:
+    """What a listener notices over a few pages: mostly instrumental songs (Spotify instrumentalness
+    > 0.5), the share in a major key, mean valence / energy / danceability, the artist met most often,
+    and versions of one song met twice ('Silver Bells' / 'Silver Bells - Stereo', remasters, live)."""
+    artists = Counter(t.artist for t in tracks)
+    versions = Counter(dedupe_key(t.title, "")[0] for t in tracks)
+    keyed = [t.mode for t in tracks if t.mode is not None]
+    return {
+        "n": len(tracks),
+        "instrumental": sum(t.instrumentalness > 0.5 for t in tracks),
+        "major": round(float(np.mean([m == 1 for m in keyed])), 3) if keyed else None,
+        **{f: round(float(np.mean([getattr(t, f) for t in tracks])), 3) for f in ("valence", "energy", "danceability")},
+        "top_artist": list(artists.most_common(1)[0]) if artists else None,
+        "artists_over_2": [a for a, c in artists.items() if c > 2],
+        "repeated_songs": [k for k, c in versions.items() if c > 1],
+        "artefacts": [f"{t.artist} — {t.title}" for t in tracks if is_artefact(t.genres, t.title, t.artist)],
+    }
+
+
 def evaluate_top(catalog: Catalog, ranker, examples: Sequence = (), n: int = 50, head: int = 10) -> dict:
     """The report described in the module docstring; `examples` are evaluation.mood_fit examples (may be empty)."""
     out: dict = {"catalog": len(catalog), "n": n, "head": head, "labels": {}}
@@ -196,6 +227,7 @@ def evaluate_top(catalog: Catalog, ranker, examples: Sequence = (), n: int = 50,
             "uncapped_top_family_30": max(uncapped.items(), key=lambda kv: kv[1]) if uncapped else None,
             "contradicting_reasons_30": contradicting_reasons(songs[:30], profile, label),
             "songs": [f"{t.artist} — {t.title}" for t in tracks[:head]],
+            "pages30": listening_report(pages(ranker, label)),
         }
     out["shift"] = shift_report(ranker)
     out["seed_examples"] = seed_ranks(catalog, ranker, frozenset(e.track.id for e in examples))
@@ -224,6 +256,15 @@ def format_top(report: dict) -> str:
                      f"{(f'{fam[0]} {fam[1]:.0%}' if fam else '-'):>22}{(f'{unc[0]} {unc[1]:.0%}' if unc else '-'):>17}"
                      f"{first30['artefacts']:>9}{top['artefacts']:>9}{len(r['contradicting_reasons_30']):>10}  "
                      + "".join(cell(f) for f in FEATURES))
+    lines += ["", "three pages of 10 as a new person meets them (More like this): mostly instrumental songs, major key, "
+                  "means, artist met most, versions of one song met twice, artefacts",
+              f"{'label':<10}{'instr':>6}{'major':>7}{'valence':>8}{'energy':>7}{'dance':>6}  {'top artist':<28}{'repeats':>8}{'artef':>6}"]
+    for label, r in report["labels"].items():
+        pg = r["pages30"]
+        top_artist = f"{pg['top_artist'][0][:20]} ×{pg['top_artist'][1]}" if pg["top_artist"] else "-"
+        major = "-" if pg["major"] is None else pg["major"]
+        lines.append(f"{label:<10}{pg['instrumental']:>6}{major:>7}{pg['valence']:>8}{pg['energy']:>7}{pg['danceability']:>6}  "
+                     f"{top_artist:<28}{len(pg['repeated_songs']):>8}{len(pg['artefacts']):>6}")
     d = report["discovery"]
     lines += ["", f"lesser-known slot over {d['readings']} readings in one chat: {d['distinct']} distinct of {d['offered']} offered "
                   f"(most repeated {d['most_repeated']}×); over the {d['fresh_moods']} moods with no history: "

@@ -5,6 +5,7 @@ and fits, shift lists that move in small audible steps, and reasons that agree w
 from __future__ import annotations
 
 import json
+from collections import Counter
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +217,50 @@ def test_words_without_a_mood_get_no_reading(text):
     from core.reading.words import read_words
 
     assert read_words(text) is None
+
+
+async def first_30(recommender, store, label: str) -> list:
+    """A new person's first three pages of a mood, as "More like this" pages them (recommend() with
+    what the pages before showed)."""
+    songs = []
+    for _ in range(3):
+        rec = await recommend(store, recommender, point=VA_POINTS[label], label=label, user=f"new-{label}", chat=f"c-{label}", n=10)
+        songs += rec.songs
+    return songs
+
+
+async def test_happy_sounds_happy_romantic_and_angry_sound_like_themselves(recommender, tmp_path):
+    """Issue 25: happy — voices, a major key, bright and danceable, not energetic's list; romantic —
+    no holiday song, valence 0.3-0.7; angry — dark and loud."""
+    async with SqliteStore(tmp_path / "db.sqlite3") as store:
+        happy = [s.track for s in await first_30(recommender, store, "happy")]
+        romantic = [s.track for s in await first_30(recommender, store, "romantic")]
+        angry = [s.track for s in await first_30(recommender, store, "angry")]
+    assert len(happy) == len(romantic) == len(angry) == 30
+    assert sum(t.instrumentalness > 0.5 for t in happy) <= 3
+    assert np.mean([t.mode == 1 for t in happy]) >= 0.6
+    assert np.mean([t.valence for t in happy]) >= 0.7 and np.mean([t.danceability for t in happy]) >= 0.6
+    energetic = {s.track.id for s in recommender.match(target_for_label("energetic"), 10)}
+    assert not energetic & {t.id for t in happy[:10]}
+    assert not [t.title for t in romantic if is_artefact(t.genres, t.title, t.artist)]
+    assert 0.3 <= np.mean([t.valence for t in romantic]) <= 0.7
+    assert np.mean([t.valence for t in angry]) <= 0.5 and np.mean([t.energy for t in angry]) >= 0.75
+
+
+@pytest.mark.parametrize("label", LABELS)
+async def test_thirty_songs_hold_an_artist_at_most_twice_and_a_song_once(recommender, tmp_path, label):
+    from core.music.catalog import dedupe_key
+
+    async with SqliteStore(tmp_path / "db.sqlite3") as store:
+        tracks = [s.track for s in await first_30(recommender, store, label)]
+    artists = Counter(t.artist for t in tracks)
+    songs = Counter(dedupe_key(t.title, "")[0] for t in tracks)
+    assert max(artists.values()) <= 2, artists.most_common(3)
+    assert max(songs.values()) == 1, songs.most_common(3)
+
+
+def test_silver_bells_is_a_holiday_song_and_its_stereo_take_the_same_song():
+    from core.music.catalog import dedupe_key
+
+    assert is_artefact("funk|soul|motown", "Silver Bells", "Stevie Wonder")
+    assert dedupe_key("Silver Bells - Stereo", "")[0] == dedupe_key("Silver Bells", "")[0]

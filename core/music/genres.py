@@ -92,6 +92,9 @@ ARTEFACT_TITLE_WORDS: tuple[str, ...] = (
     # holiday songs whose artists' genres do not say so
     "christmas", "xmas", "santa claus", "jingle bell", "rudolph", "sleigh ride", "mistletoe", "silent night",
     "deck the halls", "fairytale of new york", "feliz navidad", "winter wonderland", "little drummer boy", "o holy night",
+    "silver bells", "let it snow", "frosty the snowman", "santa baby", "holly jolly", "joy to the world", "auld lang syne",
+    "chestnuts roasting", "the first noel", "hark the herald", "o come all ye faithful", "away in a manger",
+    "carol of the bells", "have yourself a merry", "happy holiday", "blue christmas", "baby, it's cold outside",
 )
 
 

@@ -27,9 +27,10 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from core.music.catalog import Catalog, Track, credit_key, credits
+from core.music.catalog import Catalog, Track, credit_key, credits, dedupe_key
 from core.emotions import LABELS, VA, VA_POINTS, normalize_label
 from core.music.genres import FAMILIES, is_artefact
+from core.music.listening import list_scores
 from core.music.mood_model import MoodModel, features, shipped_model, va_closeness
 from core.music.targets import (MAX_SHIFT_SONGS, MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
                         target_for, target_for_va)
@@ -47,6 +48,7 @@ DISCOVERY_MEMORY = 50  # a chat is not offered the same lesser-known song twice 
 CALIBRATION = 2.0  # how much a list's genre-family mix is pulled toward the labelled positives' mix
 SHIFT_STEP = 0.2  # consecutive songs of a shift list differ by at most this in Spotify valence and energy
 SHIFT_PATH_STEP = 0.1  # ... so the sound path advances by this much a song, each song within ±0.05 of it
+ARTIST_LISTS = 2  # an artist in this many of the recent lists waits (three pages: at most twice in 30)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class RankWeights:
     collaborative_radius: float = 0.35
     repetition: float = 0.35
     artefact: float = 0.6  # children's / soundtrack / holiday / cover tracks, unless the person liked such tracks
+    artist_repeat: float = 1.0  # an artist already in ARTIST_LISTS of the person's or chat's recent lists
 
 
 @dataclass
@@ -183,7 +186,7 @@ class Recommender:
         self.genre_share = GENRE_SHARE
         self.model = model = model or shipped_model()
         x = features(catalog.tracks)
-        raw = model.label_scores(x, catalog.era, typical=True)  # (n, len(LABELS)) 0..1
+        raw = list_scores(model, catalog.tracks, x, catalog.era)  # (n, len(LABELS)) 0..1
         # each label on one scale: its best songs (the top 0.1 % of this catalog) near 1, so a rule
         # label whose scores crowd near 1 (neutral) cannot outweigh a reading's main label
         top = np.quantile(raw, 0.999, axis=0) if len(raw) else np.ones(len(LABELS), np.float32)
@@ -199,6 +202,11 @@ class Recommender:
         self._other = family_index["other"]  # genres no family keyword matched: no family to calibrate toward
         self._obscure = catalog.popularity < DISCOVERY_MAX_POPULARITY
         self._artefact = np.array([is_artefact(t.genres, t.title, t.artist) for t in catalog.tracks], dtype=bool)
+        # one code per song, whatever the version ('Silver Bells' / 'Silver Bells - Stereo', remasters,
+        # live takes, covers): a list never holds two, and a song met recently counts in every version
+        codes: dict[str, int] = {}  # (a dict, not np.unique: a fixed-width copy of 105k titles would be ~200 MB)
+        self._song_of: list[int] = [codes.setdefault(dedupe_key(t.title, "")[0] or t.id, len(codes)) for t in catalog.tracks]
+        self._song_codes = np.array(self._song_of, dtype=np.int64)
         self._credits: Optional[dict[str, np.ndarray]] = None
 
     def tracks_crediting(self, key: str) -> np.ndarray:
@@ -271,18 +279,30 @@ class Recommender:
                     likes_artefacts = likes_artefacts or bool(self._artefact[i])
         parts["personal"] = personal
         parts["collaborative"] = self.w.collaborative * collaborative if collaborative is not None else np.zeros(n, np.float32)
-        repetition = np.zeros(n, np.float32)
-        for track_id, count in (recent or {}).items():
-            i = self.catalog.index.get(track_id)
-            if i is not None:
-                repetition[i] = self.w.repetition * count
-        parts["repetition"] = -repetition
+        parts["repetition"] = -self.repetition(recent or {})
         # a children's song or a karaoke cover is not what a listener files under a mood, unless
         # this person showed they want such tracks by liking one
         parts["artefact"] = np.zeros(n, np.float32) if likes_artefacts else -self.w.artefact * self._artefact
         total = parts["match"] + parts["popularity"] + parts["personal"] + parts["collaborative"] + parts["repetition"] + parts["artefact"]
         total = np.where(banned, -np.inf, total)
         return total, parts
+
+    def repetition(self, recent: Mapping[str, int]) -> np.ndarray:
+        """What a person or chat met lately weighs against a song (`recent`: track id -> how many of the
+        last lists held it): the song in every version, `repetition` a list; and an artist already in
+        ARTIST_LISTS of those lists, `artist_repeat` more — three pages of "More like this" hold an
+        artist at most twice."""
+        index = self.catalog.index
+        rows = [(index[t], count) for t, count in recent.items() if t in index]
+        if not rows:
+            return np.zeros(len(self.catalog), np.float32)
+        songs = np.zeros(int(self._song_codes.max()) + 1, np.float32)
+        by_artist = np.zeros(int(self._artist_codes.max()) + 1, np.float32)
+        for i, count in rows:
+            songs[self._song_codes[i]] += count
+            by_artist[self._artist_codes[i]] += count
+        out = self.w.repetition * songs[self._song_codes] + self.w.artist_repeat * (by_artist[self._artist_codes] >= ARTIST_LISTS)
+        return out.astype(np.float32)
 
     def collaborative_scores(self, votes: "Votes | Sequence[MoodRating]", point: VA) -> np.ndarray:
         """tanh of others' ratings for each track, weighted by how close their list's mood was
@@ -327,12 +347,15 @@ class Recommender:
         shortlist = np.argpartition(-total, k - 1)[:k] if k < len(total) else np.arange(len(total))
         passes = (lambda: shortlist[np.argsort(-total[shortlist], kind="stable")], lambda: np.argsort(-total, kind="stable"))
         for candidates in passes:
-            order = [i for i in candidates().tolist() if np.isfinite(total[i]) and i not in taken]
+            song = self._song_of
+            songs = {song[j] for j in taken}  # never two versions of one song in a list
+            order = [i for i in candidates().tolist() if np.isfinite(total[i]) and i not in taken and song[i] not in songs]
             while len(picked) < n and order:
                 best = self._next(order, total, artists, families, family_cap, mix)
                 if best is None:
                     break
                 i = order.pop(best)
+                order = [j for j in order if song[j] != song[i]]
                 picked.append(i)
                 taken.add(i)
                 artists.add(self.catalog.artists[i])
