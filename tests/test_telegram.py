@@ -819,7 +819,8 @@ async def test_listen_sends_the_lists_previews_as_one_audio_album_and_names_the_
     assert [(m["title"], m["performer"]) for m in media] == [(t.title, t.artist) for t in tracks[:3]]
     assert all(m["media"].startswith(deezer.base + "/preview/") for m in media)
     missing = api.said()[-1]["text"]
-    assert missing.startswith("No preview for") and tracks[3].title in missing and tracks[4].title in missing
+    # named by title (a long one cut at 50 characters)
+    assert missing.startswith("No preview for") and tracks[3].title[:50] in missing and tracks[4].title[:50] in missing
     # the next press reuses what Telegram already holds for those songs: no URL, no Deezer lookup for them
     asked = len(deezer.requests)
     await feed(application, _press(reply, "▶ Listen"))
