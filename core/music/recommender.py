@@ -6,13 +6,15 @@ score(track) = match: how well the song fits the target — its label scores (le
              + the person's taste: the artists, eras and audio-feature leanings of what they (and,
                in a group, its members) rated, and their own rating of the track
              + collaborative: what other people liked or disliked on lists for a similar mood
-             - repetition: tracks already suggested to this person or chat recently
+             - repetition: songs (in any version) already suggested to this person or chat recently,
+               and artists already in two of their recent lists
 Disliked tracks are never suggested again; explicit tracks are left out where not allowed.
 
-Lists: no artist twice, at most GENRE_SHARE of a list from one genre family, and one slot in
-DISCOVERY_EVERY for a lesser-known song (popularity prior below DISCOVERY_MAX_POPULARITY), chosen
-by the same score without the popularity term — so a list is mostly songs people know, with room
-for a find.
+Label scores are what lists rank by (core.music.listening: probability × typicality × sound rules).
+Lists: no artist twice, no song twice in any version, at most GENRE_SHARE of a list from one genre
+family, and one slot in DISCOVERY_EVERY for a lesser-known song (popularity prior below
+DISCOVERY_MAX_POPULARITY), chosen by the same score without the popularity term — so a list is mostly
+songs people know, with room for a find.
 
 Every track's label scores are computed once per catalog, so one ranking is a few vectorised
 operations over the whole catalog (~106k tracks; 6 ms p50, docs/PERFORMANCE.md).
