@@ -50,6 +50,7 @@ TILE_SHARE, TILE_STEP, TILE_MIN_PX = 0.4, 0.9, 384
 MIN_FACE_PX = 8  # smaller boxes cannot be read (a person counts faces from about 24 px across)
 BORDER = 0.25  # a photo with no proposal is searched again inside a black border this share of its long side
 COUNT_SCORE = 0.5  # unchecked proposals past the faces read count as faces from this detector score
+CROWD_CONFIRMED = 3  # faces confirmed at every framing before one framing confirms the rest
 
 
 @dataclass(frozen=True)
@@ -300,9 +301,13 @@ class BlazeFaceDetector:
         proposals = self.proposals(rgb)
         confirmed, i = [], 0
         while i < len(proposals) and (limit is None or len(confirmed) < limit):
-            want = len(proposals) - i if limit is None else min(len(proposals) - i, max(limit - len(confirmed), 2))
+            goal = limit if limit is None or len(confirmed) >= CROWD_CONFIRMED else min(limit, CROWD_CONFIRMED)
+            want = len(proposals) - i if goal is None else min(len(proposals) - i, max(goal - len(confirmed), 2))
             chunk = proposals[i : i + want]
-            scores = self.check.scores(rgb, chunk) if self.check is not None else np.ones(len(chunk))
+            # in a crowd (CROWD_CONFIRMED faces confirmed) one framing confirms the rest: a photo of many
+            # people is not a pet photo, and three framings for every face cost 20 ms of a 60 ms budget
+            framings = 1 if len(confirmed) >= CROWD_CONFIRMED else None
+            scores = self.check.scores(rgb, chunk, framings) if self.check is not None else np.ones(len(chunk))
             confirmed += [d for d, s in zip(chunk, scores) if s >= (self.check.threshold if self.check else 0)]
             i += want
         faces = [self._face(rgb, d) for d in confirmed[:limit]]
