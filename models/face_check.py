@@ -11,8 +11,9 @@ dog's muzzle or a texture seldom is. The threshold and the framings were chosen 
 development photos and reported on the other (`scripts/choose_face_check.py`, docs/EVALUATION.md).
 
 O-Net costs ~0.7 ms a crop on one core, so the detector asks it lazily, most prominent box first, and
-stops once it has as many faces as it will read (models.faces.BlazeFaceDetector); and a box that
-fails one framing is not read at the others.
+stops once it has as many faces as it will read (models.faces.BlazeFaceDetector; in a crowd, once three
+faces are confirmed at every framing, the rest at one); and a box that fails one framing is not read
+at the others.
 """
 
 from __future__ import annotations
