@@ -24,7 +24,7 @@ from bot import logs
 from bot.cli_json import reading_to_dict, recommendation_to_dict
 from bot.replies import error_text, reading_to_text, songs_to_text
 from bot.root import open_services
-from core.app import catalog_stats, forget_person, import_catalog
+from core.service.offline import catalog_stats, forget_person, import_catalog
 from core.music.catalog import CatalogError
 from core.emotions import LABELS, VA, UnknownLabel
 from core.errors import UserError
@@ -54,8 +54,8 @@ async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.std
         for path in paths:
             reading = rec = error = None
             try:
-                reading = await app.read_photo(path.read_bytes())
-                rec = await app.songs_for_reading(reading, user=args.user, chat=args.chat, mode=args.mode, target=args.target,
+                reading = await app.photos.read(path.read_bytes())
+                rec = await app.songs.for_reading(reading, user=args.user, chat=args.chat, mode=args.mode, target=args.target,
                                                   n=args.n, group=args.group)
             except UserError as exc:  # a file we cannot read (photo or clip): its sentence, the others go on
                 error = error_text(exc)
@@ -77,7 +77,7 @@ async def analyze_files(paths: list[Path], settings: Settings, args, out=sys.std
 
 async def _previews(app, rec, args) -> Optional[dict]:
     """track id → preview URL (None: Deezer has none) when --previews was asked, else None."""
-    return await app.song_previews(rec) if getattr(args, "previews", False) else None
+    return await app.previews.urls(rec) if getattr(args, "previews", False) else None
 
 
 async def cmd_recommend(settings: Settings, args) -> int:
@@ -87,7 +87,7 @@ async def cmd_recommend(settings: Settings, args) -> int:
         va = VA(*args.va) if args.va else None
         if va and not (-1 <= va.valence <= 1 and -1 <= va.arousal <= 1):
             raise UsageError("--va takes valence and arousal between -1 and 1.")
-        rec = await services.moodtune.songs_for_mood(label=args.emotion, va=va, user=args.user, chat=args.chat, mode=args.mode,
+        rec = await services.moodtune.songs.for_mood(label=args.emotion, va=va, user=args.user, chat=args.chat, mode=args.mode,
                                                      target=args.target, n=args.n, group=args.group)
         previews = await _previews(services.moodtune, rec, args)
     if args.json:
@@ -101,7 +101,7 @@ async def _recommend_words(settings: Settings, args) -> int:
     """recommend --text: the mood the words carry (said first), then the songs."""
     async with open_services(settings, with_pipeline=False) as services:
         try:
-            reading, rec = await services.moodtune.songs_for_words(args.text, user=args.user, chat=args.chat, n=args.n,
+            reading, rec = await services.moodtune.songs.for_words(args.text, user=args.user, chat=args.chat, n=args.n,
                                                                    group=args.group)
         except UserError as exc:
             raise UsageError(error_text(exc)) from None
@@ -118,7 +118,7 @@ async def _recommend_words(settings: Settings, args) -> int:
 async def cmd_rate(settings: Settings, args) -> int:
     async with open_services(settings, with_pipeline=False) as services:
         try:
-            track = await services.moodtune.rate_track(user=args.user, track=args.track, score=args.score,
+            track = await services.moodtune.lists.rate_track(user=args.user, track=args.track, score=args.score,
                                                        recommendation=args.recommendation)
         except UserError as exc:
             raise UsageError(error_text(exc)) from None

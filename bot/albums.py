@@ -61,11 +61,6 @@ class AlbumCollector:
         if not task.cancelled() and task.exception() is not None:
             log.error("answering an album failed", exc_info=task.exception())
 
-    @property
-    def pending(self) -> int:
-        """Albums still being collected or answered."""
-        return len(self._items) + len(self._running)
-
     async def close(self, timeout: float) -> None:
         """Hand on what is being collected now and wait up to `timeout` s for the answers."""
         for key, timer in list(self._timers.items()):

@@ -27,7 +27,8 @@ from bot import replies
 from bot.cards import card_for_photo, render_history_card, render_mood_card
 from bot.buttons import NUMBER_REACTIONS, decode_action, mark_choice, reaction_score
 from bot.formatting import Button, Reply
-from core.app import Moodtune, explicit_allowed
+from core.service import Moodtune
+from core.service.people import explicit_allowed
 from core.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ class Conversation:
     @property
     def previews_on(self) -> bool:
         """Whether lists carry the ▶ button (MOODTUNE_PREVIEWS)."""
-        return self.moodtune.previews is not None
+        return self.moodtune.previews.enabled
 
     # --- photos ------------------------------------------------------------------------------
 
@@ -181,7 +182,7 @@ class Conversation:
         if not origin.known:
             return Outgoing(text=replies.text("no_sender"), error=True)
         try:
-            async with self.moodtune.admit_photo(user=origin.person, chat=origin.chat, group=origin.group) as admission:
+            async with self.moodtune.photos.admit(user=origin.person, chat=origin.chat, group=origin.group) as admission:
                 if queued is not None and admission.expected_wait > self.moodtune.settings.queue_note_after \
                         and self._may_note(origin.chat):
                     queued(replies.text("queued", seconds=admission.expected_wait, ahead=admission.ahead))
@@ -220,7 +221,7 @@ class Conversation:
         """The reply to a reading and its songs, with its card unless the chat turned cards off."""
         rec = answer.recommendation
         image = None
-        if await self.moodtune.cards_enabled(*origin.scope):
+        if await self.moodtune.people.cards_enabled(*origin.scope):
             image = await asyncio.to_thread(render_mood_card, **card_for_photo(answer.reading, rec),
                                             photo=answer.reading.thumbnail)
         return Outgoing(reply=replies.photo_reply(answer.reading, rec, previews=self.previews_on), list_id=rec.id, image=image)
@@ -231,7 +232,7 @@ class Conversation:
         if not origin.known:
             return Outgoing(text=replies.text("no_sender"), error=True)
         try:
-            reading, rec = await self.moodtune.songs_for_words(text, user=origin.person, chat=origin.chat, group=origin.group)
+            reading, rec = await self.moodtune.songs.for_words(text, user=origin.person, chat=origin.chat, group=origin.group)
         except UserError as exc:
             return refusal(exc)
         return Outgoing(reply=replies.words_reply(reading, rec, previews=self.previews_on), list_id=rec.id)
@@ -245,7 +246,7 @@ class Conversation:
         if not origin.known:
             return Outgoing(text=replies.text("no_sender"), error=True)
         try:
-            rec, count = await self.moodtune.soundtrack(chat=origin.chat, user=origin.person, group=origin.group)
+            rec, count = await self.moodtune.songs.soundtrack(chat=origin.chat, user=origin.person, group=origin.group)
         except UserError as exc:
             return refusal(exc)
         return Outgoing(reply=replies.list_reply(rec, replies.text("soundtrack_title", count=count), previews=self.previews_on), list_id=rec.id)
@@ -261,17 +262,17 @@ class Conversation:
         app = self.moodtune
         try:
             if action.kind == "rate":
-                track = await app.rate_song(user=origin.person, recommendation=action.recommendation, position=action.position,
+                track = await app.lists.rate_song(user=origin.person, recommendation=action.recommendation, position=action.position,
                                             score=action.score, chat=origin.chat)
                 then = None
                 if action.score < 0:  # not for them: offer to mute the song's artists
-                    names = await app.song_credits(action.recommendation, action.position, chat=origin.chat)
+                    names = await app.lists.song_credits(action.recommendation, action.position, chat=origin.chat)
                     if names:
                         then = Outgoing(reply=replies.mute_offer(action.recommendation, action.position, names), private=True)
                 return Press(toast=replies.text("rated", score=action.score, title=track.title),
                              buttons=mark_choice(buttons, data), then=then)
             if action.kind == "previews":
-                items = await app.preview_list(action.recommendation, chat=origin.chat, platform=origin.platform,
+                items = await app.previews.of_list(action.recommendation, chat=origin.chat, platform=origin.platform,
                                                audio=origin.platform in AUDIO_ATTACHMENTS)
                 audio = [AudioOut(i.track.id, i.track.title, i.track.artist, url=i.preview.url if i.preview else None,
                                   file_id=i.file_id, data=i.audio) for i in items if i.file_id or i.preview]
@@ -281,25 +282,25 @@ class Conversation:
                 return Press(toast=replies.text("previews_coming", n=len(audio)),
                              then=Outgoing(text=replies.no_previews(missing) if missing else "", audio=audio))
             if action.kind == "moods":
-                said, choices = await app.mood_choices(action.recommendation, user=origin.person, chat=origin.chat)
+                said, choices = await app.lists.mood_choices(action.recommendation, user=origin.person, chat=origin.chat)
                 return Press(then=Outgoing(reply=replies.mood_choices(action.recommendation, said, choices)))
             if action.kind == "correct":
-                rec = await app.correct_mood(action.recommendation, user=origin.person, chat=origin.chat, label=action.target,
+                rec = await app.lists.correct_mood(action.recommendation, user=origin.person, chat=origin.chat, label=action.target,
                                              group=origin.group)
                 return Press(toast=replies.text("corrected", mood=rec.mood),
                              then=Outgoing(reply=replies.list_reply(rec, replies.text("corrected_title", mood=rec.mood), previews=self.previews_on), list_id=rec.id))
             if action.kind == "mute":  # an admin mutes for the whole group, anyone else for themselves
                 for_group = await origin.is_admin()
-                name = await app.mute_credit(action.recommendation, action.position, action.credit, user=origin.person,
+                name = await app.lists.mute_credit(action.recommendation, action.position, action.credit, user=origin.person,
                                              chat=origin.chat, for_group=for_group)
                 return Press(toast=replies.text("muted_group" if for_group else "muted", name=name))
             if action.kind == "unmute":
                 if action.target == "g" and not await origin.is_admin():
                     return Press(toast=replies.text("admins_only"), alert=True)
-                name = await app.unmute(origin.chat if action.target == "g" else origin.person, action.position)
+                name = await app.people.unmute(origin.chat if action.target == "g" else origin.person, action.position)
                 return Press(toast=replies.text("unmuted", name=name))
             mode = "shift" if action.kind == "shift" else "match"
-            rec = await app.follow_up(action.recommendation, user=origin.person, chat=origin.chat, mode=mode,
+            rec = await app.lists.follow_up(action.recommendation, user=origin.person, chat=origin.chat, mode=mode,
                                       target=action.target, group=origin.group)
         except UserError as exc:
             log.info("button %s refused: %s", data, exc)
@@ -313,7 +314,7 @@ class Conversation:
         if origin.person is None:
             return InlineAnswer(hint=replies.text("inline_hint"))
         try:
-            reading, items = await self.moodtune.inline_songs(query, user=origin.person)
+            reading, items = await self.moodtune.songs.inline(query, user=origin.person)
         except UserError as exc:
             log.info("inline query refused: %s", exc)
             return InlineAnswer(hint=replies.inline_refusal(exc))
@@ -326,7 +327,7 @@ class Conversation:
     async def previews_sent(self, origin: Origin, file_ids: dict[str, str]) -> None:
         """The platform now holds these previews (track id → its file id): the next ▶ reuses them."""
         for track_id, file_id in file_ids.items():
-            await self.moodtune.remember_preview_file(origin.platform, track_id, file_id)
+            await self.moodtune.previews.remember_file(origin.platform, track_id, file_id)
 
     async def refusal_for(self, origin: Origin, data: str) -> Optional[str]:
         """What a press would be refused with, decided before any work or message (a platform that
@@ -338,12 +339,12 @@ class Conversation:
             return replies.text("buttons_in_chat_only")
         try:
             if action.kind == "correct":
-                await self.moodtune.mood_choices(action.recommendation, user=origin.person, chat=origin.chat)
+                await self.moodtune.lists.mood_choices(action.recommendation, user=origin.person, chat=origin.chat)
             elif action.kind == "previews":
-                self.moodtune.check_previews(origin.chat)
-                await self.moodtune.check_list(action.recommendation, chat=origin.chat)
+                self.moodtune.previews.check(origin.chat)
+                await self.moodtune.lists.check(action.recommendation, chat=origin.chat)
             elif action.recommendation:
-                await self.moodtune.check_list(action.recommendation, chat=origin.chat)
+                await self.moodtune.lists.check(action.recommendation, chat=origin.chat)
         except UserError as exc:
             return replies.error_text(exc)
         return None
@@ -355,7 +356,7 @@ class Conversation:
         if not origin.known:  # anonymous reactions cannot be attributed
             return 0
         app = self.moodtune
-        rec = await app.list_of_message(origin.platform, origin.chat, str(message_id))
+        rec = await app.lists.of_message(origin.platform, origin.chat, str(message_id))
         if rec is None:
             return 0
         positions = {NUMBER_REACTIONS.index(e) for e in emojis if e in NUMBER_REACTIONS}
@@ -363,18 +364,18 @@ class Conversation:
         rated = 0
         for position in sorted(positions):
             try:
-                await app.rate_song(user=origin.person, recommendation=rec, position=position, score=1, chat=origin.chat)
+                await app.lists.rate_song(user=origin.person, recommendation=rec, position=position, score=1, chat=origin.chat)
                 rated += 1
             except UserError as exc:
                 log.info("reaction ignored: %s", exc)
         if len(scores) == 1:
-            rated += await app.rate_list(user=origin.person, recommendation=rec, score=scores.pop(), chat=origin.chat)
+            rated += await app.lists.rate_list(user=origin.person, recommendation=rec, score=scores.pop(), chat=origin.chat)
         return rated
 
     async def sent(self, origin: Origin, message_id: str, out: Outgoing) -> None:
         """The adapter sent `out` as `message_id`: reactions on it now rate its list."""
         if out.list_id is not None and origin.chat is not None:
-            await self.moodtune.link_message(origin.platform, origin.chat, str(message_id), out.list_id)
+            await self.moodtune.lists.link_message(origin.platform, origin.chat, str(message_id), out.list_id)
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -387,10 +388,10 @@ class Conversation:
             return Outgoing(text=replies.text("no_sender"), error=True)
         scope, key = origin.scope
         if not mode:
-            s = await self.moodtune.settings_of(scope, key)
+            s = await self.moodtune.people.settings_of(scope, key)
             return Outgoing(text=replies.text("mode_is", mode=s.mode or "match", target=s.target, platform=origin.platform))
         try:
-            s = await self.moodtune.set_mode(scope=scope, id=key, mode=mode.lower(), target=target)
+            s = await self.moodtune.people.set_mode(scope=scope, id=key, mode=mode.lower(), target=target)
         except UserError as exc:
             return refusal(exc)
         return Outgoing(text=replies.text("mode_set", mode=s.mode, target=s.target, group=origin.group))
@@ -400,7 +401,7 @@ class Conversation:
         person's own in a private chat, the group's in a group."""
         if not origin.known:
             return Outgoing(text=replies.text("no_sender"), error=True)
-        history = await self.moodtune.history(user=None if origin.group else origin.person, chat=origin.chat if origin.group else None)
+        history = await self.moodtune.people.history(user=None if origin.group else origin.person, chat=origin.chat if origin.group else None)
         text = replies.history_text(history, origin.group)
         if not history.readings:
             return Outgoing(text=text)
@@ -423,21 +424,21 @@ class Conversation:
             if explicit is not None:
                 if explicit.lower() not in ("on", "off"):
                     raise UserError("bad_explicit")
-                await app.set_explicit(scope=scope, id=key, allowed=explicit.lower() == "on")
+                await app.people.set_explicit(scope=scope, id=key, allowed=explicit.lower() == "on")
             if cards is not None:
                 if cards.lower() not in ("on", "off"):
                     raise UserError("bad_cards")
-                await app.set_cards(scope=scope, id=key, on=cards.lower() == "on")
+                await app.people.set_cards(scope=scope, id=key, on=cards.lower() == "on")
             if songs is not None:
                 n = int(songs) if songs.isascii() and songs.isdigit() and len(songs) < 4 else 0
-                await app.set_list_length(scope=scope, id=key, n=n)
+                await app.people.set_list_length(scope=scope, id=key, n=n)
         except UserError as exc:
             return refusal(exc)
-        s = await app.settings_of(scope, key)
+        s = await app.people.settings_of(scope, key)
         allowed = explicit_allowed(s, origin.group)
         words = replies.text("settings_are", songs=s.list_length, mode=s.mode or "match", target=s.target,
                              explicit=allowed, cards=s.cards is not False, group=origin.group, platform=origin.platform)
-        muted = await app.muted_artists(origin.chat if origin.group else origin.person)  # the group's in a group
+        muted = await app.people.muted_artists(origin.chat if origin.group else origin.person)  # the group's in a group
         if muted:
             return Outgoing(reply=replies.settings_with_muted(words, muted, group=origin.group), private=True)
         return Outgoing(text=words, private=True)
@@ -445,5 +446,5 @@ class Conversation:
     async def forget(self, origin: Origin) -> Outgoing:
         if origin.person is None:
             return Outgoing(text=replies.text("no_sender"), error=True)
-        counts = await self.moodtune.forget(origin.person)
+        counts = await self.moodtune.people.forget(origin.person)
         return Outgoing(text=replies.text("forgotten", **counts), private=True)

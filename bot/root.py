@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import AsyncIterator
 
 from bot.conversation import Conversation
-from core.app import Moodtune
+from core.service import Moodtune
 from core.settings import Settings
 
 

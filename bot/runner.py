@@ -59,7 +59,7 @@ async def serve(settings: Settings) -> None:
                     await register_webhook(telegram_app, services.moodtune, settings, updates)
                     webhook = await serve_webhook(telegram_app, services.moodtune, settings)
                 else:
-                    await services.moodtune.register_once("telegram_webhook", "", None)  # polling removes any webhook
+                    await services.moodtune.workers.register_once("telegram_webhook", "", None)  # polling removes any webhook
                     await telegram_app.updater.start_polling(allowed_updates=list(updates))
                 log.info("Telegram bot @%s is running (%s)", telegram_app.bot.username, "webhook" if webhook else "polling")
             if settings.discord_token:

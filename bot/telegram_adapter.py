@@ -489,9 +489,10 @@ GROUP_PER_MINUTE = 20  # and 20 a minute into one group
 
 
 class SharedRateLimiter(AIORateLimiter):
-    """PTB's limiter for this process, and Telegram's per-bot limits counted across every worker
-    (Moodtune.take_turn: in the database on PostgreSQL; nothing more on SQLite, where one process
-    is the whole bot). The per-chat second and RetryAfter are PTB's, per process."""
+    """PTB's AIORateLimiter in this process (all chats together and each group, at BOT_PER_SECOND
+    and GROUP_PER_MINUTE; a RetryAfter retried up to `max_retries` times), and the same two limits
+    counted across every worker (`Moodtune.workers.take_turn`: in the database on PostgreSQL; on
+    SQLite one process is the whole bot, and the count adds nothing to PTB's)."""
 
     def __init__(self, convo: Conversation, **kwargs):
         super().__init__(**kwargs)
@@ -500,10 +501,10 @@ class SharedRateLimiter(AIORateLimiter):
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         app = self._convo.moodtune
         if endpoint.startswith(("send", "edit", "copy", "forward")) and endpoint != "sendChatAction":  # messages
-            await app.take_turn("telegram", BOT_PER_SECOND, 1.0)
+            await app.workers.take_turn("telegram", BOT_PER_SECOND, 1.0)
             chat_id = data.get("chat_id")
             if isinstance(chat_id, int) and chat_id < 0:
-                await app.take_turn(f"telegram:{chat_id}", GROUP_PER_MINUTE, 60.0)
+                await app.workers.take_turn(f"telegram:{chat_id}", GROUP_PER_MINUTE, 60.0)
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 

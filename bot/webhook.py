@@ -23,7 +23,7 @@ from typing import Optional
 from aiohttp import web
 from telegram.ext import Application
 
-from core.app import Moodtune
+from core.service import Moodtune
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def build_webhook_app(application: Application, moodtune: Moodtune, secret: str)
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if not isinstance(update_id, int):
             return web.Response(status=400, text="no update_id")
-        if not await moodtune.first_delivery("telegram", update_id):
+        if not await moodtune.workers.first_delivery("telegram", update_id):
             log.info("update %s delivered again: already handled", update_id)
             return web.Response(text="ok")
         # parsed once; an update PTB cannot read is logged once and queued bare (no handler matches it)
@@ -89,4 +89,4 @@ async def register_webhook(application: Application, moodtune: Moodtune, setting
         await application.bot.set_webhook(url, secret_token=secret, allowed_updates=list(allowed_updates))
         log.info("Telegram webhook registered")
 
-    return await moodtune.register_once("telegram_webhook", fingerprint, register)
+    return await moodtune.workers.register_once("telegram_webhook", fingerprint, register)

@@ -31,8 +31,9 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-# Face-expression labels, in the order of the face models' outputs (models.faces owns the order).
-from models.faces import FACE_LABELS  # noqa: E402
+# Face-expression labels, in the order every face model here answers in (FER2013's and DeepFace's
+# output order; models.faces reads it from here).
+FACE_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 # Moods a whole photo can have without any face in it.
 MOOD_LABELS: tuple[str, ...] = ("calm", "romantic", "energetic", "nostalgic")
 LABELS: tuple[str, ...] = FACE_LABELS + MOOD_LABELS
@@ -94,7 +95,9 @@ class UnknownLabel(ValueError):
 
 
 def normalize_label(label: str) -> str:
-    """Map any spelling we accept ('Fearful', 'joy') to a label of LABELS, or raise UnknownLabel."""
+    """Map any spelling we accept ('Fearful', 'joy') to a label of LABELS, or raise UnknownLabel.
+    Called once where a label comes in (a command, a button, a dataset's file); the stages after it
+    take the parsed label."""
     key = label.strip().lower()
     if key in VA_POINTS:
         return key

@@ -97,7 +97,8 @@ class InProcessLimits:
             del self.in_flight[ticket.chat]
 
     async def wait_for_turn(self, name: str, limit: int, window: float) -> float:
-        """One process is all there is: its own limiter (core.music.previews) keeps the rate."""
+        """One process is all there is: the caller's own limiter keeps the rate (PTB's AIORateLimiter
+        for Telegram, core.music.previews' for Deezer), so nothing is counted here."""
         return 0.0
 
     async def first_delivery(self, platform: str, update_id: int) -> bool:

@@ -10,7 +10,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Union
-from urllib.parse import urlsplit
 
 from platformdirs import user_cache_dir, user_data_dir
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -133,15 +132,6 @@ class Settings(BaseSettings):
     @property
     def uses_postgres(self) -> bool:
         return isinstance(self.db_path, str)
-
-    @property
-    def db_display(self) -> str:
-        """The database for a log line: a URL without its password."""
-        if not self.uses_postgres:
-            return str(self.db_path)
-        parts = urlsplit(self.db_path)
-        host = parts.hostname or ""
-        return f"{parts.scheme}://{parts.username or ''}@{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
     @field_validator("telegram_webhook_secret", mode="after")
     @classmethod

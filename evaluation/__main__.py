@@ -1,7 +1,9 @@
-"""`python -m evaluation faces|music|mapping|top ...` (see evaluation/eval.py)."""
+"""`python -m evaluation ...` (evaluation/eval.py): development-only, needs a checkout; the runtime
+package (core/) never imports it."""
 
 import sys
 
 from evaluation.eval import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

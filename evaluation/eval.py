@@ -1,4 +1,4 @@
-"""Evaluate Moodtune on labelled data: `python -m core.eval faces DIR`, `... music DIR`, `... mapping DIR`.
+"""Evaluate Moodtune on labelled data: `python -m evaluation faces DIR`, `... music DIR`, `... mapping DIR`.
 
 `mapping DIR` (the music data folder) fits the mood models on 4 artists in 5 and reports, on the
 fifth, how well they rank songs humans filed under each mood — beside the hand-written mapping of
@@ -450,7 +450,7 @@ async def corrections_report(db: Optional[str] = None) -> dict:
 
     store = await open_store(db or get_settings().db_path)
     try:
-        rows = await store.corrections()
+        rows = await store.readings.corrections()
     finally:
         await store.close()
     said: dict[str, dict[str, int]] = {}
@@ -470,7 +470,7 @@ def format_corrections(report: dict) -> str:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.eval", description="Evaluate Moodtune's models on labelled data.")
+    parser = argparse.ArgumentParser(prog="python -m evaluation", description="Evaluate Moodtune's models on labelled data.")
     sub = parser.add_subparsers(dest="task", required=True)
     faces = sub.add_parser("faces", help="face-emotion accuracy on DIR with labels.csv (file,label)")
     faces.add_argument("dir", type=Path)

@@ -1,7 +1,7 @@
 """Fit and evaluate the mood models on human labels (development only; the bot never runs this).
 
 Used by `scripts/fit_mood_model.py` (fit on everything, write core/music/data/mood_model.json) and by
-`python -m core.eval mapping` (fit on some artists, report on the others). Both read the labelled
+`python -m evaluation mapping` (fit on some artists, report on the others). Both read the labelled
 datasets from a folder given on the command line — the layout of `shared/data/music` — and join
 them to the bundled catalog for genres.
 

@@ -1,4 +1,4 @@
-"""What a person actually meets: the top of the whole catalog for every mood (`python -m core.eval top`).
+"""What a person actually meets: the top of the whole catalog for every mood (`python -m evaluation top`).
 
 Held-out ranking numbers (`evaluation.eval mapping`) rank labelled songs among labelled songs; a person
 meets the first songs of the whole catalog, where songs unlike any labelled one can float up. This
@@ -132,7 +132,7 @@ async def discovery_spread(ranker, readings: int = 20, seed: int = 0) -> dict:
     confidence real photos get: 45 % on the top label, the rest spread over the others), answered
     as the bot answers them: how many distinct songs fill the lesser-known slot, and whether one
     repeats (a chat must not meet the same find twice within its last 50 lists)."""
-    from core.music.recommender import recommend
+    from core.service.songs import recommend
     from core.store import SqliteStore
 
     rng = np.random.default_rng(seed)

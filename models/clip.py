@@ -1,94 +1,29 @@
-"""Scene and mood from OpenCLIP zero-shot prompts.
+"""Scene and mood from OpenCLIP zero-shot prompts, at run time: a photo scored against the prompts'
+embeddings (models.clip_prompts) by the image tower — an onnxruntime session of the prepared
+files, so the bot's process holds no PyTorch copy of the model.
 
-Each mood and scene is described by several synonyms, each put into several templates (a prompt
-ensemble, as in the CLIP paper); their normalised text embeddings are averaged into one vector per
-class. Text embeddings depend only on the model and the prompt set, so they are computed once and
-cached on disk (`<cache>/clip/text-<hash>.npy`); a photo then costs one image forward pass.
-
-Weights: `pretrained` is an OpenCLIP tag (downloaded on first use into the cache dir, through
-OpenCLIP's own download code) or a local file. When neither works, `load_clip` raises
-WeightsUnavailable with one sentence saying what to do, after one quick connection attempt rather
-than the hub client's minute of retries.
-
-First start: preparing the model — loading the weights in PyTorch, exporting the image tower to
-ONNX, embedding the prompts — takes PyTorch, the full weights and the exporter's copies (2.5 GB at
-its peak for ViT-B-32). It runs in a child process (`python -m models.clip`, which prints its
-progress on stderr), so the bot's own process only ever loads the prepared files (≈ 1 GB less).
+Text embeddings depend only on the model and the prompt set, so they are computed once (by
+models.clip_prepare, which also exports the image tower and finds the weights) and cached on disk
+beside a manifest (`<cache>/scene-<key>.json`); a photo then costs one image forward pass.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import io
 import json
 import logging
 import os
-import subprocess
-import sys
-import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 from PIL import Image
 
-from models.download import WeightsUnavailable, unreachable_reason
+from models.clip_prompts import SCENES, prompt_set
 from models.onnx import session as onnx_session
 
 log = logging.getLogger(__name__)
-
-TEMPLATES: tuple[str, ...] = (
-    "a photo that feels {}.",
-    "a {} photo.",
-    "an image with a {} mood.",
-    "a picture with a {} atmosphere.",
-    "a {} moment.",
-)
-
-# Mood label -> words that describe a photo with that mood. Face-only labels (disgust) are left out:
-# a scene rarely looks "disgusted", and the face path covers them.
-MOOD_PROMPTS: Mapping[str, tuple[str, ...]] = {
-    "happy": ("happy", "joyful", "cheerful", "fun"),
-    "sad": ("sad", "gloomy", "lonely", "melancholic"),
-    "angry": ("angry", "aggressive", "furious", "tense"),
-    "fear": ("scary", "eerie", "frightening", "creepy"),
-    "surprise": ("surprising", "astonishing", "unexpected"),
-    "neutral": ("ordinary", "plain", "everyday", "unremarkable"),
-    "calm": ("calm", "peaceful", "serene", "relaxing"),
-    "romantic": ("romantic", "loving", "tender", "intimate"),
-    "energetic": ("energetic", "exciting", "lively", "dynamic"),
-    "nostalgic": ("nostalgic", "vintage", "retro", "old-fashioned"),
-}
-
-SCENE_TEMPLATES: tuple[str, ...] = ("a photo of {}.", "a picture of {}.", "{}.")
-
-# Scene -> (descriptions, mood it usually carries). The scene explains the reading ("beach at
-# sunset") and adds its mood to the scene signal.
-SCENES: Mapping[str, tuple[tuple[str, ...], Mapping[str, float]]] = {
-    "beach": (("a beach", "the sea and sand", "a sunny coast"), {"happy": 0.5, "calm": 0.5}),
-    "sunset": (("a sunset", "the evening sky at dusk"), {"calm": 0.5, "romantic": 0.3, "nostalgic": 0.2}),
-    "party": (("a party", "people celebrating", "a crowded dance floor"), {"happy": 0.5, "energetic": 0.5}),
-    "concert": (("a concert", "a live music show", "a stage with lights"), {"energetic": 0.8, "happy": 0.2}),
-    "sports": (("people doing sports", "a gym workout", "a running race"), {"energetic": 1.0}),
-    "wedding": (("a wedding", "a bride and groom"), {"romantic": 0.6, "happy": 0.4}),
-    "couple": (("a couple holding hands", "two people kissing"), {"romantic": 1.0}),
-    "forest": (("a forest", "trees and a trail in nature"), {"calm": 1.0}),
-    "mountains": (("mountains", "a mountain landscape"), {"calm": 0.7, "energetic": 0.3}),
-    "city night": (("a city at night", "neon lights in a street at night"), {"energetic": 0.6, "nostalgic": 0.4}),
-    "rain": (("a rainy day", "rain on a window", "a grey rainy street"), {"sad": 0.6, "nostalgic": 0.4}),
-    "snow": (("snow", "a snowy winter landscape"), {"calm": 0.7, "nostalgic": 0.3}),
-    "old photo": (("an old photograph", "a faded vintage photo"), {"nostalgic": 1.0}),
-    "food": (("a plate of food", "a meal on a table"), {"happy": 0.6, "calm": 0.4}),
-    "pets": (("a dog", "a cat", "a pet"), {"happy": 0.7, "calm": 0.3}),
-    "storm": (("a storm", "dark thunder clouds"), {"fear": 0.5, "angry": 0.5}),
-    "cemetery": (("a cemetery", "a funeral"), {"sad": 1.0}),
-    "protest": (("a protest", "an angry crowd"), {"angry": 0.8, "energetic": 0.2}),
-    "abandoned": (("an abandoned building", "a dark empty corridor"), {"fear": 0.6, "sad": 0.4}),
-    "selfie": (("a selfie", "a portrait of a person"), {"neutral": 1.0}),
-}
 
 
 @dataclass(frozen=True)
@@ -99,12 +34,6 @@ class SceneResult:
     scenes: list[tuple[str, float]]
     margin: float  # top-1 minus top-2 mood probability: CLIP's own certainty
 
-
-def prompt_set() -> dict[str, list[str]]:
-    """Every class name ('mood:calm', 'scene:beach') with its list of prompts."""
-    classes = {f"mood:{m}": [t.format(w) for w in words for t in TEMPLATES] for m, words in MOOD_PROMPTS.items()}
-    classes.update({f"scene:{s}": [t.format(d) for d in descs for t in SCENE_TEMPLATES] for s, (descs, _) in SCENES.items()})
-    return classes
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -121,21 +50,16 @@ class ClipScorer:
         preprocess,
         tokenizer,
         *,
-        cache_dir: Optional[Path],
+        text_embeddings: np.ndarray,
         logit_scale: float = 100.0,
         image_session=None,
-        text_embeddings: Optional[np.ndarray] = None,
     ):
         self.model = model.eval() if model is not None else None
         self.image_session = image_session  # onnxruntime session of the image tower, or None: eager torch
         self.preprocess = preprocess  # → a torch tensor (OpenCLIP's) or a numpy array (numpy_preprocess)
         self.tokenizer = tokenizer
         self.logit_scale = logit_scale
-        classes = prompt_set()
-        self.class_names = list(classes)
-        self.text_file: Optional[Path] = None
-        if text_embeddings is None:
-            text_embeddings = self._class_embeddings(classes, fingerprint(model), cache_dir)
+        self.class_names = list(prompt_set())  # text_embeddings' rows (models.clip_prepare.class_embeddings)
         self.text_embeddings = text_embeddings
         self._mood_idx = [i for i, c in enumerate(self.class_names) if c.startswith("mood:")]
         self._scene_idx = [i for i, c in enumerate(self.class_names) if c.startswith("scene:")]
@@ -143,39 +67,6 @@ class ClipScorer:
             # text embeddings are cached and images go through onnxruntime: the PyTorch copy of
             # the model (~600 MB for ViT-B-32) is no longer needed
             self.model = None
-
-    def _class_embeddings(self, classes: Mapping[str, Sequence[str]], weights_id: str, cache_dir: Optional[Path]) -> np.ndarray:
-        key = hashlib.sha256(json.dumps([weights_id, classes], sort_keys=True).encode()).hexdigest()[:16]
-        path = cache_dir / f"text-{key}.npy" if cache_dir else None
-        self.text_file = path
-        if path is not None and path.is_file():
-            try:
-                cached = np.load(path)
-                if cached.shape[0] == len(classes):
-                    return cached
-            except (OSError, ValueError) as exc:
-                log.warning("ignoring unreadable text-embedding cache %s: %s", path, exc)
-        embeddings = self.encode_text_classes(classes)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                np.save(fh, embeddings)
-            os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
-        return embeddings
-
-    def encode_text_classes(self, classes: Mapping[str, Sequence[str]]) -> np.ndarray:
-        """One unit vector per class: the normalised mean of its normalised prompt embeddings."""
-        import torch
-
-        out = []
-        with torch.inference_mode():
-            for prompts in classes.values():
-                emb = encode_text_short(self.model, self.tokenizer(list(prompts))).float()
-                emb = emb / emb.norm(dim=-1, keepdim=True)
-                mean = emb.mean(dim=0)
-                out.append((mean / mean.norm()).numpy())
-        return np.stack(out).astype(np.float32)
 
     def embed_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
         """Unit image embeddings for RGB uint8 arrays (a batch is one forward pass)."""
@@ -224,31 +115,6 @@ class ClipScorer:
         return SceneResult(moods=moods, scenes=scenes, margin=top[0] - (top[1] if len(top) > 1 else 0.0))
 
 
-def encode_text_short(model, tokens):
-    """`model.encode_text(tokens)` computed on only the token positions the prompts use.
-
-    The text tower's attention is causal and the embedding is read at each prompt's end token, so
-    the padding after the longest prompt (a mood prompt uses ~12 of CLIP's 77 positions) never
-    changes the result — skipping it makes embedding the prompts ~5x faster on a first start
-    (tests/test_clip.py checks the two agree). Models without a causal mask or end-token pooling
-    take OpenCLIP's own path."""
-    import torch
-    from open_clip.transformer import text_global_pool
-
-    mask = getattr(model, "attn_mask", None)
-    pool = getattr(model, "text_pool_type", None)
-    if mask is None or pool not in ("argmax", "eos") or not hasattr(model, "positional_embedding"):
-        return model.encode_text(tokens)
-    used = int((tokens != 0).any(dim=0).nonzero().max()) + 1
-    short = tokens[:, :used]
-    cast = model.transformer.get_cast_dtype()
-    x = model.token_embedding(short).to(cast) + model.positional_embedding[:used].to(cast)
-    x = model.ln_final(model.transformer(x, attn_mask=mask[:used, :used]))
-    x = text_global_pool(x, short, pool, eos_token_id=getattr(model, "text_eos_id", None))
-    if model.text_projection is not None:
-        x = model.text_projection(x) if isinstance(model.text_projection, torch.nn.Linear) else x @ model.text_projection
-    return x
-
 
 _PIL_FILTERS = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR, "nearest": Image.NEAREST}
 
@@ -272,7 +138,8 @@ def numpy_preprocess(image_size: int, mean: Sequence[float], std: Sequence[float
     return run
 
 
-def _manifest_path(cache_dir: Path, model_name: str, pretrained: str, int8: bool) -> Path:
+
+def manifest_path(cache_dir: Path, model_name: str, pretrained: str, int8: bool) -> Path:
     """Where a prepared scene model is described. Keyed by the model, the prompts, the weights (a
     local file by its path, size and mtime, never reading its 600 MB; a pretrained tag by name) and
     whether its image tower is the int8 one."""
@@ -285,7 +152,7 @@ def _manifest_path(cache_dir: Path, model_name: str, pretrained: str, int8: bool
     return cache_dir / f"scene-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.json"
 
 
-def _load_prepared(manifest: Path, threads: int) -> Optional["ClipScorer"]:
+def load_prepared(manifest: Path, threads: int) -> Optional["ClipScorer"]:
     """The scorer straight from its cached pieces (ONNX image tower, text embeddings, transform
     settings): no PyTorch, no OpenCLIP, no 600 MB of weights in memory. None if anything is missing."""
     try:
@@ -295,308 +162,5 @@ def _load_prepared(manifest: Path, threads: int) -> Optional["ClipScorer"]:
     except (OSError, ValueError, KeyError) as exc:
         log.info("scene model cache %s not usable (%s); building from the weights", manifest, exc)
         return None
-    preprocess = numpy_preprocess(info["image_size"], info["mean"], info["std"], info["interpolation"])  # as written by _write_prepared
-    return ClipScorer(None, preprocess, None, cache_dir=None, logit_scale=info["logit_scale"], image_session=session,
-                      text_embeddings=text)
-
-
-def _transform_settings(model, cfg: Mapping) -> dict:
-    """What OpenCLIP's evaluation transform for this model does: the input side, the normalisation
-    (the pretrained tag's, else what OpenCLIP set on the model) and the resampling filter."""
-    size = model.visual.image_size
-    mean = cfg.get("mean") or getattr(model.visual, "image_mean", None) or (0.48145466, 0.4578275, 0.40821073)
-    std = cfg.get("std") or getattr(model.visual, "image_std", None) or (0.26862954, 0.26130258, 0.27577711)
-    return {"image_size": int(size[0] if isinstance(size, (tuple, list)) else size), "mean": list(mean), "std": list(std),
-            "interpolation": cfg.get("interpolation", "bicubic")}
-
-
-def _write_prepared(manifest: Path, scorer: "ClipScorer", onnx_file: Path, text_file: Path, transform: Mapping) -> None:
-    info = {"onnx": onnx_file.name, "text": text_file.name, "logit_scale": scorer.logit_scale, **transform}
-    tmp = manifest.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(info))
-    os.replace(tmp, manifest)
-
-
-def fingerprint(model) -> str:
-    """A short id of a model's weights: the hash of the first values of every parameter.
-
-    Keys the on-disk caches, so changed weights (another tag, another file, another random init)
-    never reuse embeddings or graphs computed for different ones.
-    """
-    import torch
-
-    with torch.no_grad():
-        head = torch.cat([p.detach().flatten()[:64].float().cpu() for p in model.parameters()])
-    return hashlib.sha256(head.numpy().tobytes()).hexdigest()[:16]
-
-
-def image_session(model, cache_dir: Optional[Path], threads: int, int8: bool = False):
-    """The image tower as an onnxruntime session (about 1.8x faster than eager PyTorch on 2 cores;
-    with `int8`, its weights quantized to 8 bits — about 2.7x faster again, 88 MB instead of 350 MB;
-    docs/PERFORMANCE.md reports how closely its embeddings follow the float ones).
-
-    The graph is exported once per weights and cached as `<cache>/visual-<fingerprint>.onnx` (and
-    `…-int8.onnx`). Returns (session, cached file), or (None, None) — eager PyTorch is used — if the
-    export fails: slower, never wrong.
-    """
-    import torch
-
-    size = model.visual.image_size
-    size = size if isinstance(size, (tuple, list)) else (size, size)
-    path = cache_dir / f"visual-{fingerprint(model)}-{torch.__version__}.onnx" if cache_dir else None
-    try:
-        if path is None or not path.is_file():
-            buf = io.BytesIO()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices
-                torch.onnx.export(
-                    model.visual.eval(),
-                    (torch.zeros(1, 3, *size),),
-                    buf,
-                    input_names=["image"],
-                    output_names=["embedding"],
-                    dynamic_axes={"image": {0: "n"}, "embedding": {0: "n"}},
-                    opset_version=17,
-                    dynamo=False,
-                )
-            graph = buf.getvalue()
-            if path is not None:
-                _write_atomically(path, graph)
-        else:
-            graph = path.read_bytes()
-        if int8:
-            path, graph = quantized(path, graph)
-        return onnx_session(graph, threads), path
-    except Exception as exc:  # exporter and runtime raise many types; all mean "use torch"
-        log.warning("running the OpenCLIP image tower on PyTorch (ONNX export failed: %s)", exc)
-        return None, None
-
-
-def quantized(path: Optional[Path], graph: bytes) -> tuple[Optional[Path], bytes]:
-    """The int8 copy of an exported tower (onnxruntime's dynamic quantization: weights stored as
-    8-bit integers, activations quantized per call), cached beside the float file."""
-    import tempfile
-
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    target = path.with_name(path.stem + "-int8.onnx") if path is not None else None
-    if target is not None and target.is_file():
-        return target, target.read_bytes()
-    with tempfile.TemporaryDirectory() as tmp:
-        source = path if path is not None else Path(tmp) / "float.onnx"
-        if path is None:
-            source.write_bytes(graph)
-        out = Path(tmp) / "int8.onnx"
-        root = logging.getLogger()
-        level = root.level
-        root.setLevel(max(level, logging.ERROR))  # the quantizer's "consider pre-processing" notice, on the root logger
-        try:
-            quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8)
-        finally:
-            root.setLevel(level)
-        data = out.read_bytes()
-    if target is not None:
-        _write_atomically(target, data)
-    return target, data
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """A concurrent reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _hub_cached_file(cfg: Mapping, cache_dir: Path) -> Optional[str]:
-    """The weights file of a pretrained config if a previous download left it in the cache."""
-    if cfg.get("hf_hub"):
-        from huggingface_hub import try_to_load_from_cache
-
-        repo, filename = os.path.split(cfg["hf_hub"])
-        for name in ([filename] if filename else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]):
-            found = try_to_load_from_cache(repo.rstrip("/"), name, cache_dir=str(cache_dir))
-            if isinstance(found, str):
-                return found
-    if cfg.get("url"):
-        candidate = cache_dir / os.path.basename(cfg["url"])
-        if candidate.is_file():
-            return str(candidate)
-    return None
-
-
-def resolve_weights(model_name: str, pretrained: str, cache_dir: Path, *, allow_download: bool, connect_timeout: float) -> tuple[str, Mapping]:
-    """A local weights path for `pretrained` (tag or file) and the tag's config ({} for files)."""
-    if os.path.isfile(pretrained):
-        return pretrained, {}
-    import open_clip
-
-    cfg = open_clip.get_pretrained_cfg(model_name, pretrained)
-    if not cfg:
-        tags = open_clip.list_pretrained_tags_by_model(model_name)
-        if not tags and model_name not in open_clip.list_models():
-            raise WeightsUnavailable(f"Unknown OpenCLIP model '{model_name}'. Known models include: {', '.join(open_clip.list_models()[:12])}, ...")
-        raise WeightsUnavailable(
-            f"'{pretrained}' is neither a file nor a pretrained tag of {model_name}; its tags are: {', '.join(tags)}."
-        )
-    cached = _hub_cached_file(cfg, cache_dir)
-    if cached:
-        return cached, cfg
-    source = f"https://huggingface.co/{cfg['hf_hub']}" if cfg.get("hf_hub") else cfg.get("url", "")
-    if not allow_download:
-        raise WeightsUnavailable(
-            f"OpenCLIP weights {model_name}/{pretrained} are not in {cache_dir} and downloads are off.",
-            short="OpenCLIP weights not downloaded (downloads are off)",
-        )
-    reason = unreachable_reason(source, connect_timeout)
-    if reason:
-        raise WeightsUnavailable(
-            f"OpenCLIP weights {model_name}/{pretrained} are not in {cache_dir} and cannot be downloaded: {reason}. "
-            f"Connect once to download them, or set MOODTUNE_CLIP_PRETRAINED to a local weights file.",
-            short=f"OpenCLIP weights not downloaded ({reason})",
-        )
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        path = open_clip.download_pretrained(dict(cfg), cache_dir=str(cache_dir))
-    except Exception as exc:  # hub client errors are many; each means "no weights"
-        raise WeightsUnavailable(f"Downloading OpenCLIP weights {model_name}/{pretrained} failed: {exc}") from exc
-    if not path:
-        raise WeightsUnavailable(f"OpenCLIP has no download source for {model_name}/{pretrained}.")
-    return path, cfg
-
-
-def load_clip(
-    model_name: str,
-    pretrained: Optional[str],
-    cache_dir: Path,
-    *,
-    allow_download: bool = True,
-    connect_timeout: float = 4.0,
-    threads: Optional[int] = None,
-    onnx: bool = True,
-    int8: bool = False,
-    prepare_in_child: bool = True,
-    progress: Callable[[str], None] = lambda message: None,
-) -> ClipScorer:
-    """Build a ClipScorer. `pretrained=None` gives random weights: for tests and timing only.
-
-    With `onnx`, images go through an onnxruntime copy of the image tower (text stays on torch:
-    it runs once per prompt set), with `int8` its 8-bit copy (see `image_session`). The prepared pieces are cached; when they are missing and
-    `prepare_in_child`, a child process prepares them (see the module's docstring) and this
-    process loads only what it wrote.
-    """
-    if pretrained is not None and onnx and cache_dir is not None:
-        manifest = _manifest_path(cache_dir, model_name, pretrained, int8)
-        if not manifest.is_file() and prepare_in_child:
-            _prepare_in_child(model_name, pretrained, cache_dir, allow_download=allow_download,
-                              connect_timeout=connect_timeout, int8=int8)
-        if manifest.is_file():  # prepared by an earlier start: no PyTorch, no weights in memory
-            prepared = _load_prepared(manifest, threads or os.cpu_count() or 1)
-            if prepared is not None:
-                return prepared
-    path, cfg = None, {}
-    if pretrained is not None:
-        progress(f"finding the weights of {model_name} ({pretrained})")
-        path, cfg = resolve_weights(model_name, pretrained, cache_dir, allow_download=allow_download, connect_timeout=connect_timeout)
-    progress(f"loading {model_name} in PyTorch")
-    import open_clip
-    import torch
-
-    if threads:
-        torch.set_num_threads(threads)
-    kwargs: dict = {}
-    if path is not None:
-        kwargs["pretrained"] = path
-        if cfg.get("quick_gelu"):
-            kwargs["force_quick_gelu"] = True
-        if cfg.get("mean"):
-            kwargs.update(image_mean=cfg["mean"], image_std=cfg["std"])
-    try:
-        model, _, preprocess = open_clip.create_model_and_transforms(model_name, cache_dir=str(cache_dir), **kwargs)
-    except RuntimeError as exc:
-        raise WeightsUnavailable(f"OpenCLIP could not load {model_name} from {kwargs.get('pretrained')}: {exc}") from exc
-    tokenizer = open_clip.get_tokenizer(model_name)
-    scale = float(model.logit_scale.exp().item())  # CLIP's learned temperature (≤ 100 by training)
-    if onnx:
-        progress("exporting the image tower to ONNX" + (" and quantizing it to int8" if int8 else ""))
-    session, onnx_file = image_session(model, cache_dir, threads or torch.get_num_threads(), int8) if onnx else (None, None)
-    transform = _transform_settings(model, cfg)
-    if session is not None:
-        # images go through onnxruntime from now on: the same transform, without PyTorch tensors
-        preprocess = numpy_preprocess(**transform)
-    progress(f"embedding {len(prompt_set())} classes of prompts")
-    scorer = ClipScorer(model, preprocess, tokenizer, cache_dir=cache_dir, logit_scale=min(scale, 100.0), image_session=session)
-    if pretrained is not None and onnx_file is not None and scorer.text_file is not None:
-        # next start: straight from these files (see _load_prepared)
-        _write_prepared(_manifest_path(cache_dir, model_name, pretrained, int8), scorer, onnx_file, scorer.text_file, transform)
-    return scorer
-
-
-def _prepare_in_child(model_name: str, pretrained: str, cache_dir: Path, *, allow_download: bool, connect_timeout: float,
-                      int8: bool) -> None:
-    """Prepare the scene model's cached pieces in a child process, its progress on this stderr.
-    Raises WeightsUnavailable with the child's sentence when the weights are missing; any other
-    failure is logged, and the caller prepares in this process instead (slower to start, same answers)."""
-    cmd = [sys.executable, "-m", "models.clip", "--model", model_name, "--pretrained", pretrained, "--cache-dir", str(cache_dir),
-           "--connect-timeout", str(connect_timeout)] + ([] if allow_download else ["--no-downloads"]) + (["--int8"] if int8 else [])
-    if "open_clip" in sys.modules:  # a model config registered in this process (open_clip.add_model_config) goes along
-        config = sys.modules["open_clip"].get_model_config(model_name)
-        if config:
-            cmd += ["--model-config", json.dumps({model_name: config})]
-    root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    log.info("preparing the scene model %s in a child process (first start only)", model_name)
-    try:
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, env=env, timeout=1800, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        log.warning("could not prepare the scene model in a child process (%s); preparing it here", exc)
-        return
-    try:
-        result = json.loads(done.stdout.decode().strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        result = {}
-    if "unavailable" in result:
-        raise WeightsUnavailable(result["unavailable"], short=result.get("short", ""))
-    if done.returncode != 0:
-        log.warning("preparing the scene model in a child process failed (exit %s); preparing it here", done.returncode)
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    """`python -m models.clip --model M --pretrained P --cache-dir D`: prepare the cached scene model
-    (what a first start needs), printing progress on stderr and one JSON line on stdout."""
-    parser = argparse.ArgumentParser(description="Prepare the OpenCLIP scene model's cached ONNX tower and prompt embeddings.")
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--pretrained", required=True)
-    parser.add_argument("--cache-dir", type=Path, required=True)
-    parser.add_argument("--connect-timeout", type=float, default=4.0)
-    parser.add_argument("--no-downloads", action="store_true")
-    parser.add_argument("--int8", action="store_true", help="also the 8-bit image tower, which the bot then uses")
-    parser.add_argument("--model-config", help="JSON {name: OpenCLIP model config} of a model OpenCLIP does not ship")
-    args = parser.parse_args(argv)
-    if args.model_config:
-        import tempfile
-
-        import open_clip
-
-        with tempfile.TemporaryDirectory() as folder:
-            for name, config in json.loads(args.model_config).items():
-                (Path(folder) / f"{name}.json").write_text(json.dumps(config))
-            open_clip.add_model_config(folder)
-    start = time.perf_counter()
-
-    def say(message: str) -> None:
-        print(f"scene model, first start: {message}… ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
-
-    try:
-        load_clip(args.model, args.pretrained, args.cache_dir, allow_download=not args.no_downloads,
-                  connect_timeout=args.connect_timeout, int8=args.int8, prepare_in_child=False, progress=say)
-    except WeightsUnavailable as exc:
-        print(json.dumps({"unavailable": str(exc), "short": exc.short}))
-        return 3
-    print(f"scene model, first start: ready in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
-    print(json.dumps({"prepared": str(_manifest_path(args.cache_dir, args.model, args.pretrained, args.int8))}))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    preprocess = numpy_preprocess(info["image_size"], info["mean"], info["std"], info["interpolation"])  # as written by models.clip_prepare
+    return ClipScorer(None, preprocess, None, logit_scale=info["logit_scale"], image_session=session, text_embeddings=text)

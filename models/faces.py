@@ -1,12 +1,14 @@
 """Faces: a detector finds them (BlazeFace by default, turned upright by the eyes; DeepFace's detectors
-by setting) and expression models give each face 7 probabilities (FACE_LABELS order, owned here).
+by setting) and expression models give each face 7 probabilities (core.emotions.FACE_LABELS order).
 
 The emotion models:
 - the bundled nets on onnxruntime (`weights/*.onnx`, `BUNDLED_MODELS`) — always there, work
   offline: the mini-Xception (FER2013, MIT, converted by `scripts/convert_face_model.py`),
-  face-api.js's expression net (MIT, `scripts/convert_faceapi_expression.py`) and the project's own
-  net trained on FER2013's training faces (`scripts/train_face_model.py`); which of them vote, and
-  with what weights, is `weights/face_ensemble.json`;
+  face-api.js's expression net (MIT, `scripts/convert_faceapi_expression.py`), the project's two
+  nets trained on FER2013's training faces (`fer2013_cnn`, `fer2013_cnn_b`) and the one distilled from
+  their ensemble for groups (`fer2013_student`; all by `scripts/train_face_model.py`); which of them
+  vote, with what weights, and which reads a group is `weights/face_ensemble.json` (today three
+  nets, each mirrored, for one or two faces; the distilled net, once, for three or more);
 - DeepFace's own emotion model, ensembled in when its weights are on disk or can be downloaded.
 
 DeepFace runs on onnxruntime too: torch is installed for OpenCLIP, and without a choice DeepFace would
@@ -27,12 +29,10 @@ from typing import Optional, Protocol, Sequence
 import cv2
 import numpy as np
 
+from core.emotions import FACE_LABELS  # the order of the 7 classes every model here answers in
 from models.download import unreachable_reason
 from models.onnx import session as onnx_session
 
-# The order of the face-expression classes every model here answers in (FER2013's and DeepFace's
-# output order). core.emotions.FACE_LABELS is this order; models own it, the core reads it.
-FACE_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
 os.environ.setdefault("DEEPFACE_BACKEND_ENGINE", "onnx")
 os.environ.setdefault("DEEPFACE_LOG_LEVEL", "30")  # DeepFace prints INFO lines by default

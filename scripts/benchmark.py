@@ -10,7 +10,7 @@ are meaningless.
 
 Starts are measured as a person meets them, each in a fresh process (`python -m` style, imports
 included) from nothing to the first photo answered: `first_start_s` with an empty model cache (the
-scene model is prepared — by a child process, see models/clip.py — as on a bot's first start) and
+scene model is prepared — by a child process, see models/clip_prepare.py — as on a bot's first start) and
 `first_start_peak_rss_mb` (that process's own peak; `first_start_child_peak_rss_mb` is the child's),
 then `cold_start_s` (a later start, the cache prepared). `peak_rss_mb` is this process's peak while
 reading the photos.

@@ -55,10 +55,10 @@ async def main_async(args) -> dict:
         settings = Settings(allow_downloads=False, clip_enabled=False, deepface_emotion=False, db_path=Path(tmp) / "cards.sqlite3")
         async with open_services(settings) as services:
             app = services.moodtune
-            answers = {name: await app.answer_photo(data, user="demo", chat="demo") for name, data in photos.items()}
+            answers = {name: await app.photos.answer(data, user="demo", chat="demo") for name, data in photos.items()}
             for answer in answers.values():  # the first song of each list liked, as a person would
-                await app.rate_song(user="demo", recommendation=answer.recommendation.id, position=0, score=1)
-            history = await app.history(user="demo")
+                await app.lists.rate_song(user="demo", recommendation=answer.recommendation.id, position=0, score=1)
+            history = await app.people.history(user="demo")
     first = answers["astronaut.jpg"]
     card_args = card_for_photo(first.reading, first.recommendation)
     large = big_photo()

@@ -30,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.music.catalog import BUNDLED, Catalog  # noqa: E402
 from core.emotions import LABELS, VA_POINTS  # noqa: E402
 from core.music.targets import target_for_label  # noqa: E402
-from core.music.recommender import Recommender, build_taste, recommend  # noqa: E402
+from core.music.recommender import Recommender, build_taste  # noqa: E402
+from core.service.catalog import load_catalog  # noqa: E402
+from core.service.songs import recommend  # noqa: E402
 from core.store import MoodRating, Rating, SqliteStore  # noqa: E402
 
 
@@ -41,7 +43,7 @@ def pct(values: list[float]) -> dict[str, float]:
 async def start(path: Path) -> tuple[Catalog, Recommender, float]:
     t0 = time.perf_counter()
     async with SqliteStore(path) as store:
-        catalog = await Catalog.load(store)
+        catalog = await load_catalog(store)
     ranker = Recommender(catalog)
     return catalog, ranker, time.perf_counter() - t0
 
@@ -91,7 +93,7 @@ async def main(as_json: bool, ratings: int = 0) -> None:
                       for k, i in enumerate(rng.choice(len(ids), 2000))]
             recent = {ids[i]: 1 for i in rng.choice(len(ids), 100, replace=False)}
             for r in mine:
-                await store.rate(r.user, r.track, r.score)
+                await store.ratings.rate(r.user, r.track, r.score)
             match_ms, shift_ms, full_ms = [], [], []
             for k in range(220):
                 label = str(rng.choice(LABELS))

@@ -75,7 +75,7 @@ async def ratings_per_second(store, n: int = 2000, concurrency: int = 16) -> flo
     async def writer(k: int) -> None:
         while queue:
             i = queue.pop()
-            await store.rate(f"user-{i % 50}", f"track-{i}", 1 if i % 2 else -1)
+            await store.ratings.rate(f"user-{i % 50}", f"track-{i}", 1 if i % 2 else -1)
 
     started = time.perf_counter()
     await asyncio.gather(*(writer(k) for k in range(concurrency)))
@@ -111,7 +111,7 @@ def main() -> None:
         from benchmark import random_weights
 
         from core.settings import Settings
-        from models.clip import load_clip
+        from models.clip_prepare import load_clip
 
         s = Settings()
         weights = str(random_weights(s.clip_model, s.clip_cache_dir))

@@ -3,7 +3,7 @@
 Random weights (the pretrained ones cannot be downloaded here): the speed is the real model's,
 its answers are meaningless. For each architecture: parameters of the image tower, and the warm
 p50 of one 224-px-class image through the tower as the bot runs it (exported once to ONNX and run on
-onnxruntime, `models.clip.load_clip`), one photo at a time, on this machine. Published ImageNet
+onnxruntime, `models.clip_prepare.load_clip`), one photo at a time, on this machine. Published ImageNet
 zero-shot accuracy of each model's pretrained weights is in docs/EVALUATION.md, "Scene model".
 """
 
@@ -26,7 +26,7 @@ MODELS = ("ViT-B-32", "ViT-B-32-256", "MobileCLIP-S1", "MobileCLIP-S2", "MobileC
 def time_model(name: str, runs: int) -> dict:
     import torch
 
-    from models.clip import load_clip
+    from models.clip_prepare import load_clip
 
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as cache:

@@ -54,7 +54,7 @@ def main() -> None:
 
     from core.reading.images import decode_image
     from core.settings import Settings
-    from models.clip import load_clip
+    from models.clip_prepare import load_clip
 
     settings = Settings()
     pretrained = args.pretrained or str(random_weights(settings.clip_model, settings.clip_cache_dir))

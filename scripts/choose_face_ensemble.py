@@ -5,7 +5,7 @@
 Both folders hold images and a labels.csv (file,label). faces-dev's photos are read the way the
 bot reads a photo — the default detector finds the face and turns it upright by the eyes (where it
 finds none, the whole photo is the crop); FER2013's 48-px images are already face crops and are
-read as such (as `python -m core.eval faces DIR --face-crops` reads them).
+read as such (as `python -m evaluation faces DIR --face-crops` reads them).
 For each bundled model (`models.faces.BUNDLED_MODELS` whose weights are there: the FER2013
 mini-Xception, face-api.js's expression net, the net trained here by scripts/train_face_model.py),
 with and without mirror test-time augmentation, the script computes 7-class probabilities once,

@@ -85,6 +85,8 @@ def load_weights(package: Path) -> dict[str, np.ndarray]:
 
 
 def build_onnx(weights: dict[str, np.ndarray]):
+    """The expression net as an ONNX graph over the manifest's weights (the layers in the module's
+    docstring): NHWC (n, 112, 112, 3) RGB in 0..255 in, face-api.js's 7 softmax probabilities out."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 

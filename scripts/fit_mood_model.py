@@ -6,7 +6,7 @@ Reads the labelled datasets in the folder (mood_mapper, spotify_mood_playlists, 
 playmood, deezer_mood; the label table is in evaluation/mood_fit.py), joins them to the bundled catalog
 for genres, fits one logistic regression per learned label and the two valence/arousal
 regressions on *all* labelled rows, and writes only the fitted numbers. How well the procedure
-carries to artists it has not seen is measured by `python -m core.eval mapping DIR`, which fits the
+carries to artists it has not seen is measured by `python -m evaluation mapping DIR`, which fits the
 same way on 4 artists in 5 and reports on the fifth. Deterministic: the same data gives the same file.
 """
 

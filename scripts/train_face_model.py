@@ -4,7 +4,7 @@
 
 Reads `train.npz` only (`images` 48×48 uint8, `labels`, `label_names` in FACE_LABELS order); the
 PublicTest folder beside it is never touched here — it is for `scripts/choose_face_ensemble.py` and
-`python -m core.eval faces`. A stratified tenth of the training faces (fixed seed) is held out to choose
+`python -m evaluation faces`. A stratified tenth of the training faces (fixed seed) is held out to choose
 the epoch: the checkpoint with the best (accuracy + macro-F1) / 2 on it is exported, the same objective
 the ensemble search uses.
 

@@ -37,7 +37,7 @@ def catalog_db(tmp_path_factory) -> Path:
     loading it into every fresh test database cost seconds a test. Tests copy it (`fresh_db`)."""
     import asyncio
 
-    from core.music.catalog import ensure_bundled
+    from core.service.catalog import ensure_bundled
     from core.store import SqliteStore
 
     path = tmp_path_factory.mktemp("catalog") / "catalog.sqlite3"
@@ -223,3 +223,25 @@ def make_clip(fmt: str = "mp4", frames: int = 30, size=(320, 240), fps: int = 10
         for packet in stream.encode():
             container.mux(packet)
     return buf.getvalue()
+
+
+PERSON_ROWS = (  # every table that holds rows about a person: /forget must leave none
+    ("ratings", "user"), ("recommendations", "user"), ("photo_readings", "user"), ("corrections", "user"),
+    ("muted_artists", "user"),
+)
+
+
+async def user_row_count(store, user: str) -> int:
+    """Rows that mention `user` anywhere, counted in SQL on either backend (0 after /forget)."""
+    pg = hasattr(store, "pool")
+    col = (lambda c: f'"{c}"') if pg else (lambda c: c)
+    queries = [f"SELECT COUNT(*) FROM {table} WHERE {col(column)} = {'$1' if pg else '?'}" for table, column in PERSON_ROWS]
+    queries.append(f"SELECT COUNT(*) FROM settings WHERE scope = 'user' AND id = {'$1' if pg else '?'}")
+    total = 0
+    for sql in queries:
+        if pg:
+            total += int(await store.pool.fetchval(sql, user))
+        else:
+            (n,) = await (await store.db.execute(sql, (user,))).fetchone()
+            total += int(n)
+    return total

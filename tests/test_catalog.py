@@ -6,7 +6,8 @@ import gzip
 
 import pytest
 
-from core.music.catalog import BUNDLED, Catalog, CatalogError, import_csv
+from core.music.catalog import BUNDLED, CatalogError
+from core.service.catalog import import_csv, load_catalog
 from core.store import SqliteStore
 
 ID1, ID2, ID3 = "4uLU6hMCjMI75M1A2tKUQC", "7qiZfU4dY1lWllzX7mPBI3", "0VjIjW4GlUZAMYd2vXMi3b"
@@ -19,18 +20,18 @@ async def store(tmp_path):
 
 
 async def test_bundled_catalog_loads_once_and_is_deduplicated(store):
-    catalog = await Catalog.load(store)
+    catalog = await load_catalog(store)
     assert len(catalog) > 100_000
     keys = {(t.title.lower(), t.artist.lower()) for t in catalog.tracks}
     assert len(keys) == len(catalog)
     assert all(len(t.id) == 22 for t in catalog.tracks[:500])
-    again = await Catalog.load(store)  # second start: nothing re-imported
+    again = await load_catalog(store)  # second start: nothing re-imported
     assert len(again) == len(catalog)
     assert BUNDLED.stat().st_size < 8_000_000
 
 
 async def test_bundled_tracks_have_links(store):
-    t = (await Catalog.load(store)).tracks[0]
+    t = (await load_catalog(store)).tracks[0]
     assert t.spotify_url == f"https://open.spotify.com/track/{t.id}"
     assert t.youtube_url.startswith("https://music.youtube.com/search?q=")
 
@@ -49,7 +50,7 @@ async def test_kaggle_style_columns_are_recognised(store, tmp_path):
     ))
     report = await import_csv(store, path)
     assert (report.imported, report.skipped) == (2, 0)
-    catalog = await Catalog.load(store)
+    catalog = await load_catalog(store)
     t = catalog.get(ID1)
     assert (t.title, t.artist, t.year, t.decade, t.popularity) == ("Shape of You", "Ed Sheeran", 2017, 2010, 0.87)
     assert catalog.get(ID2).artist == "A, B"
@@ -79,14 +80,14 @@ async def test_bad_rows_are_skipped_and_counted(store, tmp_path):
 
 
 async def test_import_is_idempotent_and_replace_makes_it_the_whole_catalog(store, tmp_path):
-    before = len(await Catalog.load(store))
+    before = len(await load_catalog(store))
     path = write(tmp_path, f"id,name,artist,valence,energy\n{ID1},Mine,Me,0.5,0.5\n")
     await import_csv(store, path)
     await import_csv(store, path)
-    assert len(await Catalog.load(store)) == before + 1
+    assert len(await load_catalog(store)) == before + 1
     report = await import_csv(store, path, replace=True)
     assert report.total == 1
-    assert len(await Catalog.load(store)) == 1  # the bundled catalog does not come back
+    assert len(await load_catalog(store)) == 1  # the bundled catalog does not come back
 
 
 async def test_gzipped_semicolon_csv(store, tmp_path):
@@ -119,7 +120,7 @@ async def test_spotify_tracks_layout_brings_popularity_explicit_and_genre(store,
     ))
     report = await import_csv(store, path)
     assert (report.imported, report.skipped, report.missing_optional) == (2, 0, ["year"])
-    catalog = await Catalog.load(store)
+    catalog = await load_catalog(store)
     quiet, loud = catalog.get(ID1), catalog.get(ID2)
     assert (quiet.popularity, quiet.explicit, quiet.genres, quiet.loudness) == (0.73, False, "acoustic", -6.746)
     assert (loud.explicit, loud.genres, loud.artist) == (True, "hip-hop", "Rapper, Friend")
@@ -138,7 +139,7 @@ async def test_an_imported_catalog_is_ranked_by_the_learned_mood_models(store, t
         f"{ID3},Grey Rain,Sad Singer,0.10,0.25,75,0,0.85,0.35,0.00,-12\n"
     ))
     await import_csv(store, path, replace=True)
-    ranker = Recommender(await Catalog.load(store))
+    ranker = Recommender(await load_catalog(store))
     first = lambda label: ranker.match(target_for_label(label), 1)[0].track.title  # noqa: E731
     assert (first("calm"), first("energetic"), first("sad")) == ("Still Water", "Jump Around", "Grey Rain")
 
@@ -147,5 +148,5 @@ async def test_a_replaced_catalog_stays_replaced_after_more_imports_and_restarts
     header = "id,name,artist,valence,energy\n"
     await import_csv(store, write(tmp_path, header + f"{ID1},One,A,0.5,0.5\n", "a.csv"), replace=True)
     await import_csv(store, write(tmp_path, header + f"{ID2},Two,B,0.5,0.5\n", "b.csv"))
-    catalog = await Catalog.load(store)  # a later start
+    catalog = await load_catalog(store)  # a later start
     assert sorted(t.id for t in catalog.tracks) == sorted([ID1, ID2])

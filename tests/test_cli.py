@@ -1,4 +1,4 @@
-"""`python -m bot analyze` and `python -m core.eval` end to end, as a person runs them."""
+"""`python -m bot analyze` and `python -m evaluation` end to end, as a person runs them."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_eval_on_fixture_faces_reports_metrics(python, face_files, tmp_path):
     for path in face_files.values():
         shutil.copy(path, tmp_path / path.name)
     (tmp_path / "labels.csv").write_text("file,label\n" + "".join(f"{p.name},{lab}\n" for lab, p in face_files.items()))
-    proc = run(python, "-m", "evaluation.eval", "faces", str(tmp_path), "--face-crops", "--json")
+    proc = run(python, "-m", "evaluation", "faces", str(tmp_path), "--face-crops", "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert {"n", "skipped", "accuracy", "macro_f1", "per_class", "confusion"} <= set(report)

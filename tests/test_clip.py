@@ -11,6 +11,8 @@ import torch
 
 from core.emotions import LABELS
 from models import clip as C
+from models import clip_prepare as P
+from models import clip_prompts
 from models.download import WeightsUnavailable
 from tests.conftest import DEMO, ROOT
 
@@ -27,7 +29,7 @@ def tiny_config():
 @pytest.fixture(scope="module")
 def scorer(tmp_path_factory):
     torch.manual_seed(0)
-    return C.load_clip(TINY, None, tmp_path_factory.mktemp("clip"), threads=1)
+    return P.load_clip(TINY, None, tmp_path_factory.mktemp("clip"), threads=1)
 
 
 def photo(name="coffee.jpg"):
@@ -37,13 +39,13 @@ def photo(name="coffee.jpg"):
 
 
 def test_prompts_and_scene_moods_use_only_known_labels():
-    assert set(C.MOOD_PROMPTS) <= set(LABELS)
-    for _, moods in C.SCENES.values():
+    assert set(clip_prompts.MOOD_PROMPTS) <= set(LABELS)
+    for _, moods in clip_prompts.SCENES.values():
         assert set(moods) <= set(LABELS) and sum(moods.values()) == pytest.approx(1)
 
 
 def test_class_embeddings_are_unit_vectors_one_per_class(scorer):
-    n = len(C.MOOD_PROMPTS) + len(C.SCENES)
+    n = len(clip_prompts.MOOD_PROMPTS) + len(clip_prompts.SCENES)
     assert scorer.text_embeddings.shape == (n, 32)
     assert np.allclose(np.linalg.norm(scorer.text_embeddings, axis=1), 1, atol=1e-5)
 
@@ -65,21 +67,21 @@ def test_batch_equals_one_by_one(scorer):
 
 def test_text_embeddings_are_cached_on_disk_and_reused(tmp_path, monkeypatch):
     torch.manual_seed(1)
-    first = C.load_clip(TINY, None, tmp_path)
+    first = P.load_clip(TINY, None, tmp_path)
     files = list(tmp_path.glob("text-*.npy"))
     assert len(files) == 1
-    monkeypatch.setattr(C.ClipScorer, "encode_text_classes", lambda *a: pytest.fail("cache not used"))
+    monkeypatch.setattr(P, "encode_text_classes", lambda *a: pytest.fail("cache not used"))
     torch.manual_seed(1)  # the same weights again
-    second = C.load_clip(TINY, None, tmp_path)
+    second = P.load_clip(TINY, None, tmp_path)
     assert np.array_equal(first.text_embeddings, second.text_embeddings)
 
 
 def test_prompt_change_invalidates_the_cache(tmp_path, monkeypatch):
     torch.manual_seed(5)
-    C.load_clip(TINY, None, tmp_path)
-    monkeypatch.setitem(C.MOOD_PROMPTS, "calm", ("calm", "quiet"))
+    P.load_clip(TINY, None, tmp_path)
+    monkeypatch.setitem(clip_prompts.MOOD_PROMPTS, "calm", ("calm", "quiet"))
     torch.manual_seed(5)
-    C.load_clip(TINY, None, tmp_path)
+    P.load_clip(TINY, None, tmp_path)
     assert len(list(tmp_path.glob("text-*.npy"))) == 2
 
 
@@ -90,22 +92,22 @@ def test_local_weights_file_is_loaded(tmp_path, scorer):
     model = open_clip.create_model(TINY)
     path = tmp_path / "tiny.pt"
     torch.save(model.state_dict(), path)
-    loaded = C.load_clip(TINY, str(path), tmp_path, onnx=False)
-    assert C.fingerprint(loaded.model) == C.fingerprint(model)
-    fast = C.load_clip(TINY, str(path), tmp_path)
+    loaded = P.load_clip(TINY, str(path), tmp_path, onnx=False)
+    assert P.fingerprint(loaded.model) == P.fingerprint(model)
+    fast = P.load_clip(TINY, str(path), tmp_path)
     assert np.allclose(fast.score(photo()).moods["calm"], loaded.score(photo()).moods["calm"], atol=1e-5)
 
 
 def test_unknown_tag_lists_the_valid_ones(tmp_path):
     with pytest.raises(WeightsUnavailable) as err:
-        C.resolve_weights("ViT-B-32", "no-such-tag", tmp_path, allow_download=True, connect_timeout=1)
+        P.resolve_weights("ViT-B-32", "no-such-tag", tmp_path, allow_download=True, connect_timeout=1)
     assert "laion2b_s34b_b79k" in str(err.value) and "no-such-tag" in str(err.value)
 
 
 def test_downloads_off_fails_without_connecting(tmp_path, monkeypatch):
-    monkeypatch.setattr(C, "unreachable_reason", lambda *a: pytest.fail("must not connect"))
+    monkeypatch.setattr(P, "unreachable_reason", lambda *a: pytest.fail("must not connect"))
     with pytest.raises(WeightsUnavailable, match="downloads are off"):
-        C.resolve_weights("ViT-B-32", "laion2b_s34b_b79k", tmp_path, allow_download=False, connect_timeout=1)
+        P.resolve_weights("ViT-B-32", "laion2b_s34b_b79k", tmp_path, allow_download=False, connect_timeout=1)
 
 
 def test_unreachable_host_fails_after_one_attempt(tmp_path, monkeypatch):
@@ -114,7 +116,7 @@ def test_unreachable_host_fails_after_one_attempt(tmp_path, monkeypatch):
     monkeypatch.setattr(open_clip, "get_pretrained_cfg", lambda m, t: {"url": "https://weights.invalid/clip.pt"})
     monkeypatch.setattr(open_clip, "download_pretrained", lambda *a, **k: pytest.fail("must not start the client"))
     with pytest.raises(WeightsUnavailable) as err:
-        C.resolve_weights("ViT-B-32", "some-tag", tmp_path, allow_download=True, connect_timeout=2)
+        P.resolve_weights("ViT-B-32", "some-tag", tmp_path, allow_download=True, connect_timeout=2)
     assert "cannot connect to weights.invalid" in str(err.value)
     assert "MOODTUNE_CLIP_PRETRAINED" in str(err.value) and err.value.short.startswith("OpenCLIP weights not downloaded")
 
@@ -124,17 +126,17 @@ def test_previously_downloaded_url_weights_are_found_in_the_cache(tmp_path, monk
 
     (tmp_path / "clip.pt").write_bytes(b"x")
     monkeypatch.setattr(open_clip, "get_pretrained_cfg", lambda m, t: {"url": "https://weights.invalid/clip.pt"})
-    path, cfg = C.resolve_weights("ViT-B-32", "some-tag", tmp_path, allow_download=True, connect_timeout=1)
+    path, cfg = P.resolve_weights("ViT-B-32", "some-tag", tmp_path, allow_download=True, connect_timeout=1)
     assert path == str(tmp_path / "clip.pt") and cfg["url"].endswith("clip.pt")
 
 
 def test_onnx_image_tower_matches_pytorch_and_is_cached(tmp_path):
     torch.manual_seed(2)
-    fast = C.load_clip(TINY, None, tmp_path, onnx=True)
+    fast = P.load_clip(TINY, None, tmp_path, onnx=True)
     assert fast.image_session is not None and fast.model is None  # the torch copy is released
     assert len(list(tmp_path.glob("visual-*.onnx"))) == 1
     torch.manual_seed(2)
-    eager = C.load_clip(TINY, None, tmp_path, onnx=False)
+    eager = P.load_clip(TINY, None, tmp_path, onnx=False)
     assert eager.image_session is None
     images = [photo("coffee.jpg"), photo("cat.jpg")]
     assert np.allclose(fast.embed_images(images), eager.embed_images(images), atol=1e-5)
@@ -142,9 +144,9 @@ def test_onnx_image_tower_matches_pytorch_and_is_cached(tmp_path):
 
 def test_different_weights_never_share_caches(tmp_path):
     torch.manual_seed(3)
-    a = C.load_clip(TINY, None, tmp_path)
+    a = P.load_clip(TINY, None, tmp_path)
     torch.manual_seed(4)
-    b = C.load_clip(TINY, None, tmp_path)
+    b = P.load_clip(TINY, None, tmp_path)
     assert not np.allclose(a.text_embeddings, b.text_embeddings)
     assert len(list(tmp_path.glob("text-*.npy"))) == 2 and len(list(tmp_path.glob("visual-*.onnx"))) == 2
 
@@ -155,8 +157,8 @@ def test_the_default_scene_model_names_its_weights_and_fails_fast_offline(tmp_pa
 
     s = Settings()
     assert (s.clip_model, s.clip_pretrained) == ("ViT-B-32-256", "datacomp_s34b_b86k")
-    with pytest.raises(C.WeightsUnavailable, match="downloads are off"):
-        C.resolve_weights(s.clip_model, s.clip_pretrained, tmp_path, allow_download=False, connect_timeout=1)
+    with pytest.raises(P.WeightsUnavailable, match="downloads are off"):
+        P.resolve_weights(s.clip_model, s.clip_pretrained, tmp_path, allow_download=False, connect_timeout=1)
 
 
 def test_a_second_start_needs_neither_pytorch_nor_the_weights_in_memory(tmp_path):
@@ -167,9 +169,9 @@ def test_a_second_start_needs_neither_pytorch_nor_the_weights_in_memory(tmp_path
     torch.manual_seed(3)
     path = tmp_path / "tiny.pt"
     torch.save(open_clip.create_model(TINY).state_dict(), path)
-    first = C.load_clip(TINY, str(path), tmp_path)
+    first = P.load_clip(TINY, str(path), tmp_path)
     assert list(tmp_path.glob("scene-*.json"))
-    second = C.load_clip(TINY, str(path), tmp_path)
+    second = P.load_clip(TINY, str(path), tmp_path)
     assert second.model is None and second.tokenizer is None  # nothing of PyTorch kept
     for name in ("coffee.jpg", "astronaut.jpg"):
         a, b = first.score(photo(name)), second.score(photo(name))
@@ -177,8 +179,10 @@ def test_a_second_start_needs_neither_pytorch_nor_the_weights_in_memory(tmp_path
     # a changed weights file is a different model: nothing is reused
     torch.manual_seed(4)
     torch.save(open_clip.create_model(TINY).state_dict(), path)
-    third = C.load_clip(TINY, str(path), tmp_path)
-    assert third.model is None or third.score(photo()).moods != pytest.approx(first.score(photo()).moods, abs=1e-6)
+    third = P.load_clip(TINY, str(path), tmp_path)
+    assert len(list(tmp_path.glob("scene-*.json"))) == 2  # prepared anew, beside the first one's files
+    assert third.model is None  # and loaded from its own prepared files
+    assert third.score(photo()).moods != pytest.approx(first.score(photo()).moods, abs=1e-6)
 
 
 def test_numpy_preprocessing_matches_openclips_transform():
@@ -200,18 +204,18 @@ def test_a_first_start_prepares_the_scene_model_in_a_child_process(tmp_path, cap
     torch.manual_seed(5)
     path = tmp_path / "tiny.pt"
     torch.save(open_clip.create_model(TINY).state_dict(), path)
-    child = C.load_clip(TINY, str(path), tmp_path / "a")
+    child = P.load_clip(TINY, str(path), tmp_path / "a")
     progress = capfd.readouterr().err
     assert "exporting the image tower" in progress and "ready in" in progress
     assert child.model is None and child.tokenizer is None
-    here = C.load_clip(TINY, str(path), tmp_path / "b", prepare_in_child=False)
+    here = P.load_clip(TINY, str(path), tmp_path / "b", prepare_in_child=False)
     assert here.tokenizer is not None  # prepared in this process
     assert child.score(photo()).moods == pytest.approx(here.score(photo()).moods, abs=1e-5)
 
 
 def test_a_child_that_finds_no_weights_says_so_in_one_sentence(tmp_path):
     with pytest.raises(WeightsUnavailable, match="downloads are off"):
-        C.load_clip("ViT-B-32", "laion2b_s34b_b79k", tmp_path, allow_download=False)
+        P.load_clip("ViT-B-32", "laion2b_s34b_b79k", tmp_path, allow_download=False)
 
 
 def test_prompts_are_embedded_on_the_positions_they_use_with_the_same_result(scorer):
@@ -223,16 +227,16 @@ def test_prompts_are_embedded_on_the_positions_they_use_with_the_same_result(sco
     model = open_clip.create_model(TINY).eval()
     tokens = open_clip.get_tokenizer(TINY)(["a calm photo.", "an image with a melancholic mood.", "snow."])
     with torch.inference_mode():
-        full, short = model.encode_text(tokens), C.encode_text_short(model, tokens)
+        full, short = model.encode_text(tokens), P.encode_text_short(model, tokens)
     assert (tokens != 0).sum(1).max() < tokens.shape[1] / 3  # most positions are padding
     assert torch.allclose(full, short, atol=1e-5)
 
 
 def test_the_int8_image_tower_follows_the_float_one_and_is_cached_beside_it(tmp_path):
     torch.manual_seed(2)
-    exact = C.load_clip(TINY, None, tmp_path, onnx=True)
+    exact = P.load_clip(TINY, None, tmp_path, onnx=True)
     torch.manual_seed(2)
-    small = C.load_clip(TINY, None, tmp_path, onnx=True, int8=True)
+    small = P.load_clip(TINY, None, tmp_path, onnx=True, int8=True)
     (float_file,) = [p for p in tmp_path.glob("visual-*.onnx") if not p.stem.endswith("-int8")]
     (int8_file,) = tmp_path.glob("visual-*-int8.onnx")
     assert int8_file.stat().st_size < float_file.stat().st_size / 2

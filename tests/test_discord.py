@@ -18,7 +18,7 @@ from bot.root import open_services
 from bot.buttons import decode_action
 from core.music.catalog import Catalog
 from core.errors import StoreBusy
-from tests.conftest import DEMO
+from tests.conftest import DEMO, user_row_count
 from tests.fakes.discord_api import BOT_USER, FakeDiscord, message_payload
 
 USER = {"id": "42", "username": "ann", "discriminator": "0", "avatar": None, "global_name": "Ann"}
@@ -103,8 +103,8 @@ async def test_rating_button_stores_and_edits_the_view(dc):
     msg = message_payload(CHANNEL, components=components, embeds=followup["embeds"])
     await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": custom_id, "component_type": 2}, message=msg))
     action = decode_action(custom_id)
-    stored = await app._store.get_recommendation(action.recommendation)
-    assert [(r.track, r.score) for r in await app._store.ratings_of("dc:42")] == [(stored.tracks[2], -1)]
+    stored = await app._store.lists.get_recommendation(action.recommendation)
+    assert [(r.track, r.score) for r in await app._store.ratings.ratings_of("dc:42")] == [(stored.tracks[2], -1)]
     callback = api.sent("callback")[-1]
     assert callback["type"] == 7  # the message is edited in place
     labels = [c["label"] for row in callback["data"]["components"] for c in row["components"]]
@@ -117,10 +117,10 @@ async def test_reactions_rate_the_list_and_numbers_like_one_song(dc):
     ((message_id, rec_id),) = await app._store.db.execute_fetchall("SELECT message_id, recommendation FROM messages")
     base = {"user_id": "42", "channel_id": CHANNEL, "message_id": message_id, "type": 0, "burst": False, "burst_colors": []}
     await dispatch(client, "parse_message_reaction_add", {**base, "emoji": {"id": None, "name": "👎"}})
-    stored = await app._store.get_recommendation(rec_id)
-    assert {r.track: r.score for r in await app._store.ratings_of("dc:42")} == {t: -1 for t in stored.tracks}
+    stored = await app._store.lists.get_recommendation(rec_id)
+    assert {r.track: r.score for r in await app._store.ratings.ratings_of("dc:42")} == {t: -1 for t in stored.tracks}
     await dispatch(client, "parse_message_reaction_add", {**base, "emoji": {"id": None, "name": "2️⃣"}})
-    assert {r.track: r.score for r in await app._store.ratings_of("dc:42")}[stored.tracks[1]] == 1
+    assert {r.track: r.score for r in await app._store.ratings.ratings_of("dc:42")}[stored.tracks[1]] == 1
 
 
 async def test_context_menu_soundtrack_this(dc):
@@ -166,7 +166,7 @@ async def test_forget_and_mode(dc):
     assert "shift toward calm" in api.sent("callback")[-1]["data"]["content"]
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c5", "name": "forget", "type": 1}))
     assert "deleted" in api.sent("callback")[-1]["data"]["content"]
-    assert await app._store.user_row_count("dc:42") == 0
+    assert await user_row_count(app._store, "dc:42") == 0
 
 
 async def test_settings_command_sets_explicit_and_length(dc):
@@ -174,7 +174,7 @@ async def test_settings_command_sets_explicit_and_length(dc):
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c6", "name": "settings", "type": 1, "options": [
         {"name": "songs", "type": 4, "value": 7}, {"name": "explicit", "type": 3, "value": "off"}]}))
     assert api.sent("callback")[-1]["data"]["content"].startswith("Songs per list: 7. Mode: match. Explicit songs: left out for you")
-    s = await app._store.get_settings("user", "dc:42")
+    s = await app._store.people.get_settings("user", "dc:42")
     assert (s.list_length, s.allow_explicit) == (7, False)
 
 
@@ -190,7 +190,7 @@ async def test_a_button_copied_into_another_channel_acts_on_nothing(dc):
     await dispatch(client, "parse_interaction_create", interaction(
         3, {"custom_id": custom_id, "component_type": 2}, message=msg, channel_id=elsewhere, channel={"id": elsewhere, "type": 1}))
     assert "no longer available" in api.sent("callback")[-1]["data"]["content"]
-    assert await app._store.ratings_of("dc:42") == []
+    assert await app._store.ratings.ratings_of("dc:42") == []
 
 
 def test_a_long_shift_list_fits_discords_limits_and_keeps_its_action_buttons():
@@ -232,9 +232,9 @@ async def test_settings_and_mode_in_a_server_channel_belong_to_the_channel(dc):
         {"name": "songs", "type": 4, "value": 3}]}))
     await dispatch(client, "parse_interaction_create", in_server(2, {"id": "c8", "name": "mode", "type": 1, "options": [
         {"name": "mode", "type": 3, "value": "shift"}, {"name": "target", "type": 3, "value": "calm"}]}))
-    channel = await app._store.get_settings("chat", f"dc:{CHANNEL}")
+    channel = await app._store.people.get_settings("chat", f"dc:{CHANNEL}")
     assert (channel.list_length, channel.mode, channel.target) == (3, "shift", "calm")
-    assert (await app._store.get_settings("user", "dc:42")).mode is None
+    assert (await app._store.people.get_settings("user", "dc:42")).mode is None
     assert "for everyone here" in api.sent("callback")[-1]["data"]["content"]
 
 
@@ -249,7 +249,7 @@ async def test_forged_buttons_are_answered_and_change_nothing(dc, caplog):
         await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": data, "component_type": 2}, message=msg))
     answers = [c for c in api.sent("callback") if c["type"] == 4]
     assert len(answers) == len(forged) and all(a["data"]["flags"] & 64 for a in answers)  # each answered, only to the presser
-    assert await app._store.ratings_of("dc:42") == []
+    assert await app._store.ratings.ratings_of("dc:42") == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -265,7 +265,7 @@ async def test_a_failure_behind_a_button_is_answered_once_and_logged(dc, caplog,
     async def broken(**kwargs):
         raise failure
 
-    monkeypatch.setattr(app, "rate_song", broken)
+    monkeypatch.setattr(app.lists, "rate_song", broken)
     caplog.set_level(logging.INFO)
     msg = message_payload(CHANNEL, components=api.sent("followup")[-1]["components"])
     await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": custom_id, "component_type": 2}, message=msg))
@@ -282,7 +282,7 @@ async def test_a_reaction_in_another_channel_rates_nothing(dc):
     payload = {"user_id": "43", "channel_id": "999000111", "message_id": message_id, "type": 0, "burst": False, "burst_colors": [],
                "emoji": {"id": None, "name": "👍"}}
     await dispatch(client, "parse_message_reaction_add", payload)
-    assert await app._store.ratings_of("dc:43") == []
+    assert await app._store.ratings.ratings_of("dc:43") == []
 
 
 async def test_help_is_there_on_discord_too(dc):
@@ -350,7 +350,7 @@ async def test_several_images_in_one_message_are_read_together(dc):
     await dispatch(client, "parse_message_create", message_payload(CHANNEL, author=USER, content="", attachments=atts))
     (reply,) = api.sent("message")
     assert "your 3 photos together" in reply["embeds"][0]["description"]
-    assert len(await app._store.photo_history(user="dc:42")) == 1
+    assert len(await app._store.readings.photo_history(user="dc:42")) == 1
 
 
 async def test_a_gif_attachment_is_read_frame_by_frame(dc):
@@ -396,7 +396,7 @@ async def test_not_this_mood_on_discord_answers_with_the_chosen_mood(dc):
     await _press_button(client, api, menu, next(label for label in labels if label.endswith(" calm")))
     answer = _last_message(api)
     assert "You said calm" in answer["embeds"][0]["title"] and answer["embeds"][0]["description"].count("open.spotify.com/track/") == 5
-    assert await app._store.corrections() == [("happy", "calm", 1)]
+    assert await app._store.readings.corrections() == [("happy", "calm", 1)]
 
 
 async def test_someone_else_cannot_correct_a_photo_on_discord(dc):
@@ -411,7 +411,7 @@ async def test_someone_else_cannot_correct_a_photo_on_discord(dc):
     await _press_button(client, api, menu, "😌 calm", user=other)  # a choice forged by someone else: private, no change
     answer = api.sent("callback")[-1]
     assert answer["type"] == 4 and answer["data"]["flags"] & 64 and "Only the person" in answer["data"]["content"]
-    assert await app._store.corrections() == []
+    assert await app._store.readings.corrections() == []
 
 
 async def test_a_thumbs_down_on_discord_offers_a_private_mute(dc):
@@ -422,7 +422,7 @@ async def test_a_thumbs_down_on_discord_offers_a_private_mute(dc):
     assert offer["flags"] & 64  # only the person who pressed sees it
     label = next(c["label"] for row in offer["components"] for c in row["components"] if c["label"].startswith("🔇 Mute "))
     await _press_button(client, api, offer, label)
-    assert [name for name in await app.muted_artists("dc:42")] == [label.removeprefix("🔇 Mute ")]
+    assert [name for name in await app.people.muted_artists("dc:42")] == [label.removeprefix("🔇 Mute ")]
     await dispatch(client, "parse_interaction_create", interaction(2, {"id": "c3", "name": "settings", "type": 1}))
     settings = _last_message(api)
     labels = [c["label"] for row in settings.get("components", []) for c in row["components"]]
@@ -447,11 +447,11 @@ async def test_listen_on_discord_attaches_the_previews_to_one_message(dc):
     client, app, api = dc
     deezer = await FakeDeezer().start()
     try:
-        app.previews.base_url = deezer.base
+        app.previews.deezer.base_url = deezer.base
         await slash_mood(client, api, DEMO / "astronaut.jpg")
         followup = api.sent("followup")[-1]
         rec = decode_action(followup["components"][0]["components"][0]["custom_id"]).recommendation
-        tracks = [app.catalog.get(t) for t in (await app._store.get_recommendation(rec)).tracks]
+        tracks = [app.catalog.get(t) for t in (await app._store.lists.get_recommendation(rec)).tracks]
         for t in tracks[:4]:
             deezer.add(t.artist.split(",")[0], t.title)
         await _press_button(client, api, followup, "▶ Listen")
@@ -506,7 +506,7 @@ async def test_every_song_of_a_long_shift_list_can_be_rated(dc):
     from core.emotions import VA
 
     client, app, api = dc
-    rec = await app.songs_for_mood(label="sad", va=VA(-1, -1), mode="shift", target="energetic", user="dc:42", chat=f"dc:{CHANNEL}")
+    rec = await app.songs.for_mood(label="sad", va=VA(-1, -1), mode="shift", target="energetic", user="dc:42", chat=f"dc:{CHANNEL}")
     songs = len(rec.songs)
     components = view_for(list_reply(rec, "From sad toward energetic").buttons).to_components()
     buttons = [c for row in components for c in row["components"] if c["type"] == 2]
@@ -518,7 +518,7 @@ async def test_every_song_of_a_long_shift_list_can_be_rated(dc):
     msg = message_payload(CHANNEL, components=components)
     await dispatch(client, "parse_interaction_create", interaction(3, {"custom_id": menu["custom_id"], "component_type": 3,
                                                                        "values": [f"{last}:+"]}, message=msg))
-    assert [(r.track, r.score) for r in await app._store.ratings_of("dc:42")] == [(rec.songs[last].track.id, 1)]
+    assert [(r.track, r.score) for r in await app._store.ratings.ratings_of("dc:42")] == [(rec.songs[last].track.id, 1)]
     edited = api.sent("callback")[-1]  # the menu stays on the message, the choice marked
     options = [o for row in edited["data"]["components"] for c in row["components"] if c["type"] == 3 for o in c["options"]]
     assert any(o["label"] == f"✅ {last + 1} 👍" for o in options)

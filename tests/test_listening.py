@@ -18,7 +18,8 @@ from core.music.catalog import Catalog
 from core.emotions import LABELS, VA, VA_POINTS
 from core.music.genres import is_artefact
 from core.music.targets import target_for_distribution, target_for_label
-from core.music.recommender import SHIFT_STEP, Recommender, build_taste, recommend
+from core.music.recommender import SHIFT_STEP, Recommender, build_taste
+from core.service.songs import recommend
 from core.store import Rating, SqliteStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,7 +152,7 @@ def test_sad_songs_are_not_described_as_bright(recommender):
 
 
 def test_eval_top_reports_what_people_see(tmp_path):
-    """`python -m core.eval top --json` on a small imported catalog: every label, the list stats."""
+    """`python -m evaluation top --json` on a small imported catalog: every label, the list stats."""
     rows = ["id,title,artist,valence,energy,tempo,mode,acousticness,danceability,instrumentalness,genres,popularity"]
     rng = np.random.default_rng(0)
     for k in range(400):
@@ -191,7 +192,7 @@ async def test_a_muted_artist_never_comes_back_not_even_as_a_featured_credit(rec
         first = await recommend(store, recommender, point=VA_POINTS["happy"], label="happy", user="ann", save=False, n=10)
         name = credits(first.songs[0].track.artist)[0]
         featured = [t for t in recommender.catalog.tracks if len(credits(t.artist)) > 1 and name in credits(t.artist)[1:]]
-        await store.mute_artist("ann", credit_key(name), name)
+        await store.people.mute_artist("ann", credit_key(name), name)
         for label in ("happy", "energetic", "neutral", "romantic"):
             for mode in ("match", "shift"):
                 rec = await recommend(store, recommender, point=VA_POINTS[label], label=label, user="ann", mode=mode, save=False, n=10)

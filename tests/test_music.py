@@ -10,7 +10,8 @@ from core.emotions import LABELS, VA, VA_POINTS, UnknownLabel
 from bot.replies import song_reason
 from core.music.targets import (MAX_SHIFT_SONGS, MAX_STEP, default_shift_target, shift_length, shift_path,
                         target_for_distribution, target_for_label, target_for_va)
-from core.music.recommender import Recommender, Taste, build_taste, merge_tastes, recommend
+from core.music.recommender import Recommender, Taste, build_taste, merge_tastes
+from core.service.songs import recommend
 from core.store import Rating, SqliteStore
 
 
@@ -176,11 +177,11 @@ def test_shift_list_walks_from_the_photo_toward_the_target(recommender):
 
 async def test_recommend_stores_the_list_and_collaborative_ratings_help(store, recommender):
     first = await recommend(store, recommender, point=VA_POINTS["calm"], label="calm", user="ann")
-    assert first.id is not None and await store.recommendation_tracks(first.id) == [s.track.id for s in first.songs]
+    assert first.id is not None and await store.lists.recommendation_tracks(first.id) == [s.track.id for s in first.songs]
     # another person liked a calm song that is not in ann's list (a known one, not a lesser-known find)
     candidate = [s for s in recommender.match(target_for_label("calm"), 30) if not s.reason.lesser_known][-1].track
-    rec = await store.add_recommendation(user="bo", chat=None, mood="calm", valence=0.55, arousal=-0.6, mode="match", tracks=[candidate.id])
-    await store.rate("bo", candidate.id, 1, rec)
+    rec = await store.lists.add_recommendation(user="bo", chat=None, mood="calm", valence=0.55, arousal=-0.6, mode="match", tracks=[candidate.id])
+    await store.ratings.rate("bo", candidate.id, 1, rec)
     nxt = await recommend(store, recommender, point=VA_POINTS["calm"], label="calm", user="cy", save=False)
     assert candidate.id in {s.track.id for s in nxt.songs}
     assert any("others liked it" in song_reason(s.reason) for s in nxt.songs if s.track.id == candidate.id)
@@ -202,9 +203,9 @@ def test_ranking_the_whole_catalog_returns_scores_for_every_track(recommender, c
 async def test_group_ratings_blend_in_but_one_member_cannot_veto(store, recommender):
     first = await recommend(store, recommender, point=VA_POINTS["happy"], label="happy", user="ann", chat="trip")
     vetoed, liked = first.songs[0].track, first.songs[1].track
-    await store.rate("bo", vetoed.id, -1, first.id)
-    await store.rate("bo", liked.id, 1, first.id)
-    taste_cy = await store.ratings_of_chat("trip", exclude_user="cy")
+    await store.ratings.rate("bo", vetoed.id, -1, first.id)
+    await store.ratings.rate("bo", liked.id, 1, first.id)
+    taste_cy = await store.ratings.ratings_of_chat("trip", exclude_user="cy")
     assert {r.user for r in taste_cy} == {"bo"}
     # a member's like lifts the song for the group (it was just shown there, so it need not top the next list)
     target = target_for_va(VA_POINTS["happy"], "happy")
@@ -212,7 +213,7 @@ async def test_group_ratings_blend_in_but_one_member_cannot_veto(store, recommen
     alone, _ = recommender.scores(target)
     i = recommender.catalog.index[liked.id]
     assert (in_group > in_group[i]).sum() < (alone > alone[i]).sum()
-    await store.rate("cy", vetoed.id, -1)
+    await store.ratings.rate("cy", vetoed.id, -1)
     again = await recommend(store, recommender, point=VA_POINTS["happy"], label="happy", user="cy", chat="trip", save=False)
     assert vetoed.id not in {s.track.id for s in again.songs}  # their own dislike does ban it
 

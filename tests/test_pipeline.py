@@ -97,7 +97,7 @@ def test_scene_signal_joins_when_a_clip_model_is_loaded(settings, tmp_path):
     import open_clip
     import torch
 
-    from models.clip import load_clip
+    from models.clip_prepare import load_clip
     from models.color import color_features
     from tests.conftest import ROOT
 

@@ -12,6 +12,7 @@ import pytest
 
 from core.music.catalog import Track
 from core.music.spotify import SEARCH_LIMIT, SpotifyEnricher
+from core.service.catalog import StoreCache
 from core.store import SqliteStore
 
 LIVE = Track("4uLU6hMCjMI75M1A2tKUQC", "Never Gonna Give You Up", "Rick Astley", 0.9, 0.9, 113, 1, 0.1, 0.7, 0,
@@ -86,7 +87,7 @@ async def store(tmp_path):
 
 
 def enricher(server, store):
-    return SpotifyEnricher("id", "secret", store, api_url=server, token_url=f"{server}/api/token", timeout=2)
+    return SpotifyEnricher("id", "secret", StoreCache(store), api_url=server, token_url=f"{server}/api/token", timeout=2)
 
 
 async def test_album_art_name_check_and_stale_ids_resolved_by_search(server, store):
@@ -121,17 +122,17 @@ async def test_quota_exceeded_stops_calls_for_a_day(server, store):
 
 
 async def test_unreachable_spotify_falls_back(store):
-    e = SpotifyEnricher("id", "secret", store, api_url="http://127.0.0.1:9", token_url="http://127.0.0.1:9/api/token", timeout=1)
+    e = SpotifyEnricher("id", "secret", StoreCache(store), api_url="http://127.0.0.1:9", token_url="http://127.0.0.1:9/api/token", timeout=1)
     assert await e.enrich([LIVE]) == {}
 
 
 async def test_app_puts_art_and_fresh_links_on_songs(server, store, settings):
-    from core.app import Moodtune
+    from core.service import Moodtune
     from core.music.catalog import Catalog
 
     catalog = Catalog.from_tracks([LIVE, STALE])
     app = Moodtune(settings, store, catalog, spotify=enricher(server, store))
-    rec = await app.songs_for_mood(label="happy", n=2)
+    rec = await app.songs.for_mood(label="happy", n=2)
     by_id = {s.track.id: s for s in rec.songs}
     assert by_id[STALE.id].spotify_url == f"https://open.spotify.com/track/{FRESH_ID}"
     assert by_id[LIVE.id].spotify_url == f"https://open.spotify.com/track/{LIVE.id}" and by_id[LIVE.id].album_art

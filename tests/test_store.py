@@ -14,7 +14,7 @@ import pytest
 
 from core.store import SqliteStore
 from core.store.sqlite import SCHEMA_VERSION
-from tests.conftest import ROOT
+from tests.conftest import ROOT, user_row_count
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -62,13 +62,13 @@ async def test_a_locked_sqlite_file_says_busy_and_writes_nothing(tmp_path):
         other.execute("BEGIN IMMEDIATE")
         try:
             with pytest.raises(StoreBusy, match="locked"):
-                await store.rate("alice", "t1", 1)
+                await store.ratings.rate("alice", "t1", 1)
         finally:
             other.execute("ROLLBACK")
             other.close()
-        assert await store.ratings_of("alice") == []
-        await store.rate("alice", "t1", 1)  # the lock gone, the same write goes through
-        assert len(await store.ratings_of("alice")) == 1
+        assert await store.ratings.ratings_of("alice") == []
+        await store.ratings.rate("alice", "t1", 1)  # the lock gone, the same write goes through
+        assert len(await store.ratings.ratings_of("alice")) == 1
 
 
 async def test_a_postgres_lock_timeout_says_busy(pg_url, monkeypatch):
@@ -80,18 +80,18 @@ async def test_a_postgres_lock_timeout_says_busy(pg_url, monkeypatch):
 
     monkeypatch.setattr(pg, "LOCK_TIMEOUT_MS", 300)
     async with pg.PgStore(pg_url) as store:
-        await store.rate("alice", "t1", 1)
+        await store.ratings.rate("alice", "t1", 1)
         holder = await asyncpg.connect(pg_url)
         try:
             tx = holder.transaction()
             await tx.start()
             await holder.execute("""SELECT * FROM ratings WHERE "user" = 'alice' FOR UPDATE""")
             with pytest.raises(StoreBusy):
-                await store.rate("alice", "t1", -1)
+                await store.ratings.rate("alice", "t1", -1)
             await tx.rollback()
         finally:
             await holder.close()
-        assert [r.score for r in await store.ratings_of("alice")] == [1]
+        assert [r.score for r in await store.ratings.ratings_of("alice")] == [1]
 
 
 async def test_both_backends_implement_the_store_interface(store):
@@ -101,69 +101,69 @@ async def test_both_backends_implement_the_store_interface(store):
 
 
 async def test_rerating_replaces_the_earlier_rating(store):
-    await store.rate("alice", "t1", 1)
-    await store.rate("alice", "t1", -1)
-    ratings = await store.ratings_of("alice")
+    await store.ratings.rate("alice", "t1", 1)
+    await store.ratings.rate("alice", "t1", -1)
+    ratings = await store.ratings.ratings_of("alice")
     assert [(r.track, r.score) for r in ratings] == [("t1", -1)]
 
 
 async def test_score_must_be_plus_or_minus_one(store):
     with pytest.raises(ValueError):
-        await store.rate("alice", "t1", 5)
+        await store.ratings.rate("alice", "t1", 5)
 
 
 async def test_recently_suggested_counts_per_person_and_chat(store):
     for _ in range(2):
-        await store.add_recommendation(user="alice", chat="g", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a", "b"])
-    await store.add_recommendation(user="bob", chat=None, mood="sad", valence=-0.7, arousal=-0.4, mode="match", tracks=["c"])
-    assert await store.recently_suggested(user="alice", chat=None) == {"a": 2, "b": 2}
-    assert await store.recently_suggested(user=None, chat="g") == {"a": 2, "b": 2}
-    assert await store.recently_suggested(user="bob", chat=None) == {"c": 1}
+        await store.lists.add_recommendation(user="alice", chat="g", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a", "b"])
+    await store.lists.add_recommendation(user="bob", chat=None, mood="sad", valence=-0.7, arousal=-0.4, mode="match", tracks=["c"])
+    assert await store.lists.recently_suggested(user="alice", chat=None) == {"a": 2, "b": 2}
+    assert await store.lists.recently_suggested(user=None, chat="g") == {"a": 2, "b": 2}
+    assert await store.lists.recently_suggested(user="bob", chat=None) == {"c": 1}
 
 
 async def test_settings_merge(store):
-    await store.set_settings("user", "alice", mode="shift", target="calm")
-    s = await store.set_settings("user", "alice", list_length=7)
+    await store.people.set_settings("user", "alice", mode="shift", target="calm")
+    s = await store.people.set_settings("user", "alice", list_length=7)
     assert (s.mode, s.target, s.list_length) == ("shift", "calm", 7)
-    assert (await store.get_settings("chat", "nobody")).mode is None
+    assert (await store.people.get_settings("chat", "nobody")).mode is None
 
 
 async def test_forget_deletes_every_row_about_the_person_and_only_them(store):
-    rec = await store.add_recommendation(user="alice", chat="g", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a"])
-    await store.rate("alice", "a", 1, rec)
-    await store.set_settings("user", "alice", mode="shift")
-    await store.rate("bob", "a", -1)
-    reading = await store.add_photo_reading(chat="g", user="alice", label="sad", valence=-0.7, arousal=-0.4, confidence=0.5)
-    await store.add_correction(reading=reading, user="alice", chat="g", said="sad", chosen="calm")
-    await store.mute_artist("alice", "abba", "ABBA")
+    rec = await store.lists.add_recommendation(user="alice", chat="g", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a"])
+    await store.ratings.rate("alice", "a", 1, rec)
+    await store.people.set_settings("user", "alice", mode="shift")
+    await store.ratings.rate("bob", "a", -1)
+    reading = await store.readings.add_photo_reading(chat="g", user="alice", label="sad", valence=-0.7, arousal=-0.4, confidence=0.5)
+    await store.readings.add_correction(reading=reading, user="alice", chat="g", said="sad", chosen="calm")
+    await store.people.mute_artist("alice", "abba", "ABBA")
     counts = await store.forget("alice")
     assert counts == {"ratings": 1, "recommendations": 1, "settings": 1, "photos": 1, "corrections": 1, "muted": 1}
-    assert await store.user_row_count("alice") == 0
-    assert await store.recommendation_tracks(rec) == []  # the list's rows went with it
-    assert [r.user for r in await store.ratings_of("bob")] == ["bob"]
+    assert await user_row_count(store, "alice") == 0
+    assert await store.lists.recommendation_tracks(rec) == []  # the list's rows went with it
+    assert [r.user for r in await store.ratings.ratings_of("bob")] == ["bob"]
 
 
 async def test_a_correction_is_kept_and_shown_on_its_reading(store):
-    reading = await store.add_photo_reading(chat="g", user="ann", label="sad", valence=-0.7, arousal=-0.4, confidence=0.5,
+    reading = await store.readings.add_photo_reading(chat="g", user="ann", label="sad", valence=-0.7, arousal=-0.4, confidence=0.5,
                                             alternatives=["fear", "neutral", "calm"])
-    rec = await store.add_recommendation(user="ann", chat="g", mood="sad", valence=-0.7, arousal=-0.4, mode="match", tracks=["a"],
+    rec = await store.lists.add_recommendation(user="ann", chat="g", mood="sad", valence=-0.7, arousal=-0.4, mode="match", tracks=["a"],
                                          reading=reading)
-    assert (await store.get_recommendation(rec)).reading == reading
-    assert (await store.photo_reading(reading)).alternatives == ("fear", "neutral", "calm")
-    await store.add_correction(reading=reading, user="ann", chat="g", said="sad", chosen="calm")
-    (shown,) = await store.photo_history(user="ann")
+    assert (await store.lists.get_recommendation(rec)).reading == reading
+    assert (await store.readings.photo_reading(reading)).alternatives == ("fear", "neutral", "calm")
+    await store.readings.add_correction(reading=reading, user="ann", chat="g", said="sad", chosen="calm")
+    (shown,) = await store.readings.photo_history(user="ann")
     assert shown.label == "sad" and shown.corrected == "calm" and shown.id == reading
-    assert await store.corrections() == [("sad", "calm", 1)]
+    assert await store.readings.corrections() == [("sad", "calm", 1)]
 
 
 async def test_muted_artists_are_kept_per_person(store):
-    await store.mute_artist("ann", "abba", "ABBA")
-    await store.mute_artist("ann", "bruno mars", "Bruno Mars")
-    await store.mute_artist("ann", "abba", "ABBA")  # muting twice keeps one
-    assert await store.muted_artists("ann") == [("abba", "ABBA"), ("bruno mars", "Bruno Mars")]
-    assert await store.muted_artists("bo") == []
-    assert await store.unmute_artist("ann", "abba") and not await store.unmute_artist("ann", "abba")
-    assert await store.muted_artists("ann") == [("bruno mars", "Bruno Mars")]
+    await store.people.mute_artist("ann", "abba", "ABBA")
+    await store.people.mute_artist("ann", "bruno mars", "Bruno Mars")
+    await store.people.mute_artist("ann", "abba", "ABBA")  # muting twice keeps one
+    assert await store.people.muted_artists("ann") == [("abba", "ABBA"), ("bruno mars", "Bruno Mars")]
+    assert await store.people.muted_artists("bo") == []
+    assert await store.people.unmute_artist("ann", "abba") and not await store.people.unmute_artist("ann", "abba")
+    assert await store.people.muted_artists("ann") == [("bruno mars", "Bruno Mars")]
 
 
 WRITER = """
@@ -175,7 +175,7 @@ async def main():
     store = await open_store({target!r})
     i = 0
     while True:
-        await store.rate("user-%d" % (i % 7), "track-%d" % i, 1 if i % 2 else -1)
+        await store.ratings.rate("user-%d" % (i % 7), "track-%d" % i, 1 if i % 2 else -1)
         print("ack", i, flush=True)   # acknowledged only after rate() returned
         i += 1
 
@@ -199,7 +199,7 @@ async def test_acknowledged_ratings_survive_a_killed_process(backend, request, t
     proc.wait()
     store = await open_store(target)
     try:
-        stored = {r.track for k in range(7) for r in await store.ratings_of(f"user-{k}")}
+        stored = {r.track for k in range(7) for r in await store.ratings.ratings_of(f"user-{k}")}
     finally:
         await store.close()
     missing = [i for i in acked if f"track-{i}" not in stored]
@@ -217,33 +217,34 @@ async def test_a_version_1_database_is_migrated_in_place(tmp_path):
     con.close()
     async with SqliteStore(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
-        assert [r.track for r in await store.ratings_of("ann")] == ["t"]  # data kept
-        await store.add_photo_reading(chat="g", user="ann", label="happy", valence=0.8, arousal=0.4, confidence=0.7)
-        assert len(await store.photo_readings("g", since=0)) == 1
+        assert [r.track for r in await store.ratings.ratings_of("ann")] == ["t"]  # data kept
+        await store.readings.add_photo_reading(chat="g", user="ann", label="happy", valence=0.8, arousal=0.4, confidence=0.7)
+        assert len(await store.readings.photo_readings("g", since=0)) == 1
 
 
 async def test_messages_map_to_their_list(store):
-    rec = await store.add_recommendation(user="ann", chat="c", mood="calm", valence=0.5, arousal=-0.6, mode="match", tracks=["a", "b"])
-    await store.link_message("telegram", "c", "42", rec)
-    assert await store.message_recommendation("telegram", "c", "42") == rec
-    assert await store.message_recommendation("telegram", "c", "43") is None
-    stored = await store.get_recommendation(rec)
+    rec = await store.lists.add_recommendation(user="ann", chat="c", mood="calm", valence=0.5, arousal=-0.6, mode="match", tracks=["a", "b"])
+    await store.lists.link_message("telegram", "c", "42", rec)
+    assert await store.lists.message_recommendation("telegram", "c", "42") == rec
+    assert await store.lists.message_recommendation("telegram", "c", "43") is None
+    stored = await store.lists.get_recommendation(rec)
     assert stored.tracks == ["a", "b"] and stored.mood == "calm"
 
 
 async def test_concurrent_writers_on_one_connection_all_land(store):
     """Chat handlers run concurrently and share the store: no write may be lost or collide."""
-    await asyncio.gather(*(store.rate(f"u{i % 5}", f"t{i}", 1) for i in range(200)),
-                         *(store.add_recommendation(user="ann", chat="c", mood="calm", valence=0, arousal=0, mode="match", tracks=[f"x{i}"]) for i in range(50)))
-    n = sum([len(await store.ratings_of(f"u{k}")) for k in range(5)])
-    m = len(await store.recently_suggested(user="ann", chat=None, limit=100))
+    await asyncio.gather(*(store.ratings.rate(f"u{i % 5}", f"t{i}", 1) for i in range(200)),
+                         *(store.lists.add_recommendation(user="ann", chat="c", mood="calm", valence=0, arousal=0, mode="match", tracks=[f"x{i}"]) for i in range(50)))
+    n = sum([len(await store.ratings.ratings_of(f"u{k}")) for k in range(5)])
+    m = len(await store.lists.recently_suggested(user="ann", chat=None, limit=100))
     assert (n, m) == (200, 50)
 
 
 async def test_a_version_2_database_gets_the_new_catalog_and_keeps_imports_and_ratings(tmp_path):
     """Upgrading Moodtune: the old bundled rows are replaced by the new catalog, a person's own
     imported tracks and ratings stay, and settings gain the explicit switch."""
-    from core.music.catalog import Catalog, bundled_version
+    from core.music.catalog import bundled_version
+    from core.service.catalog import load_catalog
     from core.store.sqlite import MIGRATIONS
 
     path = tmp_path / "v2.sqlite3"
@@ -259,12 +260,12 @@ async def test_a_version_2_database_gets_the_new_catalog_and_keeps_imports_and_r
     con.close()
     async with SqliteStore(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
-        catalog = await Catalog.load(store)
+        catalog = await load_catalog(store)
         assert catalog.get("0" * 22) is None and catalog.get("1" * 22).title == "My Song"
         assert len(catalog) > 100_000 and await store.get_meta("bundled_version") == bundled_version()
-        assert (await store.get_settings("chat", "g")).list_length == 7
-        assert (await store.set_settings("chat", "g", allow_explicit=True)).allow_explicit is True
-        assert [r.track for r in await store.ratings_of("ann")] == ["1" * 22]
+        assert (await store.people.get_settings("chat", "g")).list_length == 7
+        assert (await store.people.set_settings("chat", "g", allow_explicit=True)).allow_explicit is True
+        assert [r.track for r in await store.ratings.ratings_of("ann")] == ["1" * 22]
 
 
 async def test_the_database_is_private_to_its_owner(tmp_path):
@@ -273,7 +274,7 @@ async def test_the_database_is_private_to_its_owner(tmp_path):
 
     path = tmp_path / "new-folder" / "db.sqlite3"
     async with SqliteStore(path) as store:
-        await store.rate("ann", "t", 1)
+        await store.ratings.rate("ann", "t", 1)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     for extra in path.parent.glob("db.sqlite3-*"):  # WAL and shared-memory files follow the database
@@ -287,41 +288,41 @@ async def test_the_database_is_private_to_its_owner(tmp_path):
 
 async def test_history_is_the_last_readings_oldest_first_and_likes_count(store):
     for k in range(35):
-        await store.add_photo_reading(chat="g" if k % 2 else "dm", user="ann", label=f"l{k}", valence=0.1, arousal=0.2, confidence=0.5)
-    await store.add_photo_reading(chat="g", user="bo", label="bo", valence=0, arousal=0, confidence=0.5)
-    mine = await store.photo_history(user="ann")
+        await store.readings.add_photo_reading(chat="g" if k % 2 else "dm", user="ann", label=f"l{k}", valence=0.1, arousal=0.2, confidence=0.5)
+    await store.readings.add_photo_reading(chat="g", user="bo", label="bo", valence=0, arousal=0, confidence=0.5)
+    mine = await store.readings.photo_history(user="ann")
     assert [r.label for r in mine] == [f"l{k}" for k in range(5, 35)]  # everywhere, the last 30, oldest first
-    group = await store.photo_history(chat="g", limit=3)
+    group = await store.readings.photo_history(chat="g", limit=3)
     assert [r.label for r in group] == ["l31", "l33", "bo"]
-    rec = await store.add_recommendation(user="ann", chat="g", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a", "b"])
+    rec = await store.lists.add_recommendation(user="ann", chat="g", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a", "b"])
     for user, track, score in (("ann", "a", 1), ("bo", "a", 1), ("bo", "b", -1), ("cy", "b", 1)):
-        await store.rate(user, track, score, rec)
-    assert await store.liked_tracks(chat="g") == [("a", 2)]
-    assert await store.liked_tracks(user="bo") == [("a", 1)]
+        await store.ratings.rate(user, track, score, rec)
+    assert await store.ratings.liked_tracks(chat="g") == [("a", 2)]
+    assert await store.ratings.liked_tracks(user="bo") == [("a", 1)]
     await store.forget("ann")
-    assert await store.photo_history(user="ann") == []
+    assert await store.readings.photo_history(user="ann") == []
 
 
 async def test_the_collaborative_summary_follows_every_rating_rerating_and_forget(store):
     """mood_votes always equals the ratings summed per track and region (core.store.votes)."""
     from core.store.votes import region_of, regions_near
 
-    happy = await store.add_recommendation(user="ann", chat="c", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a", "b"])
-    sad = await store.add_recommendation(user="bo", chat="c", mood="sad", valence=-0.75, arousal=-0.4, mode="match", tracks=["a"])
-    await store.rate("ann", "a", 1, happy)
-    await store.rate("bo", "a", 1, happy)
-    await store.rate("bo", "b", -1, happy)
-    await store.rate("cy", "a", 1, sad)
-    await store.rate("bo", "a", -1, sad)  # bo changes his mind, on another list: his +1 near happy goes
+    happy = await store.lists.add_recommendation(user="ann", chat="c", mood="happy", valence=0.8, arousal=0.4, mode="match", tracks=["a", "b"])
+    sad = await store.lists.add_recommendation(user="bo", chat="c", mood="sad", valence=-0.75, arousal=-0.4, mode="match", tracks=["a"])
+    await store.ratings.rate("ann", "a", 1, happy)
+    await store.ratings.rate("bo", "a", 1, happy)
+    await store.ratings.rate("bo", "b", -1, happy)
+    await store.ratings.rate("cy", "a", 1, sad)
+    await store.ratings.rate("bo", "a", -1, sad)  # bo changes his mind, on another list: his +1 near happy goes
     every = regions_near([(0, 0)], 3.0)
 
     async def summary():
-        votes = await store.mood_votes(every)
+        votes = await store.ratings.mood_votes(every)
         return {(t, region_of(v, a)): s for t, s, v, a in zip(votes.tracks, votes.score, votes.valence, votes.arousal)}
 
     # near sad, cy's +1 and bo's -1 cancel (a region summing to 0 is not read back)
     assert await summary() == {("a", region_of(0.8, 0.4)): 1, ("b", region_of(0.8, 0.4)): -1}
-    assert sorted((r.track, r.score, region_of(r.valence, r.arousal)) for r in await store.own_mood_ratings("bo")) == \
+    assert sorted((r.track, r.score, region_of(r.valence, r.arousal)) for r in await store.ratings.own_mood_ratings("bo")) == \
         [("a", -1, region_of(-0.75, -0.4)), ("b", -1, region_of(0.8, 0.4))]
     await store.forget("ann")
     assert await summary() == {("b", region_of(0.8, 0.4)): -1}
@@ -344,6 +345,6 @@ async def test_an_older_database_gets_the_summary_from_its_ratings(tmp_path):
     con.commit()
     con.close()
     async with SqliteStore(path) as store:
-        votes = await store.mood_votes(regions_near([(0.55, -0.6)], 0.15))
+        votes = await store.ratings.mood_votes(regions_near([(0.55, -0.6)], 0.15))
         assert [(t, s, region_of(v, a)) for t, s, v, a in zip(votes.tracks, votes.score, votes.valence, votes.arousal)] == \
             [("t", 1, region_of(0.55, -0.6))]

@@ -22,22 +22,25 @@ class _Slot:
 
 
 async def test_workers_starting_together_load_the_catalog_once(pg_url, monkeypatch):
-    from core.music.catalog import Catalog, bundled_tracks
+    from core.music.catalog import bundled_tracks
+    from core.service.catalog import load_catalog
 
     loads = []
-    original = PgStore.upsert_tracks
+    from core.store.postgres import PgTracks
+
+    original = PgTracks.upsert_tracks
 
     async def counted(self, rows, *args, **kwargs):
         loads.append(1)
         return await original(self, rows, *args, **kwargs)
 
-    monkeypatch.setattr(PgStore, "upsert_tracks", counted)
+    monkeypatch.setattr(PgTracks, "upsert_tracks", counted)
     stores = [await PgStore(pg_url).open() for _ in range(3)]
     try:
-        catalogs = await asyncio.gather(*(Catalog.load(s) for s in stores))
+        catalogs = await asyncio.gather(*(load_catalog(s) for s in stores))
         assert len(loads) == 1
         assert {len(c) for c in catalogs} == {len(bundled_tracks())}
-        assert await stores[0].count_tracks() == len(bundled_tracks())
+        assert await stores[0].tracks.count_tracks() == len(bundled_tracks())
     finally:
         for s in stores:
             await s.close()
@@ -86,7 +89,7 @@ async def test_an_older_schema_is_migrated_once_and_a_newer_one_refused(pg_url):
     stores = await asyncio.gather(*(PgStore(pg_url).open() for _ in range(3)))  # three workers start together
     try:
         assert await stores[0].schema_version() == PG_SCHEMA_VERSION
-        assert [r.track for r in await stores[1].ratings_of("ann")] == ["t"]
+        assert [r.track for r in await stores[1].ratings.ratings_of("ann")] == ["t"]
         assert await stores[0].shared_limits(6).first_delivery("telegram", 1)
     finally:
         for s in stores:

@@ -21,7 +21,7 @@ from bot.root import open_services
 from bot.telegram_adapter import file_url_for
 from core.emotions import LABELS
 from core.music.targets import MAX_SHIFT_SONGS
-from tests.conftest import DEMO
+from tests.conftest import DEMO, user_row_count
 from tests.fakes.telegram_api import BOT, FakeTelegram
 
 USER = {"id": 42, "is_bot": False, "first_name": "Ann"}
@@ -108,8 +108,8 @@ async def test_button_press_stores_the_rating_answers_and_marks_the_choice(tg):
         "message": {"message_id": 1001, "date": int(time.time()), "chat": PRIVATE, "from": BOT, "text": reply["text"],
                     "reply_markup": reply["reply_markup"]}}}
     await feed(application, press)
-    stored = await app._store.get_recommendation(action.recommendation)
-    ratings = await app._store.ratings_of("tg:42")
+    stored = await app._store.lists.get_recommendation(action.recommendation)
+    ratings = await app._store.ratings.ratings_of("tg:42")
     assert [(r.track, r.score) for r in ratings] == [(stored.tracks[1], 1)]
     (answer,) = api.sent("answerCallbackQuery")
     assert answer["text"].startswith("👍 saved")
@@ -139,13 +139,13 @@ async def test_reaction_on_the_reply_rates_the_whole_list(tg):
     await feed(application, {"update_id": next(_ids), "message_reaction": {
         "chat": PRIVATE, "message_id": int(message_id), "date": int(time.time()), "user": USER,
         "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "🔥"}]}})
-    stored = await app._store.get_recommendation(rec_id)
-    ratings = await app._store.ratings_of("tg:42")
+    stored = await app._store.lists.get_recommendation(rec_id)
+    ratings = await app._store.ratings.ratings_of("tg:42")
     assert sorted(r.track for r in ratings) == sorted(stored.tracks) and all(r.score == 1 for r in ratings)
     await feed(application, {"update_id": next(_ids), "message_reaction": {
         "chat": PRIVATE, "message_id": int(message_id), "date": int(time.time()), "user": USER,
         "old_reaction": [{"type": "emoji", "emoji": "🔥"}], "new_reaction": [{"type": "emoji", "emoji": "👎"}]}})
-    assert all(r.score == -1 for r in await app._store.ratings_of("tg:42"))
+    assert all(r.score == -1 for r in await app._store.ratings.ratings_of("tg:42"))
 
 
 async def test_group_photos_need_a_mention_and_soundtrack_is_one_edited_message(tg):
@@ -181,9 +181,9 @@ async def test_soundtrack_with_no_photos_explains(tg):
 async def test_forget_deletes_the_persons_data(tg):
     application, app, api = tg
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
-    assert await app._store.user_row_count("tg:42") > 0
+    assert await user_row_count(app._store, "tg:42") > 0
     await feed(application, command("/forget"))
-    assert await app._store.user_row_count("tg:42") == 0
+    assert await user_row_count(app._store, "tg:42") == 0
     assert "deleted" in api.said()[-1]["text"]
 
 
@@ -240,7 +240,7 @@ async def test_mode_and_settings_commands(tg):
     assert "Explicit songs: left out for you" in api.said()[-1]["text"]
     await feed(application, command("/settings explicit maybe"))
     assert "Explicit songs are on or off" in api.said()[-1]["text"]
-    assert (await app._store.get_settings("user", f"tg:{USER['id']}")).allow_explicit is False
+    assert (await app._store.people.get_settings("user", f"tg:{USER['id']}")).allow_explicit is False
 
 
 def test_python_m_bot_polls_answers_and_stops_cleanly_on_sigterm(api, python, tmp_path, fresh_db):
@@ -308,7 +308,7 @@ async def test_forged_buttons_are_answered_and_change_nothing(tg, caplog):
     answers = api.sent("answerCallbackQuery")
     assert len(answers) == len(forged)  # every press answered, so no button spins forever
     assert all("older version" in a["text"] for a in answers)
-    assert await app._store.ratings_of(f"tg:{USER['id']}") == []
+    assert await app._store.ratings.ratings_of(f"tg:{USER['id']}") == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -325,11 +325,11 @@ async def test_nobody_can_act_on_a_list_shown_in_another_chat(tg):
     await feed(application, callback(more, user=OTHER, chat=bo_chat))
     answers = api.sent("answerCallbackQuery")
     assert [a["text"] for a in answers] == ["That list is no longer available — send a new photo for fresh songs."] * 2
-    assert await app._store.ratings_of(f"tg:{OTHER['id']}") == []
+    assert await app._store.ratings.ratings_of(f"tg:{OTHER['id']}") == []
     assert len(api.said()) == before  # no list sent to Bo
     # Ann herself still can
     await feed(application, callback(rate))
-    assert len(await app._store.ratings_of(f"tg:{USER['id']}")) == 1
+    assert len(await app._store.ratings.ratings_of(f"tg:{USER['id']}")) == 1
 
 
 async def test_a_button_on_an_inline_message_is_answered_not_crashed_on(tg, caplog):
@@ -373,7 +373,7 @@ async def test_a_late_button_answer_is_no_error(tg, caplog):
         await feed(application, callback(buttons[0]["callback_data"]))
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(api.said()) == sent_before  # no "Something went wrong"
-    assert len(await app._store.ratings_of(f"tg:{USER['id']}")) == 1  # the rating itself was kept
+    assert len(await app._store.ratings.ratings_of(f"tg:{USER['id']}")) == 1  # the rating itself was kept
 
 
 async def test_a_huge_mode_argument_is_not_echoed(tg):
@@ -394,7 +394,7 @@ async def test_a_busy_database_gets_a_friendly_try_again(tg, monkeypatch, caplog
     async def locked(*args, **kwargs):
         raise StoreBusy("database is locked")
 
-    monkeypatch.setattr(app._store, "rate", locked)
+    monkeypatch.setattr(app._store.ratings, "rate", locked)
     with caplog.at_level("WARNING"):
         await feed(application, callback(buttons[0]["callback_data"]))
     answer = api.sent("answerCallbackQuery")[-1]
@@ -434,9 +434,9 @@ async def test_settings_and_mode_in_a_group_belong_to_the_group(tg):
     application, app, api = tg
     await feed(application, command("/settings 3", chat=GROUP))
     await feed(application, command("/mode shift calm", chat=GROUP, user=OTHER))
-    group = await app._store.get_settings("chat", f"tg:{GROUP['id']}")
+    group = await app._store.people.get_settings("chat", f"tg:{GROUP['id']}")
     assert (group.list_length, group.mode, group.target) == (3, "shift", "calm")
-    assert (await app._store.get_settings("user", f"tg:{USER['id']}")).list_length is None
+    assert (await app._store.people.get_settings("user", f"tg:{USER['id']}")).list_length is None
     assert "for everyone here" in api.said()[-1]["text"]
 
 
@@ -448,7 +448,7 @@ async def test_anonymous_and_channel_reactions_change_nothing(tg, caplog):
     reaction = {"chat": PRIVATE, "message_id": int(sent_id), "date": int(time.time()), "old_reaction": [],
                 "new_reaction": [{"type": "emoji", "emoji": "👍"}], "actor_chat": GROUP}  # no user: an anonymous admin
     await feed(application, {"update_id": next(_ids), "message_reaction": reaction})
-    assert await app._store.ratings_of(f"tg:{USER['id']}") == []
+    assert await app._store.ratings.ratings_of(f"tg:{USER['id']}") == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -567,7 +567,7 @@ async def test_a_photo_is_answered_with_a_card_that_shows_the_reading(tg):
     img = _picture(sent)
     assert img.width <= 1280 and "Happy" in sent["caption"] and sent["caption"].count("open.spotify.com") == 5
     assert any(b["callback_data"].startswith("r:") for row in sent["reply_markup"]["inline_keyboard"] for b in row)
-    (reading,) = await app._store.photo_history(user=f"tg:{USER['id']}")
+    (reading,) = await app._store.readings.photo_history(user=f"tg:{USER['id']}")
     assert _near(img, circle_position(reading.valence, reading.arousal), MOOD_COLOURS[reading.label])
     assert not _near(img, circle_position(-reading.valence, -reading.arousal), MOOD_COLOURS[reading.label])
 
@@ -604,7 +604,7 @@ async def test_history_after_three_photos_and_gone_after_forget(tg):
     history = api.sent("sendPhoto")[-1]
     assert "Your last 3 moods" in history["caption"] and "×" in history["caption"]
     img = _picture(history)
-    readings = await app._store.photo_history(user=f"tg:{USER['id']}")
+    readings = await app._store.readings.photo_history(user=f"tg:{USER['id']}")
     assert len(readings) == 3
     for r in readings:  # a dot where each reading is (not the background colour)
         x, y = circle_position(r.valence, r.arousal)
@@ -634,7 +634,7 @@ async def test_an_album_of_three_gets_one_answer_to_its_first_photo(tg):
     (answer,) = api.said()
     assert answer["reply_parameters"]["message_id"] == updates[0]["message"]["message_id"]
     assert "your 3 photos together" in answer["text"] and "open.spotify.com" in answer["text"]
-    assert len(await app._store.photo_history(user=f"tg:{USER['id']}")) == 1  # one reading for the album
+    assert len(await app._store.readings.photo_history(user=f"tg:{USER['id']}")) == 1  # one reading for the album
     assert len([m for m, _ in api.calls if m == "getFile"]) == 3
 
 
@@ -654,7 +654,7 @@ async def test_a_gif_and_a_video_note_are_read_frame_by_frame(tg):
     await feed(application, message(video_note={"file_id": "vn1", "file_unique_id": "v", "length": 240, "duration": 3,
                                                 "file_size": len(api.files["photos/vn1.jpg"])}))
     assert "frames of the clip" in "\n".join(m["text"] for m in api.said()[before:])
-    assert len(await app._store.photo_history(user=f"tg:{USER['id']}")) == 2
+    assert len(await app._store.readings.photo_history(user=f"tg:{USER['id']}")) == 2
 
 
 @pytest.mark.parametrize("data, expected", [
@@ -672,7 +672,7 @@ async def test_a_broken_video_gets_a_clear_sentence(tg, data, expected):
     video = {"file_id": "bad", "file_unique_id": "b", "width": 320, "height": 240, "duration": 3, "file_size": len(data)}
     await feed(application, message(video=video))
     assert expected in api.said()[-1]["text"]
-    assert await app._store.photo_history(user=f"tg:{USER['id']}") == []
+    assert await app._store.readings.photo_history(user=f"tg:{USER['id']}") == []
 
 
 async def test_an_album_with_a_photo_that_cannot_be_read_is_answered_from_the_others(tg):
@@ -708,7 +708,7 @@ async def test_not_this_mood_offers_the_moods_and_answers_with_the_chosen_one(tg
     assert "🤔 Not this mood?" in _labels(reply)
     await feed(application, _press(reply, "🤔 Not this mood?"))
     menu = api.said()[-1]
-    (reading,) = await app._store.photo_history(user=f"tg:{USER['id']}")
+    (reading,) = await app._store.readings.photo_history(user=f"tg:{USER['id']}")
     moods = [label.split(" ", 1)[1] for label in _labels(menu)]
     assert moods[:len(reading.alternatives)] == list(reading.alternatives)  # the ones it nearly said first
     assert sorted(moods) == sorted(set(LABELS) - {reading.label})  # then all the others
@@ -717,12 +717,12 @@ async def test_not_this_mood_offers_the_moods_and_answers_with_the_chosen_one(tg
     answer = api.said()[-1]
     assert "You said calm" in answer["text"] and answer["text"].count("open.spotify.com/track/") == 5
     assert "Thanks — noted as calm" in api.sent("answerCallbackQuery")[-1]["text"]
-    (reading,) = await app._store.photo_history(user=f"tg:{USER['id']}")
-    assert reading.corrected == "calm" and await app._store.corrections() == [("happy", "calm", 1)]
+    (reading,) = await app._store.readings.photo_history(user=f"tg:{USER['id']}")
+    assert reading.corrected == "calm" and await app._store.readings.corrections() == [("happy", "calm", 1)]
     await feed(application, command("/history"))
     assert "calm (corrected from happy)" in api.said()[-1]["text"]
     await feed(application, command("/forget"))
-    assert await app._store.corrections() == [] and "1 mood corrections" in api.said()[-1]["text"]
+    assert await app._store.readings.corrections() == [] and "1 mood corrections" in api.said()[-1]["text"]
 
 
 async def test_only_the_photos_sender_can_correct_its_mood(tg):
@@ -735,8 +735,8 @@ async def test_only_the_photos_sender_can_correct_its_mood(tg):
     assert answer["text"] == "Only the person who sent the photo can correct its mood." and answer["show_alert"]
     rec = decode_action(reply["reply_markup"]["inline_keyboard"][0][0]["callback_data"]).recommendation
     await feed(application, callback(f"c:{rec}:calm", user=OTHER, chat=GROUP))  # a forged choice by someone else
-    assert len(api.said()) == said_before and await app._store.corrections() == []
-    (reading,) = await app._store.photo_history(chat=f"tg:{GROUP['id']}")
+    assert len(api.said()) == said_before and await app._store.readings.corrections() == []
+    (reading,) = await app._store.readings.photo_history(chat=f"tg:{GROUP['id']}")
     assert reading.corrected is None
 
 
@@ -759,7 +759,7 @@ async def test_a_thumbs_down_offers_to_mute_the_artist_who_then_never_comes_back
     settings = api.said()[-1]
     assert name in settings["text"] and f"🔊 Unmute {name}" in _labels(settings)
     await feed(application, _press(settings, f"🔊 Unmute {name}"))
-    assert await app._store.muted_artists(f"tg:{USER['id']}") == []
+    assert await app._store.people.muted_artists(f"tg:{USER['id']}") == []
 
 
 async def test_a_mood_in_words_gets_a_list_and_words_without_one_a_sentence(tg):
@@ -807,7 +807,7 @@ async def test_listen_sends_the_lists_previews_as_one_audio_album_and_names_the_
     reply, _ = await sent_list(application, api)
     assert _labels(reply)[_labels(reply).index("▶ Listen")]  # every list carries the control
     rec = decode_action(reply["reply_markup"]["inline_keyboard"][0][0]["callback_data"]).recommendation
-    tracks = [app.catalog.get(t) for t in (await app._store.get_recommendation(rec)).tracks]
+    tracks = [app.catalog.get(t) for t in (await app._store.lists.get_recommendation(rec)).tracks]
     for t in tracks[:3]:
         deezer.add(t.artist.split(",")[0], t.title)
     deezer.add(tracks[3].artist.split(",")[0], tracks[3].title, preview=False)  # Deezer has it, without a preview
@@ -838,7 +838,7 @@ async def test_deezer_errors_and_timeouts_are_named_not_dropped(tg_previews):
     answer = api.sent("answerCallbackQuery")[-1]
     assert answer["text"].startswith("No preview for") and answer["show_alert"] and not api.sent("sendMediaGroup")
     deezer.error_next, deezer.delay = 0, 2.0
-    app.previews.timeout = __import__("aiohttp").ClientTimeout(total=0.3)
+    app.previews.deezer.timeout = __import__("aiohttp").ClientTimeout(total=0.3)
     await feed(application, _press(reply, "▶ Listen"))
     assert api.sent("answerCallbackQuery")[-1]["text"].startswith("No preview for")
 
@@ -847,11 +847,11 @@ async def test_previews_have_a_cooldown_per_chat_and_can_be_turned_off(tg, deeze
     application, app, api = tg
     await feed(application, photo(api, DEMO / "astronaut.jpg"))
     reply, _ = await sent_list(application, api)
-    app.previews.base_url = deezer.base
+    app.previews.deezer.base_url = deezer.base
     await feed(application, _press(reply, "▶ Listen"))
     await feed(application, _press(reply, "▶ Listen"))
     assert "try again in" in api.sent("answerCallbackQuery")[-1]["text"]
-    app.previews = None  # MOODTUNE_PREVIEWS=off
+    app.previews.deezer = app.songs.deezer = None  # MOODTUNE_PREVIEWS=off
     await feed(application, photo(api, DEMO / "cat.jpg", file_id="c1"))
     reply, _ = await sent_list(application, api)
     assert not any(label.startswith("▶") for label in _labels(reply))
@@ -865,7 +865,7 @@ def inline_query(text: str, user=USER) -> dict:
 
 async def test_inline_mode_answers_with_playable_previews_and_links(tg_previews):
     application, app, api, deezer = tg_previews
-    calm = await app.songs_for_mood(label="calm", save=False)
+    calm = await app.songs.for_mood(label="calm", save=False)
     first = calm.songs[0].track
     deezer.add(first.artist.split(",")[0], first.title)
     await feed(application, inline_query("calm"))
@@ -877,7 +877,7 @@ async def test_inline_mode_answers_with_playable_previews_and_links(tg_previews)
     await feed(application, inline_query("rainy sunday morning"))
     results = api.sent("answerInlineQuery")[-1]["results"]
     results = results if isinstance(results, list) else json.loads(results)
-    assert len(results) == 5 and await app._store.photo_history(user=f"tg:{USER['id']}") == []  # nothing stored
+    assert len(results) == 5 and await app._store.readings.photo_history(user=f"tg:{USER['id']}") == []  # nothing stored
 
 
 @pytest.mark.parametrize("text", ["", "qwerty asdf", "x" * 5000])
@@ -924,17 +924,17 @@ async def test_in_a_group_an_admin_mutes_for_everyone_and_a_member_only_for_them
     label = next(label for label in _labels(offer) if label.startswith("🔇 Mute "))
     name = label.removeprefix("🔇 Mute ")
     await feed(application, _press(offer, label, user=OTHER, chat=GROUP))  # a member: only for Bo
-    assert await app.muted_artists(f"tg:{OTHER['id']}") == [name] and await app.muted_artists(f"tg:{GROUP['id']}") == []
+    assert await app.people.muted_artists(f"tg:{OTHER['id']}") == [name] and await app.people.muted_artists(f"tg:{GROUP['id']}") == []
     await feed(application, _press(offer, label, chat=GROUP))  # the admin: for the whole group
     assert "for this group" in api.sent("answerCallbackQuery")[-1]["text"]
-    assert await app.muted_artists(f"tg:{GROUP['id']}") == [name] and await app.muted_artists(f"tg:{USER['id']}") == []
+    assert await app.people.muted_artists(f"tg:{GROUP['id']}") == [name] and await app.people.muted_artists(f"tg:{USER['id']}") == []
     await feed(application, command("/settings", chat=GROUP, user=OTHER))
     settings = api.said()[-1]
     assert "Muted for this group" in settings["text"] and name in settings["text"]
     await feed(application, _press(settings, f"🔊 Unmute {name}", user=OTHER, chat=GROUP))  # not an admin: refused
     assert api.sent("answerCallbackQuery")[-1]["text"] == "Only the group's admins can change that."
-    assert await app.muted_artists(f"tg:{GROUP['id']}") == [name]
-    rec = await app.songs_for_mood(label="happy", user=f"tg:{OTHER['id']}", chat=f"tg:{GROUP['id']}", group=True, n=10)
+    assert await app.people.muted_artists(f"tg:{GROUP['id']}") == [name]
+    rec = await app.songs.for_mood(label="happy", user=f"tg:{OTHER['id']}", chat=f"tg:{GROUP['id']}", group=True, n=10)
     assert all(name not in s.track.artist for s in rec.songs)
 
 

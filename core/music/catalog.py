@@ -3,7 +3,7 @@
 The bundled catalog (`core/music/data/catalog.csv.gz`, built by `scripts/build_catalog.py` from the
 Spotify Hit Predictor and Spotify Tracks datasets) is loaded into SQLite on first start, and again
 when a new Moodtune ships a different one (its checksum is kept in the store), unless a
-`--replace` import made another file the whole catalog. `import_csv` reads the common public
+`--replace` import made another file the whole catalog (core.service.catalog does the storing). `read_file` reads the common public
 Spotify CSV layouts; it is idempotent (rows are keyed by Spotify track id), counts the rows it
 skips and why, and with `replace=True` makes the file the whole catalog.
 
@@ -31,7 +31,6 @@ from urllib.parse import quote_plus
 import numpy as np
 
 from core.music.genres import main_family
-from core.store.base import Store
 from core.store.records import TRACK_FIELDS
 
 BUNDLED = Path(__file__).resolve().parent / "data" / "catalog.csv.gz"
@@ -260,12 +259,14 @@ def read_csv(text: str) -> tuple[list[Track], Counter, list[str]]:
     return list(tracks.values()), reasons, missing_optional
 
 
-def _as_row(t: Track) -> tuple:
+def track_row(t: Track) -> tuple:
+    """A track as the store keeps it (TRACK_FIELDS order)."""
     return tuple(getattr(t, f) for f in TRACK_FIELDS)
 
 
-async def import_csv(store: Store, path: Path, replace: bool = False) -> ImportReport:
-    """Import a catalog CSV (plain or .gz) into the store."""
+def read_file(path: Path) -> tuple[list[Track], Counter, list[str]]:
+    """A catalog CSV (plain or .gz) read and checked: its tracks, the rows skipped by reason, the
+    optional columns it lacks. Raises CatalogError with a sentence a person can act on."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -279,18 +280,7 @@ async def import_csv(store: Store, path: Path, replace: bool = False) -> ImportR
     tracks, reasons, missing_optional = read_csv(text)
     if not tracks:
         raise CatalogError(f"No usable rows in {path} ({sum(reasons.values())} skipped: {dict(reasons)}).")
-    await store.upsert_tracks((_as_row(t) for t in tracks), source=path.name, replace=replace)
-    before = await store.get_meta("catalog_source") or "bundled"
-    # an import on top of a replaced catalog keeps it replaced: the bundled one must not come back
-    source = f"import:{path.name}" if replace else ("bundled+import" if before.startswith("bundled") else before)
-    await store.set_meta("catalog_source", source)
-    return ImportReport(
-        imported=len(tracks),
-        skipped=sum(reasons.values()),
-        skipped_reasons=dict(reasons),
-        missing_optional=missing_optional,
-        total=await store.count_tracks(),
-    )
+    return tracks, reasons, missing_optional
 
 
 @lru_cache(maxsize=1)
@@ -303,21 +293,6 @@ def bundled_tracks() -> tuple[Track, ...]:
 def bundled_version() -> str:
     """A short checksum of the shipped catalog file: a new release's catalog is loaded again."""
     return hashlib.sha256(BUNDLED.read_bytes()).hexdigest()[:16]
-
-
-async def ensure_bundled(store: Store) -> int:
-    """Load the bundled catalog on first start, and again when this release ships another one.
-
-    Never over a --replace import; tracks a person imported on top of the bundled catalog stay.
-    """
-    source = await store.get_meta("catalog_source")
-    if source is None or (source.startswith("bundled") and await store.get_meta("bundled_version") != bundled_version()):
-        if source is not None:
-            await store.delete_tracks(source="bundled")
-        await store.upsert_tracks((_as_row(t) for t in bundled_tracks()), source="bundled", keep_existing=source is not None)
-        await store.set_meta("bundled_version", bundled_version())
-        await store.set_meta("catalog_source", source or "bundled")
-    return await store.count_tracks()
 
 
 # Feature columns of Catalog.matrix, each scaled to about 0..1.
@@ -368,10 +343,8 @@ class Catalog:
         return cls.from_tracks(bundled_tracks())
 
     @classmethod
-    async def load(cls, store: Store) -> "Catalog":
-        async with store.exclusive("catalog"):  # workers starting together: the first loads it, the others find it
-            await ensure_bundled(store)
-        rows = await store.fetch_tracks()
+    def from_rows(cls, rows) -> "Catalog":
+        """The catalog from the store's rows (TRACK_FIELDS order; core.service.catalog reads them)."""
         return cls.from_tracks(_track_from_row(tuple(r)) for r in rows)
 
     def __len__(self) -> int:

@@ -79,7 +79,7 @@ def main_family(raw: Optional[str]) -> Optional[str]:
 # stage shows, holidays and comedy, sleep noise, and karaoke / tribute / "piano version" covers.
 # Matched on the track's own genre (the first listed) or on most of its genres, and on its title
 # and artist for covers. The ranking keeps them below real songs unless a person's own ratings ask
-# for them (core.music.recommender), and `python -m core.eval top` counts them in every list.
+# for them (core.music.recommender), and `python -m evaluation top` counts them in every list.
 ARTEFACT_GENRES: tuple[str, ...] = (
     "children", "kids", "disney", "lullaby", "nursery", "show tune", "show-tune", "broadway", "soundtrack",
     "movie tunes", "musical", "christmas", "holiday", "comedy", "comic", "preschool", "sleep", "white noise",

@@ -22,7 +22,7 @@ labels give (a third, romantic, was checked and needs none):
   Sister's party anthems are energetic; the labelled "angry" songs' mean valence is 0.51).
 Each rule multiplies the label's list score by a factor in 0..1 that is 1 inside the range and falls
 off smoothly outside it (a Gaussian shoulder `SOFT` wide), so a song just outside still ranks when
-nothing better fits (a small catalog), and the learned probability itself — what `python -m core.eval
+nothing better fits (a small catalog), and the learned probability itself — what `python -m evaluation
 mapping` measures — is untouched. docs/EVALUATION.md shows the lists before and after.
 """
 
@@ -73,7 +73,7 @@ def sound_factors(tracks) -> dict[str, np.ndarray]:
 
 def list_scores(model, tracks: Sequence, x: np.ndarray, decades: Optional[np.ndarray] = None) -> np.ndarray:
     """(n, len(LABELS)) what lists rank by: each label's probability × how typical the song sounds for
-    it (core.music.mood_model), × its sound rule here. The ranking and `python -m core.eval mapping`'s
+    it (core.music.mood_model), × its sound rule here. The ranking and `python -m evaluation mapping`'s
     "listed" column both read it."""
     scores = model.label_scores(x, decades, typical=True)
     for label, factor in sound_factors(tracks).items():

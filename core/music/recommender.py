@@ -30,15 +30,13 @@ from typing import Iterable, Mapping, Optional, Sequence
 import numpy as np
 
 from core.music.catalog import Catalog, Track, credit_key, credits, dedupe_key
-from core.emotions import LABELS, VA, VA_POINTS, normalize_label
+from core.emotions import LABELS, VA, VA_POINTS
 from core.music.genres import FAMILIES, is_artefact
 from core.music.listening import list_scores
 from core.music.mood_model import MoodModel, features, shipped_model, va_closeness
 from core.music.targets import (MAX_SHIFT_SONGS, MusicTarget, default_shift_target, feel_of, nearest_label, shift_length, shift_path,
                         target_for, target_for_va)
-from core.store.base import Store
-from core.store.records import MoodRating, Rating, Votes
-from core.store.votes import CELL, region_of, regions_near
+from core.store.records import CELL, MoodRating, Rating, Votes, regions_near
 
 MAX_SONGS = 10
 DEFAULT_SONGS = 5
@@ -497,7 +495,7 @@ class Recommender:
 
 def _path_reach(start: VA, target: Optional[str]) -> list[tuple[float, float]]:
     """Points along a shift list's way (its collaborative scores are read near each step)."""
-    end = VA_POINTS[normalize_label(target)] if target else VA_POINTS[default_shift_target(start)]
+    end = VA_POINTS[target or default_shift_target(start)]
     return [(start.valence + (end.valence - start.valence) * k / 8, start.arousal + (end.arousal - start.arousal) * k / 8)
             for k in range(9)]
 
@@ -506,61 +504,47 @@ def clamp_length(n: Optional[int]) -> int:
     return max(1, min(MAX_SONGS, n or DEFAULT_SONGS))
 
 
-async def recommend(
-    store: Store,
-    recommender: Recommender,
-    *,
-    point: VA,
-    label: str,
-    user: Optional[str] = None,
-    chat: Optional[str] = None,
-    mode: str = "match",
-    target: Optional[str] = None,
-    n: Optional[int] = None,
-    save: bool = True,
-    distribution: Optional[Mapping[str, float]] = None,
-    allow_explicit: bool = True,
-    reading: Optional[int] = None,
+@dataclass
+class ListContext:
+    """What a list is ranked against besides its mood, gathered by the caller (core.service.songs
+    reads it from the store): the taste of the person (and group), the songs shown lately (id →
+    lists ago), the lesser-known songs not to offer again, others' votes near the mood (the person's
+    own taken out) and the muted artists' keys."""
+
+    taste: Taste = field(default_factory=lambda: Taste())
+    recent: Mapping[str, int] = field(default_factory=dict)
+    avoid: Iterable[str] = ()
+    others: Votes = field(default_factory=Votes)
+    muted: Sequence[str] = ()
+
+
+def vote_regions(recommender: "Recommender", point: VA, mode: str, target: Optional[str]) -> list[int]:
+    """The regions of others' votes a list for this mood reads (core.store.records' grid): near its
+    point, or along a shift list's way."""
+    path = _path_reach(point, target) if mode == "shift" else [(point.valence, point.arousal)]
+    return regions_near(path, COLLABORATIVE_REACH * recommender.w.collaborative_radius + CELL / 2)
+
+
+def rank_list(
+    recommender: "Recommender", *, point: VA, label: str, mode: str = "match", target: Optional[str] = None,
+    n: Optional[int] = None, distribution: Optional[Mapping[str, float]] = None, allow_explicit: bool = True,
+    context: ListContext = ListContext(),
 ) -> Recommendation:
-    """Rank for a mood and a person (and chat), store what was shown, and return it.
+    """A list for a mood (`label`, a parsed label) in `context`, not yet saved (its id is None).
 
     `distribution` (a reading's label probabilities) weighs every label; without it the list is
-    for `label` at `point`. `allow_explicit=False` leaves out tracks known to be explicit. The
-    person's muted artists never appear. `reading`: the photo reading the list answers (stored)."""
-    catalog = recommender.catalog
+    for `label` at `point`. `allow_explicit=False` leaves out tracks known to be explicit; muted
+    artists never appear."""
     n = clamp_length(n)
-    taste = build_taste(await store.ratings_of(user), catalog) if user else Taste()
-    if chat:
-        taste = merge_tastes(taste, build_taste(await store.ratings_of_chat(chat, exclude_user=user), catalog))
-    recent = await store.recently_suggested(user=user, chat=chat)
-    avoid = (await store.recently_suggested(user=user, chat=chat, limit=DISCOVERY_MEMORY)).keys()
-    # what others liked near this mood: the summary per track and region (core.store.votes), the
-    # person's own scores taken out — bounded by the tracks rated near it, not by every rating given
-    path = _path_reach(point, target) if mode == "shift" else [(point.valence, point.arousal)]
-    regions = regions_near(path, COLLABORATIVE_REACH * recommender.w.collaborative_radius + CELL / 2)
-    others = await store.mood_votes(regions)
-    if user:
-        near = set(regions)
-        others = others + Votes.of([r for r in await store.own_mood_ratings(user) if region_of(r.valence, r.arousal) in near], -1.0)
-    # the person's muted artists, and in a group the ones its admins muted for everyone there
-    muted = [key for owner in (user, chat) if owner for key, _ in await store.muted_artists(owner)]
-    label = normalize_label(label)
     if mode == "shift":
-        target = normalize_label(target) if target else default_shift_target(point)
-        songs = recommender.shift(point, target, n, collaborative_ratings=others, taste=taste, recent=recent,
-                                  allow_explicit=allow_explicit, muted=muted)
+        target = target or default_shift_target(point)
+        songs = recommender.shift(point, target, n, collaborative_ratings=context.others, taste=context.taste,
+                                  recent=context.recent, allow_explicit=allow_explicit, muted=context.muted)
     elif mode == "match":
         target = None
-        mt = target_for(label, point, distribution)
-        songs = recommender.match(mt, n, avoid=avoid, taste=taste, recent=recent, collaborative=recommender.collaborative_scores(others, point),
-                                  allow_explicit=allow_explicit, muted=muted)
+        songs = recommender.match(target_for(label, point, distribution), n, avoid=context.avoid, taste=context.taste,
+                                  recent=context.recent, collaborative=recommender.collaborative_scores(context.others, point),
+                                  allow_explicit=allow_explicit, muted=context.muted)
     else:
         raise ValueError(f"Unknown mode '{mode}'. Modes: match, shift.")
-    rec = Recommendation(None, label, mode, point.valence, point.arousal, songs, target)
-    if save and songs:
-        rec.id = await store.add_recommendation(
-            user=user, chat=chat, mood=label, valence=point.valence, arousal=point.arousal, mode=mode, tracks=[s.track.id for s in songs],
-            reading=reading,
-        )
-    return rec
-
+    return Recommendation(None, label, mode, point.valence, point.arousal, songs, target)

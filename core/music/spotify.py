@@ -16,10 +16,9 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional, Protocol
 
 from core.music.catalog import Track, dedupe_key
-from core.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +34,19 @@ class Enrichment:
     name_matches: bool
 
 
+class Cache(Protocol):
+    """Where lookups are kept between starts (core.service.catalog.StoreCache: the store's cache)."""
+
+    async def get(self, key: str, max_age: float) -> Optional[Any]: ...
+    async def put(self, key: str, value: Any) -> None: ...
+
+
 class SpotifyEnricher:
     def __init__(
         self,
         client_id: str,
         client_secret: str,
-        store: Store,
+        cache: Cache,
         *,
         api_url: str = "https://api.spotify.com",
         token_url: str = "https://accounts.spotify.com/api/token",
@@ -58,7 +64,7 @@ class SpotifyEnricher:
         # a plain Session: spotipy's own session retries 429s by sleeping, and hides Retry-After
         self._sp = spotipy.Spotify(auth_manager=creds, requests_timeout=timeout, requests_session=requests.Session())
         self._sp.prefix = api_url.rstrip("/") + "/v1/"
-        self._store = store
+        self._cache = cache
         self.blocked_until = 0.0
         self._exception = spotipy.SpotifyException
 
@@ -71,7 +77,7 @@ class SpotifyEnricher:
         out: dict[str, Enrichment] = {}
         todo = []
         for t in tracks:
-            cached = await self._store.cache_get(f"track:{t.id}", CACHE_AGE)
+            cached = await self._cache.get(f"track:{t.id}", CACHE_AGE)
             if cached is not None:
                 out[t.id] = Enrichment(**cached)
             else:
@@ -87,7 +93,7 @@ class SpotifyEnricher:
             log.warning("Spotify enrichment failed, using catalog links: %s", exc)
             return out
         for track_id, enrichment in fresh.items():
-            await self._store.cache_put(f"track:{track_id}", enrichment.__dict__)
+            await self._cache.put(f"track:{track_id}", enrichment.__dict__)
             out[track_id] = enrichment
         return out
 

@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from core.emotions import LABELS, VA, VA_POINTS, distribution_near, normalize_label
+from core.emotions import LABELS, VA, VA_POINTS, UnknownLabel, distribution_near
 
 MAX_STEP = 0.15  # iso principle: each song of a shift list moves at most this far in VA
 # A shift list is as long as its path needs to reach the target in steps of MAX_STEP: at most 16
@@ -57,6 +57,13 @@ def _clip_va(point: VA) -> VA:
     return VA(max(-1.0, min(1.0, point.valence)), max(-1.0, min(1.0, point.arousal)))
 
 
+def _known(label: str) -> None:
+    """Labels are parsed once, where a person's words come in (core.emotions.parse_label); past that
+    point an unknown one is a bug, refused with the list of names rather than a KeyError."""
+    if label not in VA_POINTS:
+        raise UnknownLabel(label)
+
+
 def target_for_distribution(distribution: Mapping[str, float], point: VA) -> MusicTarget:
     """A reading's target: its label distribution, and (1 - LABEL_SHARE) for the labels near its VA
     point — two photos both read 'happy' get different lists when one is calmer (lower arousal)."""
@@ -73,7 +80,7 @@ def target_for_va(point: VA, label: str = "") -> MusicTarget:
     near = distribution_near(point)
     if not label:
         return target_for_distribution(near, point)
-    label = normalize_label(label)
+    _known(label)
     mixed = {lab: (1 - LABEL_SHARE) * p + (LABEL_SHARE if lab == label else 0.0) for lab, p in near.items()}
     return MusicTarget(_normalised(mixed), point, label, POINT_SHARE)
 
@@ -84,15 +91,15 @@ def target_for(label: str, point: VA, distribution: Optional[Mapping[str, float]
     with another point (a soundtrack, a list's follow-up): the mood and the labels near the point."""
     if distribution:
         return target_for_distribution(distribution, point)
-    label = normalize_label(label)
+    _known(label)
     if point == VA_POINTS[label]:
         return target_for_label(label)
     return target_for_va(point, label)
 
 
 def target_for_label(label: str) -> MusicTarget:
-    """Target for a named mood (any accepted spelling); raises core.emotions.UnknownLabel."""
-    label = normalize_label(label)
+    """Target for a named mood (one of LABELS, parsed where it came in); raises core.emotions.UnknownLabel."""
+    _known(label)
     return MusicTarget(_normalised({label: 1.0}), VA_POINTS[label], label)
 
 

@@ -66,7 +66,7 @@ def load_models(settings: Settings) -> Models:
     elif settings.clip_pretrained.lower() in ("", "none"):
         scene_reason = "no OpenCLIP weights configured (MOODTUNE_CLIP_PRETRAINED=none)"
     else:
-        from models.clip import load_clip
+        from models.clip_prepare import load_clip
         from models.download import WeightsUnavailable
 
         try:

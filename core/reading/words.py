@@ -2,7 +2,7 @@
 
 The project's own word table, English: each label's words and their common synonyms and
 inflections (`MOOD_WORDS`), and words for places, weather and moments that lean to moods the way a
-photo's scene does (`SCENE_WORDS`, the same leanings as models.clip.SCENES). A text's reading is the
+photo's scene does (`SCENE_WORDS`, the same leanings as models.clip_prompts.SCENES). A text's reading is the
 weighted share of each label among the words found; a word right after a negation ("not", "never",
 "no", "n't") is left out rather than guessed. Text that carries none of these words gets no
 reading — the bot says so instead of picking a random list.

@@ -15,10 +15,18 @@ from pathlib import Path
 from core.errors import StoreBusy
 from core.store.base import Store, StoreLifecycle
 from core.store.records import TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation
-from core.store.sqlite import SqliteStore
 
 __all__ = ["Store", "StoreBusy", "StoreLifecycle", "SqliteStore", "open_store", "TRACK_FIELDS", "ChatSettings", "MoodRating",
            "PhotoReading", "Rating", "StoredRecommendation"]
+
+
+def __getattr__(name: str):
+    """The SQLite backend on first use: importing the records (the music domain does) loads no driver."""
+    if name == "SqliteStore":
+        from core.store.sqlite import SqliteStore
+
+        return SqliteStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 async def open_store(target: "Path | str") -> Store:
@@ -27,4 +35,6 @@ async def open_store(target: "Path | str") -> Store:
         from core.store.postgres import PgStore
 
         return await PgStore(target).open()
+    from core.store.sqlite import SqliteStore
+
     return await SqliteStore(target).open()

@@ -158,6 +158,12 @@ class PgStore(StoreLifecycle):
         self.url = url
         self._pool: Optional[asyncpg.Pool] = None
         self._sizes = (min_size, max_size)
+        # the seams (core.store.base): each a small object over this store's pool
+        self.tracks = PgTracks(self)
+        self.lists = PgLists(self)
+        self.ratings = PgRatings(self)
+        self.readings = PgReadings(self)
+        self.people = PgPeople(self)
 
     async def open(self) -> "PgStore":
         # a write waits at most LOCK_TIMEOUT_MS for a row or table lock, then gives up (StoreBusy);
@@ -220,8 +226,6 @@ class PgStore(StoreLifecycle):
         """The admission limits every worker shares (`per_minute` is passed to each admit)."""
         return PgLimits(self.pool)
 
-    # --- meta -----------------------------------------------------------------------------
-
     async def get_meta(self, key: str) -> Optional[str]:
         return await self.pool.fetchval("SELECT value FROM meta WHERE key = $1", key)
 
@@ -229,7 +233,57 @@ class PgStore(StoreLifecycle):
         await self.pool.execute("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                                 key, value)
 
-    # --- tracks ---------------------------------------------------------------------------
+    # --- forget ---------------------------------------------------------------------------
+
+    async def forget(self, user: str) -> dict[str, int]:
+        counts = {}
+        async with self.pool.acquire() as con, con.transaction():
+            rows = await con.fetch("""SELECT ra.track, ra.score, r.valence, r.arousal FROM ratings ra
+                                      JOIN recommendations r ON r.id = ra.recommendation WHERE ra."user" = $1""", user)
+            for track, score, valence, arousal in rows:  # their scores leave the summary too
+                await _vote(con, track, valence, arousal, -score, -1)
+            for table, sql in (
+                ("ratings", 'DELETE FROM ratings WHERE "user" = $1'),
+                ("recommendations", 'DELETE FROM recommendations WHERE "user" = $1'),
+                ("settings", "DELETE FROM settings WHERE scope = 'user' AND id = $1"),
+                ("photos", 'DELETE FROM photo_readings WHERE "user" = $1'),
+                ("corrections", 'DELETE FROM corrections WHERE "user" = $1'),
+                ("muted", 'DELETE FROM muted_artists WHERE "user" = $1'),
+            ):
+                counts[table] = _rows_changed(await con.execute(sql, user))
+            await con.execute('DELETE FROM admissions WHERE "user" = $1 AND released', user)
+        return counts
+
+    # --- spotify cache --------------------------------------------------------------------
+
+    async def cache_get(self, key: str, max_age: float) -> Optional[Any]:
+        row = await self.pool.fetchrow("SELECT value, fetched_at FROM spotify_cache WHERE key = $1", key)
+        if row is None or time.time() - row[1] > max_age:
+            return None
+        return json.loads(row[0])
+
+    async def cache_put(self, key: str, value: Any) -> None:
+        await self.pool.execute(
+            """INSERT INTO spotify_cache(key, value, fetched_at) VALUES ($1, $2, $3)
+               ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, fetched_at = EXCLUDED.fetched_at""",
+            key, json.dumps(value), time.time(),
+        )
+
+
+class _PgPart:
+    """One seam of the PostgreSQL store (core.store.base), over its connection pool."""
+
+    def __init__(self, store: "PgStore"):
+        self._store = store
+
+    @property
+    def pool(self):
+        return self._store.pool
+
+
+@busy_when(_busy)
+class PgTracks(_PgPart):
+    """The catalog's rows."""
 
     async def upsert_tracks(
         self, rows: Iterable[Sequence[Any]], source: str, replace: bool = False, keep_existing: bool = False
@@ -256,7 +310,10 @@ class PgStore(StoreLifecycle):
     async def count_tracks(self) -> int:
         return int(await self.pool.fetchval("SELECT COUNT(*) FROM tracks"))
 
-    # --- recommendations ------------------------------------------------------------------
+
+@busy_when(_busy)
+class PgLists(_PgPart):
+    """The lists shown, and the messages that show them."""
 
     async def add_recommendation(
         self, *, user: Optional[str], chat: Optional[str], mood: str, valence: float, arousal: float, mode: str, tracks: Sequence[str],
@@ -293,7 +350,22 @@ class PgStore(StoreLifecycle):
         )
         return {r[0]: int(r[1]) for r in rows}
 
-    # --- ratings --------------------------------------------------------------------------
+    async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
+        await self.pool.execute(
+            """INSERT INTO messages(platform, chat, message_id, recommendation) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (platform, chat, message_id) DO UPDATE SET recommendation = EXCLUDED.recommendation""",
+            platform, chat, message_id, recommendation,
+        )
+
+    async def message_recommendation(self, platform: str, chat: str, message_id: str) -> Optional[int]:
+        value = await self.pool.fetchval("SELECT recommendation FROM messages WHERE platform = $1 AND chat = $2 AND message_id = $3",
+                                         platform, chat, message_id)
+        return int(value) if value is not None else None
+
+
+@busy_when(_busy)
+class PgRatings(_PgPart):
+    """Ratings, and their summary per track and mood region (core.store.votes) kept in the same transaction."""
 
     async def rate(self, user: str, track: str, score: int, recommendation: Optional[int] = None) -> None:
         """Store a rating; returns after it has committed (synchronous_commit: on disk)."""
@@ -349,7 +421,21 @@ class PgStore(StoreLifecycle):
         )
         return [Rating(*r) for r in rows]
 
-    # --- photos seen in a chat and the bot's messages -----------------------------------------
+    async def liked_tracks(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 10) -> list[tuple[str, int]]:
+        if user is not None:
+            rows = await self.pool.fetch('SELECT track, 1 FROM ratings WHERE "user" = $1 AND score > 0 ORDER BY created_at DESC LIMIT $2',
+                                         user, limit)
+        else:
+            rows = await self.pool.fetch(
+                """SELECT ra.track, SUM(ra.score) AS likes FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation
+                   WHERE r.chat = $1 GROUP BY ra.track HAVING SUM(ra.score) > 0 ORDER BY likes DESC, MAX(ra.created_at) DESC LIMIT $2""",
+                chat, limit)
+        return [(r[0], int(r[1])) for r in rows]
+
+
+@busy_when(_busy)
+class PgReadings(_PgPart):
+    """Photo readings and the moods their senders corrected."""
 
     async def add_photo_reading(self, *, chat: str, user: Optional[str], label: str, valence: float, arousal: float, confidence: float,
                                 alternatives: Sequence[str] = ()) -> int:
@@ -373,6 +459,26 @@ class PgStore(StoreLifecycle):
         rows = await self.pool.fetch("SELECT said, chosen, COUNT(*) FROM corrections GROUP BY said, chosen ORDER BY 3 DESC, 1, 2")
         return [(r[0], r[1], int(r[2])) for r in rows]
 
+    async def photo_history(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 30) -> list[PhotoReading]:
+        column, key = ('"user"', user) if user is not None else ("chat", chat)
+        rows = await self.pool.fetch(
+            f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE {column} = $1 "
+            "ORDER BY created_at DESC, id DESC LIMIT $2", key, limit,
+        )
+        return [reading_from_row(r) for r in reversed(rows)]
+
+    async def photo_readings(self, chat: str, since: float) -> list[PhotoReading]:
+        rows = await self.pool.fetch(
+            f'SELECT {_READING_COLUMNS} FROM photo_readings WHERE chat = $1 AND created_at >= $2 ORDER BY created_at',
+            chat, since,
+        )
+        return [reading_from_row(r) for r in rows]
+
+
+@busy_when(_busy)
+class PgPeople(_PgPart):
+    """What a person or chat set, and the artists they muted."""
+
     async def mute_artist(self, user: str, artist: str, name: str) -> None:
         await self.pool.execute(
             """INSERT INTO muted_artists("user", artist, name, created_at) VALUES ($1, $2, $3, $4)
@@ -384,46 +490,6 @@ class PgStore(StoreLifecycle):
     async def muted_artists(self, user: str) -> list[tuple[str, str]]:
         rows = await self.pool.fetch('SELECT artist, name FROM muted_artists WHERE "user" = $1 ORDER BY created_at, artist', user)
         return [(r[0], r[1]) for r in rows]
-
-    async def photo_history(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 30) -> list[PhotoReading]:
-        column, key = ('"user"', user) if user is not None else ("chat", chat)
-        rows = await self.pool.fetch(
-            f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE {column} = $1 "
-            "ORDER BY created_at DESC, id DESC LIMIT $2", key, limit,
-        )
-        return [reading_from_row(r) for r in reversed(rows)]
-
-    async def liked_tracks(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 10) -> list[tuple[str, int]]:
-        if user is not None:
-            rows = await self.pool.fetch('SELECT track, 1 FROM ratings WHERE "user" = $1 AND score > 0 ORDER BY created_at DESC LIMIT $2',
-                                         user, limit)
-        else:
-            rows = await self.pool.fetch(
-                """SELECT ra.track, SUM(ra.score) AS likes FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation
-                   WHERE r.chat = $1 GROUP BY ra.track HAVING SUM(ra.score) > 0 ORDER BY likes DESC, MAX(ra.created_at) DESC LIMIT $2""",
-                chat, limit)
-        return [(r[0], int(r[1])) for r in rows]
-
-    async def photo_readings(self, chat: str, since: float) -> list[PhotoReading]:
-        rows = await self.pool.fetch(
-            f'SELECT {_READING_COLUMNS} FROM photo_readings WHERE chat = $1 AND created_at >= $2 ORDER BY created_at',
-            chat, since,
-        )
-        return [reading_from_row(r) for r in rows]
-
-    async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
-        await self.pool.execute(
-            """INSERT INTO messages(platform, chat, message_id, recommendation) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (platform, chat, message_id) DO UPDATE SET recommendation = EXCLUDED.recommendation""",
-            platform, chat, message_id, recommendation,
-        )
-
-    async def message_recommendation(self, platform: str, chat: str, message_id: str) -> Optional[int]:
-        value = await self.pool.fetchval("SELECT recommendation FROM messages WHERE platform = $1 AND chat = $2 AND message_id = $3",
-                                         platform, chat, message_id)
-        return int(value) if value is not None else None
-
-    # --- settings -------------------------------------------------------------------------
 
     async def get_settings(self, scope: str, id: str) -> ChatSettings:
         row = await self.pool.fetchrow("SELECT mode, target, list_length, allow_explicit, cards FROM settings WHERE scope = $1 AND id = $2",
@@ -440,50 +506,6 @@ class PgStore(StoreLifecycle):
             scope, id, merged["mode"], merged["target"], merged["list_length"], flag_column(merged["allow_explicit"]), flag_column(merged["cards"]),
         )
         return ChatSettings(**merged)
-
-    # --- forget ---------------------------------------------------------------------------
-
-    async def forget(self, user: str) -> dict[str, int]:
-        counts = {}
-        async with self.pool.acquire() as con, con.transaction():
-            rows = await con.fetch("""SELECT ra.track, ra.score, r.valence, r.arousal FROM ratings ra
-                                      JOIN recommendations r ON r.id = ra.recommendation WHERE ra."user" = $1""", user)
-            for track, score, valence, arousal in rows:  # their scores leave the summary too
-                await _vote(con, track, valence, arousal, -score, -1)
-            for table, sql in (
-                ("ratings", 'DELETE FROM ratings WHERE "user" = $1'),
-                ("recommendations", 'DELETE FROM recommendations WHERE "user" = $1'),
-                ("settings", "DELETE FROM settings WHERE scope = 'user' AND id = $1"),
-                ("photos", 'DELETE FROM photo_readings WHERE "user" = $1'),
-                ("corrections", 'DELETE FROM corrections WHERE "user" = $1'),
-                ("muted", 'DELETE FROM muted_artists WHERE "user" = $1'),
-            ):
-                counts[table] = _rows_changed(await con.execute(sql, user))
-            await con.execute('DELETE FROM admissions WHERE "user" = $1 AND released', user)
-        return counts
-
-    async def user_row_count(self, user: str) -> int:
-        total = 0
-        for sql in ('SELECT COUNT(*) FROM ratings WHERE "user" = $1', 'SELECT COUNT(*) FROM recommendations WHERE "user" = $1',
-                    "SELECT COUNT(*) FROM settings WHERE scope = 'user' AND id = $1", 'SELECT COUNT(*) FROM photo_readings WHERE "user" = $1',
-                    'SELECT COUNT(*) FROM corrections WHERE "user" = $1', 'SELECT COUNT(*) FROM muted_artists WHERE "user" = $1'):
-            total += int(await self.pool.fetchval(sql, user))
-        return total
-
-    # --- spotify cache --------------------------------------------------------------------
-
-    async def cache_get(self, key: str, max_age: float) -> Optional[Any]:
-        row = await self.pool.fetchrow("SELECT value, fetched_at FROM spotify_cache WHERE key = $1", key)
-        if row is None or time.time() - row[1] > max_age:
-            return None
-        return json.loads(row[0])
-
-    async def cache_put(self, key: str, value: Any) -> None:
-        await self.pool.execute(
-            """INSERT INTO spotify_cache(key, value, fetched_at) VALUES ($1, $2, $3)
-               ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, fetched_at = EXCLUDED.fetched_at""",
-            key, json.dumps(value), time.time(),
-        )
 
 
 class PgLimits:

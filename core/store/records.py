@@ -7,7 +7,7 @@ interface (core.store.base) only, never on a backend module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -114,3 +114,37 @@ class Votes:
     def __add__(self, other: "Votes") -> "Votes":
         return Votes(self.tracks + other.tracks, np.concatenate([self.score, other.score]),
                      np.concatenate([self.valence, other.valence]), np.concatenate([self.arousal, other.arousal]))
+
+
+# --- the grid others' votes are kept on (core.store.votes keeps them; a list reads the regions near its mood)
+
+GRID = 10
+CELL = 2.0 / GRID
+
+
+def region_of(valence: float, arousal: float) -> int:
+    """The grid cell of a valence/arousal point (clamped to -1..1)."""
+    def index(x: float) -> int:
+        return min(GRID - 1, max(0, int((min(1.0, max(-1.0, x)) + 1.0) / CELL)))
+
+    return index(valence) * GRID + index(arousal)
+
+
+def region_centre(region: int) -> tuple[float, float]:
+    return (-1.0 + CELL * (region // GRID + 0.5), -1.0 + CELL * (region % GRID + 0.5))
+
+
+def centres(regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(valence, arousal) of many regions' centres at once."""
+    return (-1.0 + CELL * (regions // GRID + 0.5)).astype(np.float32), (-1.0 + CELL * (regions % GRID + 0.5)).astype(np.float32)
+
+
+def regions_near(points: Iterable[tuple[float, float]], reach: float) -> list[int]:
+    """Every region whose centre lies within `reach` of any of the points."""
+    out = set()
+    for v, a in points:
+        for r in range(GRID * GRID):
+            cv, ca = region_centre(r)
+            if (cv - v) ** 2 + (ca - a) ** 2 <= reach**2:
+                out.add(r)
+    return sorted(out)

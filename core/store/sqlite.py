@@ -97,7 +97,7 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX photo_readings_user ON photo_readings(user, created_at);
     """,
     # "Not this mood?": a list knows the reading it answered, a reading its next moods and the mood
-    # its sender chose instead; every correction kept for `python -m core.eval corrections`.
+    # its sender chose instead; every correction kept for `python -m evaluation corrections`.
     # "Mute <artist>": a person's muted artists.
     5: """
     ALTER TABLE recommendations ADD COLUMN reading INTEGER;
@@ -147,6 +147,12 @@ class SqliteStore(StoreLifecycle):
         # one connection serves many concurrent handlers: write transactions take turns
         self._write_lock = asyncio.Lock()
         self._named_locks: dict[str, asyncio.Lock] = {}
+        # the seams (core.store.base): each a small object over this store's connection
+        self.tracks = SqliteTracks(self)
+        self.lists = SqliteLists(self)
+        self.ratings = SqliteRatings(self)
+        self.readings = SqliteReadings(self)
+        self.people = SqlitePeople(self)
 
     async def open(self) -> "SqliteStore":
         on_disk = str(self.path) != ":memory:"
@@ -211,8 +217,6 @@ class SqliteStore(StoreLifecycle):
         (version,) = await (await self.db.execute("PRAGMA user_version")).fetchone()
         return int(version)
 
-    # --- meta -----------------------------------------------------------------------------
-
     async def get_meta(self, key: str) -> Optional[str]:
         row = await (await self.db.execute("SELECT value FROM meta WHERE key = ?", (key,))).fetchone()
         return row[0] if row else None
@@ -221,7 +225,66 @@ class SqliteStore(StoreLifecycle):
         async with self._transaction():
             await self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
-    # --- tracks ---------------------------------------------------------------------------
+    # --- forget ---------------------------------------------------------------------------
+
+    async def forget(self, user: str) -> dict[str, int]:
+        """Delete every row about `user`; returns how many rows of each kind went."""
+        counts = {}
+        async with self._transaction():
+            cur = await self.db.execute(
+                "SELECT ra.track, ra.score, r.valence, r.arousal FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation "
+                "WHERE ra.user = ?", (user,))
+            for track, score, valence, arousal in await cur.fetchall():  # their scores leave the summary too
+                await self.ratings._vote(track, valence, arousal, -score, -1)
+            for table, sql in (
+                ("ratings", "DELETE FROM ratings WHERE user = ?"),
+                ("recommendations", "DELETE FROM recommendations WHERE user = ?"),
+                ("settings", "DELETE FROM settings WHERE scope = 'user' AND id = ?"),
+                ("photos", "DELETE FROM photo_readings WHERE user = ?"),
+                ("corrections", "DELETE FROM corrections WHERE user = ?"),
+                ("muted", "DELETE FROM muted_artists WHERE user = ?"),
+            ):
+                cur = await self.db.execute(sql, (user,))
+                counts[table] = cur.rowcount
+        return counts
+
+    # --- spotify cache --------------------------------------------------------------------
+
+    async def cache_get(self, key: str, max_age: float) -> Optional[Any]:
+        row = await (await self.db.execute("SELECT value, fetched_at FROM spotify_cache WHERE key = ?", (key,))).fetchone()
+        if row is None or time.time() - row[1] > max_age:
+            return None
+        return json.loads(row[0])
+
+    async def cache_put(self, key: str, value: Any) -> None:
+        async with self._transaction():
+            await self.db.execute(
+                "INSERT OR REPLACE INTO spotify_cache(key, value, fetched_at) VALUES (?, ?, ?)", (key, json.dumps(value), time.time())
+            )
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _transaction(self):
+        return _Transaction(self.db, self._write_lock)
+
+
+class _SqlitePart:
+    """One seam of the SQLite store (core.store.base), over its one connection and write lock."""
+
+    def __init__(self, store: "SqliteStore"):
+        self._store = store
+
+    @property
+    def db(self):
+        return self._store.db
+
+    def _transaction(self):
+        return self._store._transaction()
+
+
+@busy_when(_locked)
+class SqliteTracks(_SqlitePart):
+    """The catalog's rows."""
 
     async def upsert_tracks(
         self, rows: Iterable[Sequence[Any]], source: str, replace: bool = False, keep_existing: bool = False
@@ -251,7 +314,10 @@ class SqliteStore(StoreLifecycle):
         (n,) = await (await self.db.execute("SELECT COUNT(*) FROM tracks")).fetchone()
         return int(n)
 
-    # --- recommendations ------------------------------------------------------------------
+
+@busy_when(_locked)
+class SqliteLists(_SqlitePart):
+    """The lists shown, and the messages that show them."""
 
     async def add_recommendation(
         self, *, user: Optional[str], chat: Optional[str], mood: str, valence: float, arousal: float, mode: str, tracks: Sequence[str],
@@ -292,7 +358,23 @@ class SqliteStore(StoreLifecycle):
         )
         return {r[0]: int(r[1]) for r in await cur.fetchall()}
 
-    # --- ratings --------------------------------------------------------------------------
+    async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
+        async with self._transaction():
+            await self.db.execute(
+                "INSERT OR REPLACE INTO messages(platform, chat, message_id, recommendation) VALUES (?, ?, ?, ?)",
+                (platform, chat, message_id, recommendation),
+            )
+
+    async def message_recommendation(self, platform: str, chat: str, message_id: str) -> Optional[int]:
+        row = await (await self.db.execute(
+            "SELECT recommendation FROM messages WHERE platform = ? AND chat = ? AND message_id = ?", (platform, chat, message_id)
+        )).fetchone()
+        return int(row[0]) if row else None
+
+
+@busy_when(_locked)
+class SqliteRatings(_SqlitePart):
+    """Ratings, and their summary per track and mood region (core.store.votes) kept in the same transaction."""
 
     async def rate(self, user: str, track: str, score: int, recommendation: Optional[int] = None) -> None:
         """Store a rating (+1 / -1); rating the same track again replaces the earlier one.
@@ -359,7 +441,22 @@ class SqliteStore(StoreLifecycle):
         )
         return [Rating(*r) for r in await cur.fetchall()]
 
-    # --- photos seen in a chat (readings only, never the photo) and the bot's messages ---------
+    async def liked_tracks(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 10) -> list[tuple[str, int]]:
+        """(track id, likes) liked most by a person, or by a chat's members on the chat's lists."""
+        if user is not None:
+            cur = await self.db.execute(
+                "SELECT track, 1 FROM ratings WHERE user = ? AND score > 0 ORDER BY created_at DESC LIMIT ?", (user, limit))
+        else:
+            cur = await self.db.execute(
+                """SELECT ra.track, SUM(ra.score) AS likes FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation
+                   WHERE r.chat = ? GROUP BY ra.track HAVING SUM(ra.score) > 0 ORDER BY likes DESC, MAX(ra.created_at) DESC LIMIT ?""",
+                (chat, limit))
+        return [(r[0], int(r[1])) for r in await cur.fetchall()]
+
+
+@busy_when(_locked)
+class SqliteReadings(_SqlitePart):
+    """Photo readings and the moods their senders corrected."""
 
     async def add_photo_reading(self, *, chat: str, user: Optional[str], label: str, valence: float, arousal: float, confidence: float,
                                 alternatives: Sequence[str] = ()) -> int:
@@ -389,6 +486,27 @@ class SqliteStore(StoreLifecycle):
         cur = await self.db.execute("SELECT said, chosen, COUNT(*) FROM corrections GROUP BY said, chosen ORDER BY 3 DESC, 1, 2")
         return [(r[0], r[1], int(r[2])) for r in await cur.fetchall()]
 
+    async def photo_history(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 30) -> list[PhotoReading]:
+        """The last `limit` readings of a person (everywhere) or of a chat, oldest first."""
+        column, key = ("user", user) if user is not None else ("chat", chat)
+        cur = await self.db.execute(
+            f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE {column} = ? "
+            "ORDER BY created_at DESC, id DESC LIMIT ?", (key, limit),
+        )
+        return [reading_from_row(r) for r in reversed(await cur.fetchall())]
+
+    async def photo_readings(self, chat: str, since: float) -> list[PhotoReading]:
+        cur = await self.db.execute(
+            f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE chat = ? AND created_at >= ? ORDER BY created_at",
+            (chat, since),
+        )
+        return [reading_from_row(r) for r in await cur.fetchall()]
+
+
+@busy_when(_locked)
+class SqlitePeople(_SqlitePart):
+    """What a person or chat set, and the artists they muted."""
+
     async def mute_artist(self, user: str, artist: str, name: str) -> None:
         """`artist`: the normalised key (core.music.catalog.artist_key); `name`: as shown."""
         async with self._transaction():
@@ -405,49 +523,6 @@ class SqliteStore(StoreLifecycle):
         cur = await self.db.execute("SELECT artist, name FROM muted_artists WHERE user = ? ORDER BY created_at, artist", (user,))
         return [(r[0], r[1]) for r in await cur.fetchall()]
 
-    async def photo_history(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 30) -> list[PhotoReading]:
-        """The last `limit` readings of a person (everywhere) or of a chat, oldest first."""
-        column, key = ("user", user) if user is not None else ("chat", chat)
-        cur = await self.db.execute(
-            f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE {column} = ? "
-            "ORDER BY created_at DESC, id DESC LIMIT ?", (key, limit),
-        )
-        return [reading_from_row(r) for r in reversed(await cur.fetchall())]
-
-    async def liked_tracks(self, *, user: Optional[str] = None, chat: Optional[str] = None, limit: int = 10) -> list[tuple[str, int]]:
-        """(track id, likes) liked most by a person, or by a chat's members on the chat's lists."""
-        if user is not None:
-            cur = await self.db.execute(
-                "SELECT track, 1 FROM ratings WHERE user = ? AND score > 0 ORDER BY created_at DESC LIMIT ?", (user, limit))
-        else:
-            cur = await self.db.execute(
-                """SELECT ra.track, SUM(ra.score) AS likes FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation
-                   WHERE r.chat = ? GROUP BY ra.track HAVING SUM(ra.score) > 0 ORDER BY likes DESC, MAX(ra.created_at) DESC LIMIT ?""",
-                (chat, limit))
-        return [(r[0], int(r[1])) for r in await cur.fetchall()]
-
-    async def photo_readings(self, chat: str, since: float) -> list[PhotoReading]:
-        cur = await self.db.execute(
-            f"SELECT {_READING_COLUMNS} FROM photo_readings WHERE chat = ? AND created_at >= ? ORDER BY created_at",
-            (chat, since),
-        )
-        return [reading_from_row(r) for r in await cur.fetchall()]
-
-    async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
-        async with self._transaction():
-            await self.db.execute(
-                "INSERT OR REPLACE INTO messages(platform, chat, message_id, recommendation) VALUES (?, ?, ?, ?)",
-                (platform, chat, message_id, recommendation),
-            )
-
-    async def message_recommendation(self, platform: str, chat: str, message_id: str) -> Optional[int]:
-        row = await (await self.db.execute(
-            "SELECT recommendation FROM messages WHERE platform = ? AND chat = ? AND message_id = ?", (platform, chat, message_id)
-        )).fetchone()
-        return int(row[0]) if row else None
-
-    # --- settings -------------------------------------------------------------------------
-
     async def get_settings(self, scope: str, id: str) -> ChatSettings:
         row = await (await self.db.execute(
             "SELECT mode, target, list_length, allow_explicit, cards FROM settings WHERE scope = ? AND id = ?", (scope, id)
@@ -463,63 +538,6 @@ class SqliteStore(StoreLifecycle):
                 (scope, id, merged["mode"], merged["target"], merged["list_length"], flag_column(merged["allow_explicit"]), flag_column(merged["cards"])),
             )
         return ChatSettings(**merged)
-
-    # --- forget ---------------------------------------------------------------------------
-
-    async def forget(self, user: str) -> dict[str, int]:
-        """Delete every row about `user`; returns how many rows of each kind went."""
-        counts = {}
-        async with self._transaction():
-            cur = await self.db.execute(
-                "SELECT ra.track, ra.score, r.valence, r.arousal FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation "
-                "WHERE ra.user = ?", (user,))
-            for track, score, valence, arousal in await cur.fetchall():  # their scores leave the summary too
-                await self._vote(track, valence, arousal, -score, -1)
-            for table, sql in (
-                ("ratings", "DELETE FROM ratings WHERE user = ?"),
-                ("recommendations", "DELETE FROM recommendations WHERE user = ?"),
-                ("settings", "DELETE FROM settings WHERE scope = 'user' AND id = ?"),
-                ("photos", "DELETE FROM photo_readings WHERE user = ?"),
-                ("corrections", "DELETE FROM corrections WHERE user = ?"),
-                ("muted", "DELETE FROM muted_artists WHERE user = ?"),
-            ):
-                cur = await self.db.execute(sql, (user,))
-                counts[table] = cur.rowcount
-        return counts
-
-    async def user_row_count(self, user: str) -> int:
-        """Rows that mention `user` anywhere (0 after forget)."""
-        total = 0
-        for sql in (
-            "SELECT COUNT(*) FROM ratings WHERE user = ?",
-            "SELECT COUNT(*) FROM recommendations WHERE user = ?",
-            "SELECT COUNT(*) FROM settings WHERE scope = 'user' AND id = ?",
-            "SELECT COUNT(*) FROM photo_readings WHERE user = ?",
-            "SELECT COUNT(*) FROM corrections WHERE user = ?",
-            "SELECT COUNT(*) FROM muted_artists WHERE user = ?",
-        ):
-            (n,) = await (await self.db.execute(sql, (user,))).fetchone()
-            total += n
-        return total
-
-    # --- spotify cache --------------------------------------------------------------------
-
-    async def cache_get(self, key: str, max_age: float) -> Optional[Any]:
-        row = await (await self.db.execute("SELECT value, fetched_at FROM spotify_cache WHERE key = ?", (key,))).fetchone()
-        if row is None or time.time() - row[1] > max_age:
-            return None
-        return json.loads(row[0])
-
-    async def cache_put(self, key: str, value: Any) -> None:
-        async with self._transaction():
-            await self.db.execute(
-                "INSERT OR REPLACE INTO spotify_cache(key, value, fetched_at) VALUES (?, ?, ?)", (key, json.dumps(value), time.time())
-            )
-
-    # --- helpers --------------------------------------------------------------------------
-
-    def _transaction(self):
-        return _Transaction(self.db, self._write_lock)
 
 
 class _Transaction:

@@ -13,31 +13,12 @@ others said there — a track a few people liked once cannot outrank the mood's 
 
 from __future__ import annotations
 
-from typing import Iterable
-
 import numpy as np
 
-GRID = 10
-CELL = 2.0 / GRID
+from core.store.records import CELL, GRID, centres, region_centre, region_of, regions_near  # noqa: F401 (the grid lives with its records)
+
 VOTES_LIKED = 100
 VOTES_DISLIKED = 30
-
-
-def region_of(valence: float, arousal: float) -> int:
-    """The grid cell of a valence/arousal point (clamped to -1..1)."""
-    def index(x: float) -> int:
-        return min(GRID - 1, max(0, int((min(1.0, max(-1.0, x)) + 1.0) / CELL)))
-
-    return index(valence) * GRID + index(arousal)
-
-
-def region_centre(region: int) -> tuple[float, float]:
-    return (-1.0 + CELL * (region // GRID + 0.5), -1.0 + CELL * (region % GRID + 0.5))
-
-
-def centres(regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(valence, arousal) of many regions' centres at once."""
-    return (-1.0 + CELL * (regions // GRID + 0.5)).astype(np.float32), (-1.0 + CELL * (regions % GRID + 0.5)).astype(np.float32)
 
 
 def votes_from_rows(rows):
@@ -49,17 +30,6 @@ def votes_from_rows(rows):
     regions = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
     v, a = centres(regions)
     return Votes([r[0] for r in rows], np.fromiter((r[2] for r in rows), dtype=np.float32, count=len(rows)), v, a)
-
-
-def regions_near(points: Iterable[tuple[float, float]], reach: float) -> list[int]:
-    """Every region whose centre lies within `reach` of any of the points."""
-    out = set()
-    for v, a in points:
-        for r in range(GRID * GRID):
-            cv, ca = region_centre(r)
-            if (cv - v) ** 2 + (ca - a) ** 2 <= reach**2:
-                out.add(r)
-    return sorted(out)
 
 
 def region_sql(v: str, a: str, dialect: str) -> str:
