@@ -19,7 +19,7 @@ run: $(STAMP)      ## start the bots from .env, or the offline demo when no toke
 	$(PY) -m bot
 
 test: $(STAMP) postgres  ## the whole test suite
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2  # two processes: the suite is half waiting on servers and child processes
 
 # The PostgreSQL tests start their own throw-away server from Debian's binaries; install them when
 # missing and allowed (root with apt-get). Without them those tests skip and say why.

@@ -26,7 +26,7 @@ from bot.replies import error_text, reading_to_text, songs_to_text
 from bot.root import open_services
 from core.service.offline import catalog_stats, forget_person, import_catalog
 from core.music.catalog import CatalogError
-from core.emotions import LABELS, VA, UnknownLabel
+from core.emotions import LABELS, VA, UnknownLabel, normalize_label
 from core.errors import UserError
 from core.music.recommender import MAX_SONGS
 from core.settings import Settings
@@ -217,6 +217,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     logs.configure(args.verbose, secrets=[s.get_secret_value() for s in (
         settings.telegram_token, settings.discord_token, settings.spotify_client_secret) if s is not None])
     try:
+        for name in ("emotion", "target"):  # a mood's name is parsed here, where it comes in, before anything opens
+            if getattr(args, name, None):
+                setattr(args, name, normalize_label(getattr(args, name)))
         if args.command == "analyze":
             failures = asyncio.run(analyze_files(args.photos, settings, args))
             return 1 if failures == len(args.photos) else 0
