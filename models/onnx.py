@@ -1,4 +1,6 @@
-"""Every ONNX Runtime session of the project is built here, with one thread policy.
+"""Every ONNX Runtime session of Moodtune's own models is built here, with one thread policy (the
+face nets, BlazeFace, O-Net, the scene model's image tower; DeepFace's optional emotion model
+builds its own session inside DeepFace).
 
 A session runs on `threads` intra-op threads and one inter-op thread; idle pool threads do not
 spin (on 2 cores a spinning pool steals the core the next model needs — measured first on the scene
