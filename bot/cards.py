@@ -18,6 +18,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from bot.i18n import _, percent
 from core.emotions import VA_POINTS
 from core.reading.fusion import MoodReading
 
@@ -83,15 +84,18 @@ def _draw_circle(draw: ImageDraw.ImageDraw) -> None:
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=MUTED, width=2)
     draw.line((cx - r, cy, cx + r, cy), fill=(220, 218, 214), width=1)
     draw.line((cx, cy - r, cx, cy + r), fill=(220, 218, 214), width=1)
+    from bot.replies import card_words, mood_name
+
+    words = card_words()
     small = _font(15)
-    draw.text((cx + r - 6, cy + 6), "pleasant", font=small, fill=MUTED, anchor="ra")
-    draw.text((cx - r + 6, cy + 6), "unpleasant", font=small, fill=MUTED, anchor="la")
-    draw.text((cx, cy - r - 6), "energetic", font=small, fill=MUTED, anchor="md")
-    draw.text((cx, cy + r + 6), "calm", font=small, fill=MUTED, anchor="ma")
+    draw.text((cx + r - 6, cy + 6), words["pleasant"], font=small, fill=MUTED, anchor="ra")
+    draw.text((cx - r + 6, cy + 6), words["unpleasant"], font=small, fill=MUTED, anchor="la")
+    draw.text((cx, cy - r - 6), words["energetic"], font=small, fill=MUTED, anchor="md")
+    draw.text((cx, cy + r + 6), words["calm"], font=small, fill=MUTED, anchor="ma")
     for label, point in VA_POINTS.items():
         x, y = circle_position(point.valence, point.arousal)
         draw.ellipse((x - 3, y - 3, x + 3, y + 3), fill=(200, 198, 194))
-        draw.text((x + 6, y), label, font=small, fill=(175, 173, 170), anchor="lm")
+        draw.text((x + 6, y), mood_name(label), font=small, fill=(175, 173, 170), anchor="lm")
 
 
 def _thumbnail(photo, size: int) -> Optional[Image.Image]:
@@ -150,10 +154,12 @@ def render_mood_card(
         draw.text((30, top), words, font=_font(18), fill=INK)
         draw.rectangle((30, top + 26, 30 + 300, top + 38), fill=(232, 229, 224))
         draw.rectangle((30, top + 26, 30 + round(300 * max(0.0, min(1.0, share))), top + 38), fill=SIGNAL_COLOURS.get(name, MUTED))
-        draw.text((340, top + 32), f"{share:.0%}", font=_font(16), fill=MUTED, anchor="lm")
+        draw.text((340, top + 32), percent(share), font=_font(16), fill=MUTED, anchor="lm")
         top += 52
 
-    draw.text((870, 40), "Songs", font=_font(26), fill=INK)
+    from bot.replies import card_words
+
+    draw.text((870, 40), card_words()["songs"], font=_font(26), fill=INK)
     line_font = _font(18)
     for i, song in enumerate(songs[:12]):
         draw.text((870, 86 + i * 40), _fit(f"{song.number}. {song.line}", line_font, 310), font=line_font, fill=INK)
@@ -168,11 +174,13 @@ def render_history_card(
     card = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(card)
     _draw_circle(draw)
-    xy = [circle_position(v, a) for _, v, a in points]
+    from bot.replies import card_words, mood_name
+
+    xy = [circle_position(v, a) for _label, v, a in points]
     if len(xy) > 1:
         draw.line(xy, fill=(205, 200, 195), width=2)
     n = len(points)
-    for k, ((label, _, _), (x, y)) in enumerate(zip(points, xy)):
+    for k, ((label, _v, _a), (x, y)) in enumerate(zip(points, xy)):
         age = (k + 1) / n  # 1 for the newest
         base = MOOD_COLOURS.get(label, INK)
         colour = tuple(round(BACKGROUND[c] + (base[c] - BACKGROUND[c]) * (0.25 + 0.75 * age)) for c in range(3))
@@ -186,9 +194,9 @@ def render_history_card(
     top = 100
     for label, count in counts[:8]:
         draw.ellipse((30, top + 4, 46, top + 20), fill=MOOD_COLOURS.get(label, INK))
-        draw.text((56, top), f"{label} × {count}", font=_font(20), fill=INK)
+        draw.text((56, top), f"{mood_name(label)} × {count}", font=_font(20), fill=INK)
         top += 34
-    draw.text((870, 40), "Liked most", font=_font(26), fill=INK)
+    draw.text((870, 40), card_words()["liked"], font=_font(26), fill=INK)
     for i, line in enumerate(liked[:10]):
         draw.text((870, 86 + i * 40), _fit(line, _font(18), 310), font=_font(18), fill=INK)
     return _to_jpeg(card)
@@ -196,12 +204,14 @@ def render_history_card(
 
 def card_for_photo(reading: MoodReading, rec) -> dict[str, Any]:
     """render_mood_card's numbers for a reading and its songs, with bot.replies' words for them."""
-    from bot.replies import signal_words
+    from bot.replies import mood_name, signal_words
+
     used = sorted((s for s in reading.signals if s.available and s.weight > 0), key=lambda s: -s.weight)
     return {
-        "headline": f"{reading.label.capitalize()} — {reading.confidence:.0%} sure",
+        "headline": _("{mood} — {confidence} sure").format(mood=mood_name(reading.label).capitalize(),
+                                                          confidence=percent(reading.confidence)),
         "valence": reading.valence, "arousal": reading.arousal, "confidence": reading.confidence, "label": reading.label,
         "signals": [(s.name, signal_words(s), s.weight) for s in used],
         "songs": [CardSong(i, f"{s.track.artist} — {s.track.title}") for i, s in enumerate(rec.songs, 1)],
-        "path": [(v, a) for _, v, a in reading.parts] if reading.kind == "video" else [],
+        "path": [(v, a) for _label, v, a in reading.parts] if reading.kind == "video" else [],
     }

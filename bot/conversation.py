@@ -17,13 +17,14 @@ here; anything else is a bug and goes to the platform's error boundary, which sa
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Optional
 
-from bot import replies
+from bot import i18n, replies
 from bot.cards import card_for_photo, render_history_card, render_mood_card
 from bot.buttons import NUMBER_REACTIONS, decode_action, mark_choice, reaction_score
 from bot.formatting import Button, Reply
@@ -45,6 +46,9 @@ class Origin:
     group: bool
     # asks the platform whether the person administers this group (only when it matters)
     admin: Optional[Callable[[], Awaitable[bool]]] = field(default=None, compare=False, repr=False)
+    # the language the person's client says they use (Telegram's language_code, Discord's locale),
+    # unparsed: bot.i18n.parse_language reads it
+    language: Optional[str] = field(default=None, compare=False)
 
     async def is_admin(self) -> bool:
         if not self.group or self.admin is None:
@@ -128,6 +132,18 @@ class Press:
     then: Optional[Outgoing] = field(default=None)
 
 
+def speaks(method):
+    """Handle the update in the person's language, with the group's for what everyone sees
+    (`Conversation.languages`); the method itself never picks a language."""
+    @functools.wraps(method)
+    async def in_their_language(self, origin: Origin, *args, **kwargs):
+        own, shared = await self.languages(origin)
+        with i18n.speaking(own, shared):
+            return await method(self, origin, *args, **kwargs)
+
+    return in_their_language
+
+
 def refusal(exc: UserError) -> Outgoing:
     log.info("refused: %s", exc)
     return Outgoing(text=replies.error_text(exc), private=True, error=True)
@@ -141,6 +157,22 @@ class Conversation:
         self.moodtune = moodtune
         self._noted: "OrderedDict[str, float]" = OrderedDict()
 
+    async def languages(self, origin: Origin) -> tuple[str, str]:
+        """(the person's language, the language of what everyone in the chat sees): the person's
+        choice (/settings language in a private chat), else their client's, else English; a group's
+        choice for its shared messages, else the person's. A store that cannot answer now costs
+        only the choices: the client's language still holds."""
+        own = i18n.parse_language(origin.language) or i18n.DEFAULT
+        shared = None
+        try:
+            if origin.person is not None:
+                own = (await self.moodtune.people.settings_of("user", origin.person)).language or own
+            if origin.group and origin.chat is not None:
+                shared = (await self.moodtune.people.settings_of("chat", origin.chat)).language
+        except Exception as exc:  # noqa: BLE001 — the update's own handling will meet the same trouble and say so
+            log.info("languages of %s unknown: %s", origin.person, exc)
+        return own, shared or own
+
     @property
     def previews_on(self) -> bool:
         """Whether lists carry the ▶ button (MOODTUNE_PREVIEWS)."""
@@ -148,6 +180,7 @@ class Conversation:
 
     # --- photos ------------------------------------------------------------------------------
 
+    @speaks
     async def photo(
         self, origin: Origin, fetch: Callable[[], Awaitable[bytes]], *, admitted: Optional[Callable[[], None]] = None,
         queued: Optional[Callable[[str], None]] = None,
@@ -160,6 +193,7 @@ class Conversation:
 
         return await self._admitted(origin, admitted, queued, answer)
 
+    @speaks
     async def album(
         self, origin: Origin, fetches: list[Callable[[], Awaitable[bytes]]], *, admitted: Optional[Callable[[], None]] = None,
         queued: Optional[Callable[[str], None]] = None,
@@ -221,11 +255,14 @@ class Conversation:
         """The reply to a reading and its songs, with its card unless the chat turned cards off."""
         rec = answer.recommendation
         image = None
-        if await self.moodtune.people.cards_enabled(*origin.scope):
-            image = await asyncio.to_thread(render_mood_card, **card_for_photo(answer.reading, rec),
-                                            photo=answer.reading.thumbnail)
-        return Outgoing(reply=replies.photo_reply(answer.reading, rec, previews=self.previews_on), list_id=rec.id, image=image)
+        with i18n.to_everyone():  # an answer everyone in the chat reads
+            if await self.moodtune.people.cards_enabled(*origin.scope):
+                image = await asyncio.to_thread(render_mood_card, **card_for_photo(answer.reading, rec),
+                                                photo=answer.reading.thumbnail)
+            reply = replies.photo_reply(answer.reading, rec, previews=self.previews_on)
+        return Outgoing(reply=reply, list_id=rec.id, image=image)
 
+    @speaks
     async def mood_words(self, origin: Origin, text: str) -> Outgoing:
         """`/mood rainy sunday`: songs for the mood the words carry, with how they were read; words
         with no mood get a sentence. Same rules as any list here (settings, explicit, muted artists)."""
@@ -235,13 +272,16 @@ class Conversation:
             reading, rec = await self.moodtune.songs.for_words(text, user=origin.person, chat=origin.chat, group=origin.group)
         except UserError as exc:
             return refusal(exc)
-        return Outgoing(reply=replies.words_reply(reading, rec, previews=self.previews_on), list_id=rec.id)
+        with i18n.to_everyone():
+            return Outgoing(reply=replies.words_reply(reading, rec, previews=self.previews_on), list_id=rec.id)
 
-    def not_a_photo(self, origin: Origin, what: str = "") -> Outgoing:
+    @speaks
+    async def not_a_photo(self, origin: Origin, what: str = "") -> Outgoing:
         return Outgoing(text=replies.text("not_a_photo", what=what), error=True)
 
     # --- lists -------------------------------------------------------------------------------
 
+    @speaks
     async def soundtrack(self, origin: Origin) -> Outgoing:
         if not origin.known:
             return Outgoing(text=replies.text("no_sender"), error=True)
@@ -249,8 +289,11 @@ class Conversation:
             rec, count = await self.moodtune.songs.soundtrack(chat=origin.chat, user=origin.person, group=origin.group)
         except UserError as exc:
             return refusal(exc)
-        return Outgoing(reply=replies.list_reply(rec, replies.text("soundtrack_title", count=count), previews=self.previews_on), list_id=rec.id)
+        with i18n.to_everyone():
+            return Outgoing(reply=replies.list_reply(rec, replies.text("soundtrack_title", count=count), previews=self.previews_on),
+                            list_id=rec.id)
 
+    @speaks
     async def press(self, origin: Origin, data: str, buttons: list[list[Button]]) -> Press:
         """A button under a list: 👍/👎 one song, shift toward a mood, or more like this.
         `buttons`: the keyboard of the pressed message, returned with the choice marked."""
@@ -287,8 +330,10 @@ class Conversation:
             if action.kind == "correct":
                 rec = await app.lists.correct_mood(action.recommendation, user=origin.person, chat=origin.chat, label=action.target,
                                              group=origin.group)
-                return Press(toast=replies.text("corrected", mood=rec.mood),
-                             then=Outgoing(reply=replies.list_reply(rec, replies.text("corrected_title", mood=rec.mood), previews=self.previews_on), list_id=rec.id))
+                with i18n.to_everyone():
+                    then = Outgoing(reply=replies.list_reply(rec, replies.text("corrected_title", mood=rec.mood), previews=self.previews_on),
+                                    list_id=rec.id)
+                return Press(toast=replies.text("corrected", mood=rec.mood), then=then)
             if action.kind == "mute":  # an admin mutes for the whole group, anyone else for themselves
                 for_group = await origin.is_admin()
                 name = await app.lists.mute_credit(action.recommendation, action.position, action.credit, user=origin.person,
@@ -305,9 +350,12 @@ class Conversation:
         except UserError as exc:
             log.info("button %s refused: %s", data, exc)
             return Press(toast=replies.error_text(exc), alert=True)
-        title = replies.text("shift_title", mood=rec.mood, target=rec.target) if mode == "shift" else replies.text("more_title", mood=rec.mood)
-        return Press(then=Outgoing(reply=replies.list_reply(rec, title, previews=self.previews_on), list_id=rec.id))
+        with i18n.to_everyone():
+            title = (replies.text("shift_title", mood=rec.mood, target=rec.target) if mode == "shift"
+                     else replies.text("more_title", mood=rec.mood))
+            return Press(then=Outgoing(reply=replies.list_reply(rec, title, previews=self.previews_on), list_id=rec.id))
 
+    @speaks
     async def inline(self, origin: Origin, query: str) -> InlineAnswer:
         """`@bot calm` or `@bot rainy sunday` from any chat: songs for the mood in the words, with
         previews where Deezer has them; a mood-less, empty or refused query gets a hint instead."""
@@ -329,6 +377,7 @@ class Conversation:
         for track_id, file_id in file_ids.items():
             await self.moodtune.previews.remember_file(origin.platform, track_id, file_id)
 
+    @speaks
     async def refusal_for(self, origin: Origin, data: str) -> Optional[str]:
         """What a press would be refused with, decided before any work or message (a platform that
         must acknowledge first can then keep the refusal private); None when it may go ahead."""
@@ -379,9 +428,11 @@ class Conversation:
 
     # --- commands ----------------------------------------------------------------------------
 
-    def help(self, origin: Origin) -> Outgoing:
+    @speaks
+    async def help(self, origin: Origin) -> Outgoing:
         return Outgoing(text=replies.help_text(origin.platform))
 
+    @speaks
     async def mode(self, origin: Origin, mode: Optional[str] = None, target: Optional[str] = None) -> Outgoing:
         """Show the mode (no argument) or set it: match, or shift [toward a mood]."""
         if not origin.known:
@@ -396,6 +447,7 @@ class Conversation:
             return refusal(exc)
         return Outgoing(text=replies.text("mode_set", mode=s.mode, target=s.target, group=origin.group))
 
+    @speaks
     async def history(self, origin: Origin) -> Outgoing:
         """The last 30 readings as a picture with the moods counted and the songs liked most: the
         person's own in a private chat, the group's in a group."""
@@ -412,8 +464,9 @@ class Conversation:
         )
         return Outgoing(text=text, image=image)
 
+    @speaks
     async def settings(self, origin: Origin, songs: Optional[str] = None, explicit: Optional[str] = None,
-                       cards: Optional[str] = None) -> Outgoing:
+                       cards: Optional[str] = None, language: Optional[str] = None) -> Outgoing:
         """Show the settings, or set how many songs a list has and whether explicit songs may come.
         Arguments arrive as the person typed them and are checked here."""
         if not origin.known:
@@ -432,17 +485,26 @@ class Conversation:
             if songs is not None:
                 n = int(songs) if songs.isascii() and songs.isdigit() and len(songs) < 4 else 0
                 await app.people.set_list_length(scope=scope, id=key, n=n)
+            if language is not None:
+                chosen = i18n.parse_language(language)
+                if chosen is None:
+                    raise UserError("bad_language", code=language, languages=", ".join(i18n.LANGUAGES.values()))
+                await app.people.set_language(scope=scope, id=key, language=chosen)
+                with i18n.speaking(chosen):  # said in the language just chosen
+                    return Outgoing(text=replies.text("language_set", language=chosen, group=origin.group), private=True)
         except UserError as exc:
             return refusal(exc)
         s = await app.people.settings_of(scope, key)
         allowed = explicit_allowed(s, origin.group)
         words = replies.text("settings_are", songs=s.list_length, mode=s.mode or "match", target=s.target,
-                             explicit=allowed, cards=s.cards is not False, group=origin.group, platform=origin.platform)
+                             explicit=allowed, cards=s.cards is not False, group=origin.group, platform=origin.platform,
+                             language=s.language or (await self.languages(origin))[1])
         muted = await app.people.muted_artists(origin.chat if origin.group else origin.person)  # the group's in a group
         if muted:
             return Outgoing(reply=replies.settings_with_muted(words, muted, group=origin.group), private=True)
         return Outgoing(text=words, private=True)
 
+    @speaks
     async def forget(self, origin: Origin) -> Outgoing:
         if origin.person is None:
             return Outgoing(text=replies.text("no_sender"), error=True)

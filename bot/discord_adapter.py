@@ -19,8 +19,10 @@ from typing import Literal, Optional
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 
-from bot import replies
+from bot import i18n, replies
+from bot.i18n import N_
 from bot.courtesy import courtesy
 from bot.conversation import Conversation, Origin, Outgoing
 from bot.buttons import decode_action
@@ -168,13 +170,45 @@ def _content(out: Outgoing) -> dict:
     return {"content": cut_to(out.text, MAX_CONTENT), **files}
 
 
-def origin_of(user_id: Optional[int], channel_id: Optional[int], guild_id: Optional[int]) -> Origin:
-    """Direct messages are per person; a server channel is a group."""
-    return Origin(PLATFORM, f"dc:{user_id}" if user_id else None, f"dc:{channel_id}" if channel_id else None, group=guild_id is not None)
+def origin_of(user_id: Optional[int], channel_id: Optional[int], guild_id: Optional[int], language: Optional[str] = None) -> Origin:
+    """Direct messages are per person; a server channel is a group. `language`: the person's
+    client locale where Discord tells it (interactions), else the server's preferred one."""
+    return Origin(PLATFORM, f"dc:{user_id}" if user_id else None, f"dc:{channel_id}" if channel_id else None, group=guild_id is not None,
+                  language=language)
+
+
+class CommandWords(app_commands.Translator):
+    """Command and option descriptions in each language of bot.i18n (names stay as they are: people
+    type them, and the help names them)."""
+
+    LOCATIONS = (app_commands.TranslationContextLocation.command_description,
+                 app_commands.TranslationContextLocation.parameter_description)
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale, context) -> Optional[str]:
+        language = i18n.parse_language(locale.value)
+        if context.location not in self.LOCATIONS or language in (None, i18n.DEFAULT):
+            return None
+        with i18n.speaking(language):
+            said = i18n._(string.message)
+        return said if said != string.message else None
+
+
+def _locale(interaction: discord.Interaction) -> Optional[str]:
+    """The person's client locale of an interaction ('pt-BR'), as bot.i18n reads it."""
+    locale = getattr(interaction, "locale", None)
+    return str(locale.value if hasattr(locale, "value") else locale) if locale else None
+
+
+def _guild_locale(guild) -> Optional[str]:
+    """A message carries no locale: the server's preferred one stands in (a person's own choice,
+    /settings language, wins over it)."""
+    locale = getattr(guild, "preferred_locale", None)
+    return str(locale.value if hasattr(locale, "value") else locale) if locale else None
 
 
 def _interaction_origin(interaction: discord.Interaction) -> Origin:
-    origin = origin_of(interaction.user.id if interaction.user else None, interaction.channel_id, interaction.guild_id)
+    origin = origin_of(interaction.user.id if interaction.user else None, interaction.channel_id, interaction.guild_id,
+                       language=_locale(interaction))
     permissions = getattr(interaction.user, "guild_permissions", None)  # a Member in a server
 
     async def admin() -> bool:
@@ -201,15 +235,17 @@ def _fetcher(att: Optional[discord.Attachment]):
     return fetch
 
 
-def _unexpected_text(error: BaseException) -> str:
-    """The error boundary's sentence: a busy database is a passing state, anything else a bug."""
+def _unexpected_text(error: BaseException, language: Optional[str] = None) -> str:
+    """The error boundary's sentence, in the client's `language`: a busy database is a passing
+    state, anything else a bug."""
     cause = getattr(error, "original", error)
     busy = isinstance(cause, StoreBusy)
     if busy:
         log.warning("database busy: %s", cause)
     else:
         log.error("error handling an interaction", exc_info=cause)
-    return replies.error_text("database_busy" if busy else "unexpected")
+    with i18n.speaking(i18n.parse_language(language)):
+        return replies.error_text("database_busy" if busy else "unexpected")
 
 
 class MoodtuneDiscord(discord.AutoShardedClient):
@@ -237,8 +273,10 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         self._register_commands()
 
     async def setup_hook(self) -> None:
-        """Register the persistent buttons, and the commands (once: by the process that runs shard 0)."""
+        """Register the persistent buttons, and the commands (once: by the process that runs shard 0)
+        with their descriptions in every language the bot speaks (Discord shows each person theirs)."""
         self.add_dynamic_items(ActionButton, RateSelect)
+        await self.tree.set_translator(CommandWords())
         if self.sync_commands and (self.shard_ids is None or 0 in self.shard_ids):
             await self.tree.sync()
 
@@ -286,9 +324,10 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             if isinstance(error, app_commands.CommandSignatureMismatch) and not self._resynced:
                 self._resynced = True  # once per start: Discord has an older signature than ours
                 asyncio.get_running_loop().create_task(self._resync())
-            await self._say_sorry(interaction, replies.text("stale_command"))
+            with i18n.speaking(i18n.parse_language(_locale(interaction))):
+                await self._say_sorry(interaction, replies.text("stale_command"))
             return
-        await self._say_sorry(interaction, _unexpected_text(error))
+        await self._say_sorry(interaction, _unexpected_text(error, _locale(interaction)))
 
     async def _resync(self) -> None:
         try:
@@ -313,8 +352,9 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         tree = self.tree
         convo = self.conversation
 
-        @tree.command(name="mood", description="Songs for the mood of a photo, or of a few words")
-        @app_commands.describe(photo="the photo to read", text="or a mood in words, e.g. rainy sunday morning")
+        @tree.command(name="mood", description=locale_str(N_("Songs for the mood of a photo, or of a few words")))
+        @app_commands.describe(photo=locale_str(N_("the photo to read")),
+                               text=locale_str(N_("or a mood in words, e.g. rainy sunday morning")))
         async def mood(interaction: discord.Interaction, photo: Optional[discord.Attachment] = None,
                        text: Optional[app_commands.Range[str, 1, 300]] = None) -> None:
             """Songs for the mood of a photo, or of a few words."""
@@ -329,51 +369,57 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             """Songs for the images (or GIF, or video) in this message, read together."""
             await self._photo(interaction, [a for a in message.attachments if is_image(a)])
 
-        @tree.command(name="soundtrack", description="One playlist for the photos shared here in the last hour")
+        @tree.command(name="soundtrack", description=locale_str(N_("One playlist for the photos shared here in the last hour")))
         async def soundtrack(interaction: discord.Interaction) -> None:
             """One playlist for the photos shared here in the last hour."""
             await interaction.response.defer(thinking=True)
             origin = _interaction_origin(interaction)
             await self._respond(interaction, origin, await convo.soundtrack(origin))
 
-        @tree.command(name="mode", description="Match the photo's mood, or shift from it toward another")
-        @app_commands.describe(mode="match (default) or shift", target="for shift: the mood to move toward, e.g. calm")
+        @tree.command(name="mode", description=locale_str(N_("Match the photo's mood, or shift from it toward another")))
+        @app_commands.describe(mode=locale_str(N_("match (default) or shift")),
+                               target=locale_str(N_("for shift: the mood to move toward, e.g. calm")))
         async def mode(interaction: discord.Interaction, mode: Optional[Literal["match", "shift"]] = None,
                        target: Optional[str] = None) -> None:
             """Match the photo's mood, or shift from it toward another (for this channel in a server)."""
             origin = _interaction_origin(interaction)
             await self._respond(interaction, origin, await convo.mode(origin, mode, target))
 
-        @tree.command(name="settings", description="Songs per list and explicit songs (for this channel, or for you in DMs)")
-        @app_commands.describe(songs="how many songs a list has (1-10)", explicit="explicit songs: on or off (off in servers by default)",
-                               cards="a picture of the mood with each answer: on or off")
+        @tree.command(name="settings", description=locale_str(N_("Songs per list, explicit songs, mood pictures, my language")))
+        @app_commands.describe(songs=locale_str(N_("how many songs a list has (1-10)")),
+                               explicit=locale_str(N_("explicit songs: on or off (off in servers by default)")),
+                               cards=locale_str(N_("a picture of the mood with each answer: on or off")),
+                               language=locale_str(N_("the language I answer in (in a server: this channel's shared answers)")))
+        @app_commands.choices(language=[app_commands.Choice(name=name, value=code) for code, name in i18n.LANGUAGES.items()])
         async def settings_command(
             interaction: discord.Interaction, songs: Optional[app_commands.Range[int, 1, 10]] = None,
             explicit: Optional[Literal["on", "off"]] = None, cards: Optional[Literal["on", "off"]] = None,
+            language: Optional[app_commands.Choice[str]] = None,
         ) -> None:
-            """Songs per list, explicit songs and mood pictures (for this channel, or for you in DMs)."""
+            """Songs per list, explicit songs, mood pictures and language (for this channel, or for you in DMs)."""
             origin = _interaction_origin(interaction)
-            out = await convo.settings(origin, songs=None if songs is None else str(songs), explicit=explicit, cards=cards)
+            out = await convo.settings(origin, songs=None if songs is None else str(songs), explicit=explicit, cards=cards,
+                                       language=language.value if language is not None else None)
             await self._respond(interaction, origin, out)
 
-        @tree.command(name="history", description="Your last 30 moods as a picture (in a server channel: the channel's)")
+        @tree.command(name="history", description=locale_str(N_("Your last 30 moods as a picture (in a server channel: the channel's)")))
         async def history(interaction: discord.Interaction) -> None:
             """Your last 30 moods as a picture (in a server channel: the channel's)."""
             await interaction.response.defer(thinking=True)
             origin = _interaction_origin(interaction)
             await self._respond(interaction, origin, await convo.history(origin))
 
-        @tree.command(name="forget", description="Delete everything Moodtune stored about you")
+        @tree.command(name="forget", description=locale_str(N_("Delete everything Moodtune stored about you")))
         async def forget(interaction: discord.Interaction) -> None:
             """Delete everything Moodtune stored about you."""
             origin = _interaction_origin(interaction)
             await self._respond(interaction, origin, await convo.forget(origin))
 
-        @tree.command(name="help", description="What Moodtune does and how to use it")
+        @tree.command(name="help", description=locale_str(N_("What Moodtune does and how to use it")))
         async def help_command(interaction: discord.Interaction) -> None:
             """What Moodtune does and how to use it."""
             origin = _interaction_origin(interaction)
-            out = convo.help(origin)
+            out = await convo.help(origin)
             out.private = True
             await self._respond(interaction, origin, out)
 
@@ -402,7 +448,7 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             if press.then is not None:
                 await self._respond(interaction, origin, press.then)
         except Exception as exc:  # noqa: BLE001 — the error boundary for buttons
-            await self._say_sorry(interaction, _unexpected_text(exc))
+            await self._say_sorry(interaction, _unexpected_text(exc, origin.language))
 
     # --- events --------------------------------------------------------------------------------
 
@@ -413,12 +459,16 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             return
         if message.guild is not None and self.user not in message.mentions:
             return
-        origin = origin_of(message.author.id, message.channel.id, message.guild.id if message.guild else None)
+        origin = origin_of(message.author.id, message.channel.id, message.guild.id if message.guild else None,
+                           language=_guild_locale(message.guild))
         try:
             images = [a for a in message.attachments if is_image(a)]
             if not images:
                 att = message.attachments[0] if message.attachments else None
-                out = Outgoing(text=replies.error_text(UserError("not_a_file_image", name=att.filename) if att else "no_image_mention"))
+                own, _shared = await self.conversation.languages(origin)
+                with i18n.speaking(own):
+                    out = Outgoing(text=replies.error_text(UserError("not_a_file_image", name=att.filename) if att
+                                                           else "no_image_mention"))
             else:  # several images in one message are an album: read together, answered once
                 typing = lambda: courtesy(message.channel.typing, "typing action")  # noqa: E731
                 queued = lambda text: courtesy(lambda: message.reply(text, mention_author=False), "queued note")  # noqa: E731
@@ -426,7 +476,7 @@ class MoodtuneDiscord(discord.AutoShardedClient):
                        if len(images) > 1 else
                        await self.conversation.photo(origin, _fetcher(images[0]), admitted=typing, queued=queued))
         except Exception as exc:  # noqa: BLE001 — the error boundary for messages
-            out = Outgoing(text=_unexpected_text(exc), error=True)
+            out = Outgoing(text=_unexpected_text(exc, origin.language), error=True)
         try:
             sent = await message.reply(mention_author=False, **_content(out))
         except discord.HTTPException as exc:
@@ -438,7 +488,8 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         """👍/👎 (and friends) on one of our lists rate it; 1️⃣–🔟 like that song."""
         if self.user is not None and payload.user_id == self.user.id:
             return
-        origin = origin_of(payload.user_id, payload.channel_id, payload.guild_id)
+        origin = origin_of(payload.user_id, payload.channel_id, payload.guild_id,
+                           language=_guild_locale(self.get_guild(payload.guild_id) if payload.guild_id else None))
         await self.conversation.react(origin, str(payload.message_id), [str(payload.emoji)])
 
     async def on_error(self, event: str, *args, **kwargs) -> None:

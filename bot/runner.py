@@ -42,14 +42,14 @@ async def serve(settings: Settings) -> None:
             if settings.telegram_token:
                 from telegram.error import InvalidToken
 
-                from bot.telegram_adapter import COMMANDS, allowed_updates
+                from bot.telegram_adapter import allowed_updates, register_commands
 
                 telegram_app = services.telegram()
                 try:
                     await telegram_app.initialize()
                 except InvalidToken:
                     raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN — copy it again from @BotFather.") from None
-                await telegram_app.bot.set_my_commands(COMMANDS)
+                await register_commands(telegram_app.bot)
                 await telegram_app.start()
                 updates = allowed_updates(telegram_app.bot)  # inline queries only where inline mode is on
                 # only what the bot handles: reactions arrive only because message_reaction is asked for

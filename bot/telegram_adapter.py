@@ -41,7 +41,8 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from bot import replies
+from bot import i18n, replies
+from bot.i18n import N_
 from bot.albums import AlbumCollector
 from bot.courtesy import courtesy
 from bot.conversation import Conversation, Origin, Outgoing
@@ -57,16 +58,31 @@ MAX_TEXT = 4096  # characters in one message
 MAX_CAPTION = 1024  # characters in a photo's caption
 ALBUM_QUIET = 1.5  # an album is complete when no new item came for this long
 
-COMMANDS = [
-    BotCommand("start", "what I do"),
-    BotCommand("help", "how to use me"),
-    BotCommand("mood", "songs for a mood in words, e.g. /mood rainy sunday"),
-    BotCommand("mode", "match or shift [target mood]"),
-    BotCommand("soundtrack", "a playlist for the recent photos here"),
-    BotCommand("settings", "list length (1-10), explicit on|off, cards on|off"),
-    BotCommand("history", "your last 30 moods as a picture"),
-    BotCommand("forget", "delete everything about you"),
+COMMANDS = [  # (command, its description: translated per language by `commands()`)
+    ("start", N_("what I do")),
+    ("help", N_("how to use me")),
+    ("mood", N_("songs for a mood in words, e.g. /mood rainy sunday")),
+    ("mode", N_("match or shift [target mood]")),
+    ("soundtrack", N_("a playlist for the recent photos here")),
+    ("settings", N_("list length (1-10), explicit on|off, cards on|off, language")),
+    ("history", N_("your last 30 moods as a picture")),
+    ("forget", N_("delete everything about you")),
 ]
+
+
+def commands(language: str) -> list[BotCommand]:
+    """The command menu in one language (setMyCommands takes one list per language_code)."""
+    with i18n.speaking(language):
+        return [BotCommand(name, i18n._(description)) for name, description in COMMANDS]
+
+
+async def register_commands(bot) -> None:
+    """The menu in English for everyone, and in each other language the bot speaks for people whose
+    Telegram is set to it (Telegram picks by the person's language_code)."""
+    await bot.set_my_commands(commands(i18n.DEFAULT))
+    for language in i18n.LANGUAGES:
+        if language != i18n.DEFAULT:
+            await bot.set_my_commands(commands(language), language_code=language)
 
 # The update types the handlers below use; Telegram sends no others (runner: allowed_updates).
 ALLOWED_UPDATES = ("message", "callback_query", "message_reaction")
@@ -171,6 +187,7 @@ def origin_of(update: Update) -> Origin:
         f"tg:{chat.id}" if chat is not None else None,
         group=group,
         admin=admin if group and user is not None else None,
+        language=user.language_code if user is not None else None,
     )
 
 
@@ -344,13 +361,13 @@ async def on_not_a_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if message is None or not addressed_to_bot(message, context.bot.id, context.bot.username):
         return
     origin = origin_of(update)
-    await send(message, origin, conversation(context).not_a_photo(origin), conversation(context))
+    await send(message, origin, await conversation(context).not_a_photo(origin), conversation(context))
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say what the bot does and how to use it."""
     origin = origin_of(update)
-    await send(update.effective_message, origin, conversation(context).help(origin), conversation(context))
+    await send(update.effective_message, origin, await conversation(context).help(origin), conversation(context))
 
 
 async def on_mood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -365,7 +382,8 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     a query with no mood (or a refused one) answers with a hint button, never nothing."""
     query = update.inline_query
     user = query.from_user
-    origin = Origin(PLATFORM, f"tg:{user.id}" if user is not None else None, None, group=False)
+    origin = Origin(PLATFORM, f"tg:{user.id}" if user is not None else None, None, group=False,
+                    language=user.language_code if user is not None else None)
     answer = await conversation(context).inline(origin, query.query or "")
     results = []
     for k, s in enumerate(answer.songs):
@@ -392,10 +410,10 @@ async def on_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/settings [n] | /settings explicit on|off: show or set."""
+    """/settings [n] | /settings explicit on|off | cards on|off | language <code>: show or set."""
     args = context.args or []
     origin = origin_of(update)
-    if args and args[0].lower() in ("explicit", "cards"):
+    if args and args[0].lower() in ("explicit", "cards", "language"):
         value = args[1] if len(args) == 2 else ""
         out = await conversation(context).settings(origin, **{args[0].lower(): value})
     else:
@@ -427,7 +445,9 @@ async def on_soundtrack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     origin = origin_of(update)
     convo = conversation(context)
-    placeholder = await _send_to(message, Outgoing(text=replies.text("soundtrack_building")))
+    with i18n.speaking((await convo.languages(origin))[1]):
+        building = replies.text("soundtrack_building")
+    placeholder = await _send_to(message, Outgoing(text=building))
     out = await convo.soundtrack(origin)
     text, mode = _body(out)
     await _retry(placeholder.edit_text)(text, parse_mode=mode, reply_markup=keyboard(out.reply.buttons if out.reply else None),
@@ -474,7 +494,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return
-    text = replies.error_text("database_busy" if busy else "unexpected")
+    user = update.effective_user  # the client's language: the store that keeps a choice may be what failed
+    with i18n.speaking(i18n.parse_language(user.language_code if user is not None else None)):
+        text = replies.error_text("database_busy" if busy else "unexpected")
     if update.callback_query is not None:
         await _answer(update.callback_query, text, show_alert=True)
     elif update.effective_message is not None:

@@ -121,7 +121,7 @@ async def test_the_discord_process_answers_refuses_privately_and_stops_on_sigter
     forget = interaction(fake, 2, {"id": "c5", "name": "forget", "type": 1})
     await fake.dispatch("INTERACTION_CREATE", forget)
     gone = await until(lambda: [b for m, p, b in sent_to(fake, forget["token"]) if p.endswith("/callback")], "/forget's answer")
-    assert "deleted your 1 ratings" in gone[0]["data"]["content"]
+    assert "ratings (1)" in gone[0]["data"]["content"]
 
     # a message that mentions the bot with an image attached: answered in the channel
     photo = attachment(fake, (DEMO / "cat.jpg").read_bytes(), "cat.jpg")

@@ -722,7 +722,7 @@ async def test_not_this_mood_offers_the_moods_and_answers_with_the_chosen_one(tg
     await feed(application, command("/history"))
     assert "calm (corrected from happy)" in api.said()[-1]["text"]
     await feed(application, command("/forget"))
-    assert await app._store.readings.corrections() == [] and "1 mood corrections" in api.said()[-1]["text"]
+    assert await app._store.readings.corrections() == [] and "mood corrections (1)" in api.said()[-1]["text"]
 
 
 async def test_only_the_photos_sender_can_correct_its_mood(tg):

@@ -132,13 +132,15 @@ class Pipeline:
         """A mood in words (core.reading.words.WordsReading) or None: the scene model's text tower
         against the mood prompts when it is in memory and the text carries a word of mood, else
         the project's word table. Words the table does not know are never read by the model alone,
-        so a text with no mood gets no reading rather than the prompts' noise."""
+        so a text with no mood gets no reading rather than the prompts' noise; words in another
+        language than English stay with the table (the model's prompts and training are English)."""
         from core.emotions import ordered, va_of
         from core.reading.words import MAX_CHARS, WordsReading, read_words
 
         reading = read_words(text)
         scene = self.models.scene
-        moods = scene.text_moods(text[:MAX_CHARS]) if reading is not None and hasattr(scene, "text_moods") else None
+        moods = (scene.text_moods(text[:MAX_CHARS]) if reading is not None and reading.english and hasattr(scene, "text_moods")
+                 else None)
         if not moods:
             return reading
         label = ordered(moods)[0][0]

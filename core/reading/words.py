@@ -1,10 +1,14 @@
-"""A mood in words (`/mood rainy sunday morning`): which of our labels a short text carries.
+"""A mood in words (`/mood rainy sunday morning`, `/mood грустный дождливый вечер`, `/mood un día feliz
+en la playa`): which of our labels a short text carries, in English, Russian, Spanish, German and
+Portuguese — the languages the bot speaks.
 
-The project's own word table, English: each label's words and their common synonyms and
+The project's own word tables: English here — each label's words and their common synonyms and
 inflections (`MOOD_WORDS`), and words for places, weather and moments that lean to moods the way a
-photo's scene does (`SCENE_WORDS`, the same leanings as models.clip_prompts.SCENES). A text's reading is the
-weighted share of each label among the words found; a word right after a negation ("not", "never",
-"no", "n't") is left out rather than guessed. Text that carries none of these words gets no
+photo's scene does (`SCENE_WORDS`, the same leanings as models.clip_prompts.SCENES); the other
+languages in core.reading.mood_words, matched by their Snowball stems so an adjective's every
+ending counts. A text's reading is the weighted share of each label among the words found, in any
+of the languages (people mix them); a word right after a negation ("not", "не", "no", "nicht",
+"não", "n't") is left out rather than guessed. Text that carries none of these words gets no
 reading — the bot says so instead of picking a random list.
 
 When the scene model (OpenCLIP) still holds its text tower, core.reading.pipeline reads the words
@@ -15,10 +19,13 @@ only the image tower is kept in memory) and is always the fallback.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping, Optional
 
 from core.emotions import LABELS, VA, va_of
+from core.reading import mood_words
 
 MAX_CHARS = 300  # what is read of a text: a mood fits in a sentence; a 10 KB paste is cut here
 MAX_WORDS = 40
@@ -55,7 +62,7 @@ SCENE_WORDS: Mapping[str, Mapping[str, float]] = {
     "dinner": {"romantic": 0.6, "calm": 0.4}, "wine": {"romantic": 0.6, "calm": 0.4}, "home": {"calm": 0.6, "nostalgic": 0.4},
 }
 NEGATIONS = frozenset({"not", "no", "never", "nothing", "without", "dont", "don't", "isnt", "isn't", "aint", "ain't"})
-_WORD = re.compile(r"[a-z']+")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # letters of any script, with English's apostrophes
 _INDEX: dict[str, dict[str, float]] = {}
 for _label, _words in MOOD_WORDS.items():
     for _w in _words:
@@ -63,6 +70,52 @@ for _label, _words in MOOD_WORDS.items():
 for _w, _leans in SCENE_WORDS.items():
     for _label, _share in _leans.items():
         _INDEX.setdefault(_w, {})[_label] = _INDEX.get(_w, {}).get(_label, 0.0) + 0.6 * _share  # a scene leans, a mood word says
+
+
+NEGATIONS_ANY = NEGATIONS.union(*mood_words.NEGATIONS.values())
+
+
+def _fold(word: str) -> str:
+    """Lower case, 'ё' as 'е' (Russian writes either), other accents kept (Snowball expects them)."""
+    return word.lower().replace("ё", "е")
+
+
+@lru_cache(maxsize=None)
+def _stemmers() -> dict:
+    import snowballstemmer
+
+    return {code: snowballstemmer.stemmer(name) for code, name in mood_words.STEMMERS.items()}
+
+
+@lru_cache(maxsize=None)
+def _stem_index() -> dict[str, dict[str, dict[str, float]]]:
+    """language → stem → label → weight, built once from core.reading.mood_words."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for code, stemmer in _stemmers().items():
+        index: dict[str, dict[str, float]] = {}
+        for label, words in mood_words.MOODS[code].items():
+            for w in words:
+                index.setdefault(stemmer.stemWord(_fold(w)), {})[label] = 1.0
+        for w, leans in mood_words.SCENES[code].items():
+            stem = stemmer.stemWord(_fold(w))
+            for label, share in leans.items():
+                index.setdefault(stem, {})[label] = index.get(stem, {}).get(label, 0.0) + 0.6 * share
+        out[code] = index
+    return out
+
+
+def _leans(word: str) -> tuple[Optional[dict[str, float]], str]:
+    """What a word says and in which language: English's table first, then each other language's
+    stems."""
+    leans = _INDEX.get(word) or _INDEX.get(word[:-1] if word.endswith("s") else "")
+    if leans:
+        return leans, "en"
+    folded = _fold(word)
+    for code, stemmer in _stemmers().items():
+        hit = _stem_index()[code].get(stemmer.stemWord(folded))
+        if hit:
+            return hit, code
+    return None, ""
 
 
 @dataclass(frozen=True)
@@ -74,21 +127,25 @@ class WordsReading:
     point: VA
     words: tuple[str, ...]
     source: str = "words"  # "words" (the table) or "clip" (the scene model's text tower)
+    english: bool = True  # every mood word found was English's (the scene model reads English only)
 
 
 def read_words(text: str) -> Optional[WordsReading]:
     """The mood a short text carries, or None when none of its words carries one."""
-    tokens = _WORD.findall((text or "")[:MAX_CHARS].lower().replace("’", "'"))[:MAX_WORDS]
+    text = unicodedata.normalize("NFC", (text or "")[:MAX_CHARS])
+    tokens = _WORD.findall(text.lower().replace("’", "'"))[:MAX_WORDS]
     scores = {label: 0.0 for label in LABELS}
     found: list[str] = []
+    languages: set[str] = set()
     for i, token in enumerate(tokens):
         word = token.strip("'")
-        if word.endswith("n't") or any(t in NEGATIONS for t in tokens[max(0, i - 2):i]):
+        if word.endswith("n't") or any(t in NEGATIONS_ANY for t in tokens[max(0, i - 2):i]):
             continue
-        leans = _INDEX.get(word) or _INDEX.get(word[:-1] if word.endswith("s") else "")
+        leans, language = _leans(word)
         if not leans:
             continue
         found.append(word)
+        languages.add(language)
         for label, weight in leans.items():
             scores[label] += weight
     total = sum(scores.values())
@@ -96,4 +153,4 @@ def read_words(text: str) -> Optional[WordsReading]:
         return None
     distribution = {label: s / total for label, s in scores.items() if s > 0}
     label = max(distribution, key=lambda lab: (distribution[lab], -LABELS.index(lab)))
-    return WordsReading(label, distribution, va_of(distribution), tuple(dict.fromkeys(found)))
+    return WordsReading(label, distribution, va_of(distribution), tuple(dict.fromkeys(found)), english=languages == {"en"})

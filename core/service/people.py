@@ -69,6 +69,13 @@ class People:
         """Whether lists here may hold songs marked explicit (groups: off unless set; private: on)."""
         return await self._store.people.set_settings(scope, id, allow_explicit=allowed)
 
+    async def set_language(self, *, scope: str, id: str, language: str) -> ChatSettings:
+        """The language to answer a person, or a group's shared messages, in (a code the bot speaks,
+        checked by the bot: the core keeps it as it is, bounded)."""
+        if not (language.isascii() and language.isalpha() and len(language) <= 8):
+            raise UserError("bad_language", code=language, languages="")
+        return await self._store.people.set_settings(scope, id, language=language.lower())
+
     async def cards_enabled(self, scope: str, id: str) -> bool:
         return (await self._store.people.get_settings(scope, id)).cards is not False
 

@@ -114,6 +114,10 @@ PG_MIGRATIONS: dict[int, str] = {
         SELECT ra.track, {region_sql("r.valence", "r.arousal", "postgres")}, SUM(ra.score), COUNT(*)
         FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation GROUP BY 1, 2;
     """,
+    # the language a person or a group chose to be answered in (bot.i18n; SQLite's 7)
+    6: """
+    ALTER TABLE settings ADD COLUMN language TEXT;
+    """,
 }
 PG_SCHEMA_VERSION = max(PG_MIGRATIONS)
 _MIGRATION_LOCK = 0x6D6F6F64  # 'mood': the advisory lock migrations run under
@@ -492,7 +496,8 @@ class PgPeople(_PgPart):
         return [(r[0], r[1]) for r in rows]
 
     async def get_settings(self, scope: str, id: str) -> ChatSettings:
-        row = await self.pool.fetchrow("SELECT mode, target, list_length, allow_explicit, cards FROM settings WHERE scope = $1 AND id = $2",
+        row = await self.pool.fetchrow("SELECT mode, target, list_length, allow_explicit, cards, language FROM settings "
+                                       "WHERE scope = $1 AND id = $2",
                                        scope, id)
         return settings_from_row(row)
 
@@ -500,10 +505,13 @@ class PgPeople(_PgPart):
         current = await self.get_settings(scope, id)
         merged = {**current.__dict__, **{k: v for k, v in values.items() if k in ChatSettings.__dataclass_fields__}}
         await self.pool.execute(
-            """INSERT INTO settings(scope, id, mode, target, list_length, allow_explicit, cards) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """INSERT INTO settings(scope, id, mode, target, list_length, allow_explicit, cards, language)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                ON CONFLICT (scope, id) DO UPDATE SET mode = EXCLUDED.mode, target = EXCLUDED.target,
-               list_length = EXCLUDED.list_length, allow_explicit = EXCLUDED.allow_explicit, cards = EXCLUDED.cards""",
-            scope, id, merged["mode"], merged["target"], merged["list_length"], flag_column(merged["allow_explicit"]), flag_column(merged["cards"]),
+               list_length = EXCLUDED.list_length, allow_explicit = EXCLUDED.allow_explicit, cards = EXCLUDED.cards,
+               language = EXCLUDED.language""",
+            scope, id, merged["mode"], merged["target"], merged["list_length"], flag_column(merged["allow_explicit"]),
+            flag_column(merged["cards"]), merged["language"],
         )
         return ChatSettings(**merged)
 

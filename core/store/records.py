@@ -70,6 +70,7 @@ class ChatSettings:
     list_length: Optional[int] = None
     allow_explicit: Optional[bool] = None  # None: the default for the place (off in groups, on in private chats)
     cards: Optional[bool] = None  # None: on (a picture of the mood with each answer)
+    language: Optional[str] = None  # None: the person's client language (bot.i18n), English for others
 
 
 def flag_column(value: Optional[bool]) -> Optional[int]:
@@ -77,12 +78,12 @@ def flag_column(value: Optional[bool]) -> Optional[int]:
 
 
 def settings_from_row(row) -> ChatSettings:
-    """A settings row (mode, target, list_length, allow_explicit, cards) of either backend."""
+    """A settings row (mode, target, list_length, allow_explicit, cards, language) of either backend."""
     if row is None:
         return ChatSettings()
-    mode, target, list_length, allow_explicit, cards = tuple(row)
+    mode, target, list_length, allow_explicit, cards, language = tuple(row)
     return ChatSettings(mode, target, list_length, None if allow_explicit is None else bool(allow_explicit),
-                        None if cards is None else bool(cards))
+                        None if cards is None else bool(cards), language)
 
 
 def reading_from_row(row) -> PhotoReading:

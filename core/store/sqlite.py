@@ -124,6 +124,10 @@ MIGRATIONS: dict[int, str] = {
         SELECT ra.track, {region_sql("r.valence", "r.arousal", "sqlite")}, SUM(ra.score), COUNT(*)
         FROM ratings ra JOIN recommendations r ON r.id = ra.recommendation GROUP BY 1, 2;
     """,
+    # the language a person or a group chose to be answered in (bot.i18n)
+    7: """
+    ALTER TABLE settings ADD COLUMN language TEXT;
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -525,7 +529,7 @@ class SqlitePeople(_SqlitePart):
 
     async def get_settings(self, scope: str, id: str) -> ChatSettings:
         row = await (await self.db.execute(
-            "SELECT mode, target, list_length, allow_explicit, cards FROM settings WHERE scope = ? AND id = ?", (scope, id)
+            "SELECT mode, target, list_length, allow_explicit, cards, language FROM settings WHERE scope = ? AND id = ?", (scope, id)
         )).fetchone()
         return settings_from_row(row)
 
@@ -534,8 +538,10 @@ class SqlitePeople(_SqlitePart):
         merged = {**current.__dict__, **{k: v for k, v in values.items() if k in ChatSettings.__dataclass_fields__}}
         async with self._transaction():
             await self.db.execute(
-                "INSERT OR REPLACE INTO settings(scope, id, mode, target, list_length, allow_explicit, cards) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (scope, id, merged["mode"], merged["target"], merged["list_length"], flag_column(merged["allow_explicit"]), flag_column(merged["cards"])),
+                "INSERT OR REPLACE INTO settings(scope, id, mode, target, list_length, allow_explicit, cards, language) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (scope, id, merged["mode"], merged["target"], merged["list_length"], flag_column(merged["allow_explicit"]),
+                 flag_column(merged["cards"]), merged["language"]),
             )
         return ChatSettings(**merged)
 
