@@ -119,6 +119,9 @@ class Outgoing:
     error: bool = False
     image: Optional[bytes] = None  # a JPEG to send with it (bot.cards)
     audio: list[AudioOut] = field(default_factory=list)  # previews to send as playable audio (one album)
+    # the language it is said in (the one in force where it was made): what the adapter adds to it
+    # (a menu's placeholder) is said in it too
+    language: str = field(default_factory=i18n.current)
 
 
 @dataclass

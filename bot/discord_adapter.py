@@ -80,7 +80,7 @@ class RateSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"rate:(?P<
     each song's 👍 and 👎 as options; stateless like the buttons."""
 
     def __init__(self, rec: int, options: Optional[list[discord.SelectOption]] = None):
-        super().__init__(discord.ui.Select(custom_id=f"rate:{rec}", placeholder="Rate a song…",
+        super().__init__(discord.ui.Select(custom_id=f"rate:{rec}", placeholder=i18n._("Rate a song…"),
                                            options=options or [discord.SelectOption(label="·", value="0:+")]))
         self.rec = rec
 
@@ -157,6 +157,11 @@ def audio_files(audio) -> list[discord.File]:
 
 
 def _content(out: Outgoing) -> dict:
+    with i18n.speaking(out.language):  # the menus and placeholders of a message in its own language
+        return _content_in_language(out)
+
+
+def _content_in_language(out: Outgoing) -> dict:
     """send() arguments for an Outgoing: an embed with buttons (and its card as the embed's
     image), or plain text (with a picture attached when there is one)."""
     if out.audio:
@@ -178,15 +183,17 @@ def origin_of(user_id: Optional[int], channel_id: Optional[int], guild_id: Optio
 
 
 class CommandWords(app_commands.Translator):
-    """Command and option descriptions in each language of bot.i18n (names stay as they are: people
-    type them, and the help names them)."""
+    """Command and option descriptions, and the message menu's entry, in each language of bot.i18n
+    (command names stay as they are: people type them, and the help names them)."""
 
     LOCATIONS = (app_commands.TranslationContextLocation.command_description,
                  app_commands.TranslationContextLocation.parameter_description)
 
     async def translate(self, string: app_commands.locale_str, locale: discord.Locale, context) -> Optional[str]:
         language = i18n.parse_language(locale.value)
-        if context.location not in self.LOCATIONS or language in (None, i18n.DEFAULT):
+        menu = (context.location == app_commands.TranslationContextLocation.command_name
+                and isinstance(context.data, app_commands.ContextMenu))  # a menu entry's name is read, not typed
+        if not (context.location in self.LOCATIONS or menu) or language in (None, i18n.DEFAULT):
             return None
         with i18n.speaking(language):
             said = i18n._(string.message)
@@ -364,7 +371,7 @@ class MoodtuneDiscord(discord.AutoShardedClient):
                 return
             await self._photo(interaction, [photo])
 
-        @tree.context_menu(name="Soundtrack this")
+        @tree.context_menu(name=locale_str(N_("Soundtrack this")))
         async def soundtrack_this(interaction: discord.Interaction, message: discord.Message) -> None:
             """Songs for the images (or GIF, or video) in this message, read together."""
             await self._photo(interaction, [a for a in message.attachments if is_image(a)])

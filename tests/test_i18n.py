@@ -222,5 +222,6 @@ def test_command_descriptions_are_localised_for_discord():
     assert forget["description_localizations"]["es-ES"] == forget["description_localizations"]["es-419"]
     assert forget["description_localizations"]["pt-BR"].startswith("Apagar tudo")
     assert "name_localizations" not in forget or not forget["name_localizations"]  # people type the names
+    assert by_name["Soundtrack this"]["name_localizations"]["ru"] == "Саундтрек к сообщению"  # a menu entry is read, not typed
     language = next(o for o in by_name["settings"]["options"] if o["name"] == "language")
     assert [c["value"] for c in language["choices"]] == list(LANGUAGES)
