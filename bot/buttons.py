@@ -31,7 +31,8 @@ class Action:
     credit: Optional[int] = None
 
 
-_PREFIX = {"rate": "r", "shift": "s", "more": "m", "moods": "n", "correct": "c", "mute": "x", "unmute": "u", "previews": "p"}
+_PREFIX = {"rate": "r", "shift": "s", "more": "m", "moods": "n", "correct": "c", "mute": "x", "unmute": "u", "previews": "p",
+           "save": "v", "export": "e"}
 
 
 def encode_action(a: Action) -> str:
@@ -85,6 +86,10 @@ def decode_action(data: str) -> Optional[Action]:
         return Action("shift", rec, target=rest[1])
     if kind == "m" and len(rest) == 1:
         return Action("more", rec)
+    if kind == "v" and len(rest) == 1:
+        return Action("save", rec)
+    if kind == "e" and len(rest) == 1:
+        return Action("export", rec)
     return None
 
 

@@ -119,6 +119,8 @@ class Outgoing:
     error: bool = False
     image: Optional[bytes] = None  # a JPEG to send with it (bot.cards)
     audio: list[AudioOut] = field(default_factory=list)  # previews to send as playable audio (one album)
+    document: Optional[tuple[str, bytes]] = None  # a file to attach: (name, bytes) — an exported list
+    direct: bool = False  # to the person alone, in a private chat with them (a sign-in link)
     # the language it is said in (the one in force where it was made): what the adapter adds to it
     # (a menu's placeholder) is said in it too
     language: str = field(default_factory=i18n.current)
@@ -133,6 +135,9 @@ class Press:
     alert: bool = False
     buttons: Optional[list[list[Button]]] = None
     then: Optional[Outgoing] = field(default=None)
+    # said instead of `toast` when `then` is for the person alone and the platform cannot reach them
+    # privately (a Telegram user who never opened a chat with the bot)
+    undelivered: Optional[str] = None
 
 
 def speaks(method):
@@ -327,6 +332,11 @@ class Conversation:
                     return Press(toast=replies.no_previews(missing), alert=True)
                 return Press(toast=replies.text("previews_coming", n=len(audio)),
                              then=Outgoing(text=replies.no_previews(missing) if missing else "", audio=audio))
+            if action.kind == "save":
+                return await self._save(origin, action.recommendation)
+            if action.kind == "export":
+                name, data = await app.saving.export(action.recommendation, chat=origin.chat)
+                return Press(toast=replies.text("exported"), then=Outgoing(text=replies.text("export_note"), document=(name, data)))
             if action.kind == "moods":
                 said, choices = await app.lists.mood_choices(action.recommendation, user=origin.person, chat=origin.chat)
                 return Press(then=Outgoing(reply=replies.mood_choices(action.recommendation, said, choices)))
@@ -357,6 +367,47 @@ class Conversation:
             title = (replies.text("shift_title", mood=rec.mood, target=rec.target) if mode == "shift"
                      else replies.text("more_title", mood=rec.mood))
             return Press(then=Outgoing(reply=replies.list_reply(rec, title, previews=self.previews_on), list_id=rec.id))
+
+    @speaks
+    async def _save(self, origin: Origin, recommendation: int) -> Press:
+        """💾: the list as a private playlist, or first a sign-in link sent to the person alone."""
+        saved = await self.moodtune.saving.save(user=origin.person, recommendation=recommendation, chat=origin.chat,
+                                                platform=origin.platform, language=i18n.current())
+        if saved.playlist_url:
+            return Press(toast=replies.text("saved_toast"),
+                         then=Outgoing(text=replies.text("saved_playlist", url=saved.playlist_url), private=True, direct=True),
+                         undelivered=replies.text("open_private_chat"))
+        return Press(toast=replies.text("sign_in_toast"),
+                     then=Outgoing(text=replies.text("sign_in", url=saved.sign_in_url), private=True, direct=True),
+                     undelivered=replies.text("open_private_chat"))
+
+    @speaks
+    async def save_last(self, origin: Origin) -> Press:
+        """`/save`: the person's last list in this chat, as 💾 would."""
+        if not origin.known:
+            return Press(toast=replies.text("no_sender"))
+        last = await self.moodtune.lists.last(user=origin.person, chat=origin.chat)
+        if last is None:
+            return Press(toast=replies.error_text("nothing_to_save"))
+        try:
+            return await self._save(origin, last)
+        except UserError as exc:
+            return Press(toast=replies.error_text(exc))
+
+    async def signed_in(self, signed) -> tuple[str, Outgoing]:
+        """A sign-in came back (core.service.saving.SignedIn): what to tell the person, privately, in
+        their language; and the sentence for the browser page. Returns (page text, message)."""
+        origin = Origin(signed.platform, signed.user, signed.chat, group=False, language=signed.language)
+        own, _shared = await self.languages(origin)
+        with i18n.speaking(own):
+            if signed.error is not None:
+                text = replies.error_text(signed.error)
+            elif signed.playlist_url:
+                text = replies.text("saved_playlist", url=signed.playlist_url)
+            else:
+                text = replies.text("signed_in")
+            page = replies.text("sign_in_page_done") if signed.error is None else text
+            return page, Outgoing(text=text, direct=True, private=True)
 
     @speaks
     async def inline(self, origin: Origin, query: str) -> InlineAnswer:
@@ -392,6 +443,8 @@ class Conversation:
         try:
             if action.kind == "correct":
                 await self.moodtune.lists.mood_choices(action.recommendation, user=origin.person, chat=origin.chat)
+            elif action.kind == "save" and not self.moodtune.saving.available:
+                raise UserError("spotify_not_configured")
             elif action.kind == "previews":
                 self.moodtune.previews.check(origin.chat)
                 await self.moodtune.lists.check(action.recommendation, chat=origin.chat)
@@ -469,7 +522,7 @@ class Conversation:
 
     @speaks
     async def settings(self, origin: Origin, songs: Optional[str] = None, explicit: Optional[str] = None,
-                       cards: Optional[str] = None, language: Optional[str] = None) -> Outgoing:
+                       cards: Optional[str] = None, language: Optional[str] = None, spotify: Optional[str] = None) -> Outgoing:
         """Show the settings, or set how many songs a list has and whether explicit songs may come.
         Arguments arrive as the person typed them and are checked here."""
         if not origin.known:
@@ -488,6 +541,11 @@ class Conversation:
             if songs is not None:
                 n = int(songs) if songs.isascii() and songs.isdigit() and len(songs) < 4 else 0
                 await app.people.set_list_length(scope=scope, id=key, n=n)
+            if spotify is not None:
+                if spotify.lower() != "off":
+                    raise UserError("bad_spotify")
+                had = await app.saving.disconnect(origin.person)
+                return Outgoing(text=replies.text("spotify_off" if had else "spotify_was_off"), private=True)
             if language is not None:
                 chosen = i18n.parse_language(language)
                 if chosen is None:

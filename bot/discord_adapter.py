@@ -60,7 +60,7 @@ def embed_for(reply: Reply) -> discord.Embed:
     return discord.Embed(title=reply.headline[:256], description=cut_to(to_markdown(reply), 4096), colour=discord.Colour.blurple())
 
 
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<data>[rsmncxup]:[\w:+-]+)"):
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?P<data>[rsmncxupve]:[\w:+-]+)"):
     """A stateless button whose custom_id is the action: it keeps working after a restart."""
 
     def __init__(self, data: str, label: str = "·"):
@@ -167,6 +167,9 @@ def _content_in_language(out: Outgoing) -> dict:
     if out.audio:
         return {"content": cut_to(out.text or "▶", MAX_CONTENT), "files": audio_files(out.audio)}
     files = {"file": discord.File(io.BytesIO(out.image), filename=CARD_NAME)} if out.image else {}
+    if out.document is not None:
+        name, data = out.document
+        files = {"file": discord.File(io.BytesIO(data), filename=name)}
     if out.reply is not None:
         embed = embed_for(out.reply)
         if out.image:
@@ -396,17 +399,18 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         @app_commands.describe(songs=locale_str(N_("how many songs a list has (1-10)")),
                                explicit=locale_str(N_("explicit songs: on or off (off in servers by default)")),
                                cards=locale_str(N_("a picture of the mood with each answer: on or off")),
-                               language=locale_str(N_("the language I answer in (in a server: this channel's shared answers)")))
+                               language=locale_str(N_("the language I answer in (in a server: this channel's shared answers)")),
+                               spotify=locale_str(N_("off: forget your Spotify sign-in")))
         @app_commands.choices(language=[app_commands.Choice(name=name, value=code) for code, name in i18n.LANGUAGES.items()])
         async def settings_command(
             interaction: discord.Interaction, songs: Optional[app_commands.Range[int, 1, 10]] = None,
             explicit: Optional[Literal["on", "off"]] = None, cards: Optional[Literal["on", "off"]] = None,
-            language: Optional[app_commands.Choice[str]] = None,
+            language: Optional[app_commands.Choice[str]] = None, spotify: Optional[Literal["off"]] = None,
         ) -> None:
             """Songs per list, explicit songs, mood pictures and language (for this channel, or for you in DMs)."""
             origin = _interaction_origin(interaction)
             out = await convo.settings(origin, songs=None if songs is None else str(songs), explicit=explicit, cards=cards,
-                                       language=language.value if language is not None else None)
+                                       language=language.value if language is not None else None, spotify=spotify)
             await self._respond(interaction, origin, out)
 
         @tree.command(name="history", description=locale_str(N_("Your last 30 moods as a picture (in a server channel: the channel's)")))
@@ -415,6 +419,14 @@ class MoodtuneDiscord(discord.AutoShardedClient):
             await interaction.response.defer(thinking=True)
             origin = _interaction_origin(interaction)
             await self._respond(interaction, origin, await convo.history(origin))
+
+        @tree.command(name="save", description=locale_str(N_("Your last list here as a private Spotify playlist")))
+        async def save(interaction: discord.Interaction) -> None:
+            """Your last list here as a private Spotify playlist (a sign-in link first, only for you)."""
+            origin = _interaction_origin(interaction)
+            press = await convo.save_last(origin)
+            out = press.then or Outgoing(text=press.toast or "", error=True)
+            await self._respond(interaction, origin, out)
 
         @tree.command(name="forget", description=locale_str(N_("Delete everything Moodtune stored about you")))
         async def forget(interaction: discord.Interaction) -> None:
@@ -437,7 +449,7 @@ class MoodtuneDiscord(discord.AutoShardedClient):
         origin = _interaction_origin(interaction)
         try:
             action = decode_action(data)
-            if action is not None and action.kind in ("shift", "more", "correct", "previews"):
+            if action is not None and action.kind in ("shift", "more", "correct", "previews", "save", "export"):
                 # A new list: acknowledge within 3 s. A deferral's first follow-up replaces its
                 # "thinking…" message and keeps its visibility (Discord's "Receiving and Responding",
                 # followup messages), so a refusal meant for one person is decided first and sent

@@ -196,6 +196,8 @@ def _buttons(rec, correctable: bool = False, previews: bool = True) -> list[list
         packed[-1].insert(0, Button(_("▶ Listen"), encode_action(Action("previews", rec.id))))
     if correctable:
         packed[-1].append(Button(_("🤔 Not this mood?"), encode_action(Action("moods", rec.id))))
+    packed.append([Button(_("💾 Save to Spotify"), encode_action(Action("save", rec.id))),
+                   Button(_("📄 Export"), encode_action(Action("export", rec.id)))])
     return packed
 
 
@@ -415,6 +417,16 @@ ERRORS: dict[str, Any] = {
     "bad_cards": N_("Mood pictures are on or off — e.g. /settings cards off."),
     "bad_language": lambda code, languages: _("I don't speak “{code}” yet. I speak: {languages}.").format(
         code=_short(code, 20), languages=languages),
+    # keeping a list
+    "spotify_not_configured": N_("Saving to Spotify isn't set up on this bot — 📄 Export gives you the list to take anywhere."),
+    "nothing_to_save": N_("There's no list of yours here to save yet — send a photo first."),
+    "bad_spotify": N_("Your Spotify sign-in can only be turned off here — e.g. /settings spotify off."),
+    "sign_in_unknown": N_("That sign-in link isn't valid any more — press 💾 Save to Spotify again."),
+    "sign_in_expired": N_("That sign-in took too long or was already used — press 💾 Save to Spotify again."),
+    "sign_in_cancelled": N_("Spotify sign-in was cancelled — nothing was saved."),
+    "spotify_busy": N_("Spotify is busy right now — nothing was saved; please try again in a minute."),
+    "spotify_revoked": N_("Spotify no longer lets me use your account — press 💾 Save to Spotify to sign in again."),
+    "spotify_refused": N_("Spotify refused that — nothing was saved."),
     # the error boundaries
     "database_busy": N_("I'm saving a lot right now — please try that again in a moment."),
     "unexpected": N_("Something went wrong on my side — please try again in a moment."),
@@ -481,10 +493,11 @@ TEXTS: dict[str, Any] = {
         _("Mood pictures: on.") if cards else _("Mood pictures: off."),
         _("Language: {language}.").format(language=language_name(language)),
         _("Change with {example}").format(example=_platform(platform)["settings_example"])]),
-    "forgotten": lambda ratings=0, recommendations=0, settings=0, photos=0, corrections=0, muted=0: _(
+    "forgotten": lambda ratings=0, recommendations=0, settings=0, photos=0, corrections=0, muted=0, spotify=0, sign_ins=0: _(
         "Done — I deleted everything I stored about you: ratings ({ratings}), lists ({lists}), photo readings ({photos}), "
         "mood corrections ({corrections}), muted artists ({muted}) and your settings.").format(
-        ratings=ratings, lists=recommendations, photos=photos, corrections=corrections, muted=muted),
+        ratings=ratings, lists=recommendations, photos=photos, corrections=corrections, muted=muted)
+        + (" " + _("Your Spotify sign-in is gone too.") if spotify else ""),
     "corrected": lambda mood: _("Thanks — noted as {mood}.").format(mood=mood_name(mood)),
     "previews_coming": lambda n: ngettext("▶ Sending {n} preview…", "▶ Sending {n} previews…", n).format(n=n),
     "inline_hint": N_("Type a mood: calm, happy, rainy sunday…"),
@@ -497,6 +510,19 @@ TEXTS: dict[str, Any] = {
         artist=_short(name, 60)),
     "admins_only": N_("Only the group's admins can change that."),
     "unmuted": lambda name: _("🔊 {artist} can come up in your lists again.").format(artist=_short(name, 60)),
+    "saved_toast": N_("💾 Saved to Spotify"),
+    "saved_playlist": lambda url: _("💾 Saved as a private playlist in your Spotify: {url}").format(url=url),
+    "sign_in_toast": N_("💾 I sent you a sign-in link"),
+    "sign_in": lambda url: _("💾 To save lists to your Spotify, sign in once (only the permission to make private "
+                             "playlists is asked; the link works for 10 minutes): {url}").format(url=url),
+    "open_private_chat": N_("I can't message you privately yet: open a chat with me (tap my name → Message → Start), then "
+                            "press 💾 again."),
+    "signed_in": N_("💾 You're signed in to Spotify: 💾 saves lists straight away from now on."),
+    "sign_in_page_done": N_("Done — you can close this page and go back to the chat."),
+    "exported": N_("📄 Here is the list as a file"),
+    "export_note": N_("📄 The list as text (artist — title — Spotify link): playlist-transfer services read it."),
+    "spotify_off": N_("Done — I forgot your Spotify sign-in."),
+    "spotify_was_off": N_("You weren't signed in to Spotify."),
     "language_set": lambda language, group: (
         _("This group's shared messages are in {language} now.") if group else _("I'll speak {language} with you now.")).format(
         language=language_name(language)),
@@ -525,6 +551,8 @@ def _telegram_help() -> str:
             _("/settings [1-10] — how many songs a list has; /settings explicit on|off — explicit songs (off in groups by "
               "default); /settings cards on|off — the picture of the mood; /settings language en|ru|es|de|pt — my language"),
             _("/history — your last 30 moods as a picture (in a group: the group's)"),
+            _("/save — your last list as a private Spotify playlist (💾 under a list saves that one, 📄 exports it as a "
+              "file); /settings spotify off — forget your Spotify sign-in"),
             _("/forget — delete everything I stored about you"),
         ]),
         _("In groups, mention me in the photo's caption or reply to one of my messages; /mode and /settings there apply to "
@@ -543,6 +571,8 @@ def _discord_help() -> str:
             _("/settings songs:1-10 explicit:on|off cards:on|off language:… — list length, explicit songs (off in servers by "
               "default), mood pictures, my language"),
             _("/history — your last 30 moods as a picture (in a server channel: the channel's)"),
+            _("/save — your last list as a private Spotify playlist (💾 under a list saves that one, 📄 exports it as a "
+              "file); /settings spotify:off — forget your Spotify sign-in"),
             _("/forget — delete everything I stored about you"),
         ]),
         _("In a server, /mode and /settings apply to the whole channel."),

@@ -54,14 +54,13 @@ async def serve(settings: Settings) -> None:
                 updates = allowed_updates(telegram_app.bot)  # inline queries only where inline mode is on
                 # only what the bot handles: reactions arrive only because message_reaction is asked for
                 if settings.telegram_webhook_url:
-                    from bot.webhook import register_webhook, serve_webhook
+                    from bot.webhook import register_webhook
 
                     await register_webhook(telegram_app, services.moodtune, settings, updates)
-                    webhook = await serve_webhook(telegram_app, services.moodtune, settings)
                 else:
                     await services.moodtune.workers.register_once("telegram_webhook", "", None)  # polling removes any webhook
                     await telegram_app.updater.start_polling(allowed_updates=list(updates))
-                log.info("Telegram bot @%s is running (%s)", telegram_app.bot.username, "webhook" if webhook else "polling")
+                log.info("Telegram bot @%s is running (%s)", telegram_app.bot.username, "webhook" if settings.webhook else "polling")
             if settings.discord_token:
                 import discord
 
@@ -73,11 +72,53 @@ async def serve(settings: Settings) -> None:
                 discord_task = asyncio.create_task(discord_client.connect())
                 discord_task.add_done_callback(lambda t: stop.set())
                 log.info("Discord bot is connecting")
+            if settings.listen is not None:  # the webhook and/or Spotify's sign-in callback, and /healthz
+                from bot.webhook import serve_webhook
+
+                webhook = await serve_webhook(telegram_app, services.moodtune, settings,
+                                              signed_in=_sign_in_handler(services, telegram_app, discord_client))
             await stop.wait()
             if discord_task is not None and discord_task.done() and discord_task.exception():
                 raise StartupError(f"The Discord connection ended: {discord_task.exception()}")
         finally:
             await _stop(services, settings.shutdown_grace, telegram_app, discord_client, webhook)
+
+
+def _sign_in_handler(services, telegram_app, discord_client):
+    """Spotify's callback → (HTTP status, the page's sentence); the person is told on their platform,
+    privately, in their language, that the list is saved (or why not)."""
+    from core.errors import UserError
+
+    async def signed_in(state: str, code, error) -> tuple[int, str]:
+        from bot import i18n, replies
+
+        try:
+            signed = await services.moodtune.saving.finish(state=state, code=code, error=error)
+        except UserError as exc:
+            with i18n.speaking(None):
+                return 400, replies.error_text(exc)
+        page, out = await services.conversation.signed_in(signed)
+        await _tell(signed, out, telegram_app, discord_client)
+        return (200 if signed.error is None else 400), page
+
+    return signed_in
+
+
+async def _tell(signed, out, telegram_app, discord_client) -> None:
+    """A sentence for the person alone: Telegram's private chat, Discord's direct message."""
+    from bot.conversation import Origin
+
+    origin = Origin(signed.platform, signed.user, None, group=True)
+    try:
+        if signed.platform == "telegram" and telegram_app is not None:
+            from bot.telegram_adapter import send_direct
+
+            await send_direct(telegram_app.bot, origin, out)
+        elif signed.platform == "discord" and discord_client is not None:
+            user = await discord_client.fetch_user(int(signed.user.removeprefix("dc:")))
+            await user.send(out.text)
+    except Exception as exc:  # noqa: BLE001 — the page still says it; the person is simply not messaged
+        log.warning("could not tell %s about their Spotify sign-in: %s", signed.platform, exc.__class__.__name__)
 
 
 async def _stop(services, grace: float, telegram_app, discord_client, webhook=None) -> None:

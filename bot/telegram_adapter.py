@@ -7,10 +7,13 @@ conversation layer and the core.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import logging
 from typing import Any, Optional
 
 from telegram import (
+    InputFile,
     BotCommand,
     InlineQueryResultArticle,
     InlineQueryResultAudio,
@@ -66,6 +69,7 @@ COMMANDS = [  # (command, its description: translated per language by `commands(
     ("soundtrack", N_("a playlist for the recent photos here")),
     ("settings", N_("list length (1-10), explicit on|off, cards on|off, language")),
     ("history", N_("your last 30 moods as a picture")),
+    ("save", N_("save your last list as a private Spotify playlist")),
     ("forget", N_("delete everything about you")),
 ]
 
@@ -265,12 +269,30 @@ async def send(message: Optional[Message], origin: Origin, out: Outgoing, convo:
             await _send_audio(message, origin, out, convo)
             if not out.text:
                 return
+        if out.document is not None:
+            name, data = out.document
+            await _retry(message.reply_document)(InputFile(io.BytesIO(data), filename=name), caption=out.text[:MAX_CAPTION] or None,
+                                                 reply_parameters=_reply_to(message))
+            return
         sent = await _send_picture(message, out) if out.image else [await _send_to(message, out)]
     except (BadRequest, Forbidden) as exc:
         log.warning("could not answer in %s: %s", origin.chat, exc)
         return
     for m in sent:  # reactions on the picture or on the list rate the list
         await convo.sent(origin, str(m.message_id), out)
+
+
+async def send_direct(bot, origin: Origin, out: Outgoing) -> bool:
+    """`out` in the person's private chat with the bot; False when Telegram will not (they never
+    opened one, or blocked the bot)."""
+    if origin.person is None:
+        return False
+    try:
+        await _retry(bot.send_message)(int(origin.person.removeprefix("tg:")), out.text[:MAX_TEXT], disable_web_page_preview=True)
+        return True
+    except (BadRequest, Forbidden) as exc:
+        log.info("cannot message %s privately: %s", origin.person, exc.__class__.__name__)
+        return False
 
 
 async def _answer(query, text: Optional[str] = None, **kwargs) -> None:
@@ -413,12 +435,27 @@ async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """/settings [n] | /settings explicit on|off | cards on|off | language <code>: show or set."""
     args = context.args or []
     origin = origin_of(update)
-    if args and args[0].lower() in ("explicit", "cards", "language"):
+    if args and args[0].lower() in ("explicit", "cards", "language", "spotify"):
         value = args[1] if len(args) == 2 else ""
         out = await conversation(context).settings(origin, **{args[0].lower(): value})
     else:
         out = await conversation(context).settings(origin, songs=args[0] if args else None)
     await send(update.effective_message, origin, out, conversation(context))
+
+
+async def on_save(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/save: the person's last list here as a private Spotify playlist (a sign-in link first, sent
+    to them alone)."""
+    origin = origin_of(update)
+    convo = conversation(context)
+    press = await convo.save_last(origin)
+    out = press.then
+    if out is None:
+        out = Outgoing(text=press.toast or "", error=True)
+    elif out.direct and origin.group:
+        delivered = await send_direct(context.bot, origin, out)
+        out = Outgoing(text=(press.toast if delivered else press.undelivered) or "")
+    await send(update.effective_message, origin, out, convo)
 
 
 async def on_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -463,6 +500,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     convo = conversation(context)
     press = await convo.press(origin, query.data if isinstance(query.data, str) else "",
                               _buttons_of(message.reply_markup if message else None))
+    if press.then is not None and press.then.direct and origin.group:  # for the person alone: their private chat
+        if not await send_direct(context.bot, origin, press.then):
+            press = dataclasses.replace(press, toast=press.undelivered or press.toast, alert=True, then=None)
+        else:
+            press = dataclasses.replace(press, then=None)
     await _answer(query, press.toast, show_alert=press.alert)
     if press.buttons is not None and message is not None:
         try:
@@ -548,6 +590,7 @@ def build_application(settings: Settings, convo: Conversation) -> Application:
     application.add_handler(CommandHandler("settings", on_settings))
     application.add_handler(CommandHandler("forget", on_forget))
     application.add_handler(CommandHandler("history", on_history))
+    application.add_handler(CommandHandler("save", on_save))
     application.add_handler(CommandHandler("soundtrack", on_soundtrack))
     application.bot_data["albums"] = AlbumCollector(album_handler(application), quiet=ALBUM_QUIET,
                                                     max_items=settings.album_max_photos)

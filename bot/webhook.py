@@ -1,4 +1,8 @@
-"""Telegram webhook mode: an aiohttp server that takes updates from Telegram (or a load balancer in
+"""The bot's web server on MOODTUNE_LISTEN: Telegram's webhook (when webhook mode is on), Spotify's
+sign-in callback (when "Save to Spotify" is configured: the path of SPOTIFY_REDIRECT_URI), and
+`/healthz` for a load balancer.
+
+Telegram webhook mode: an aiohttp server that takes updates from Telegram (or a load balancer in
 front of several such workers) and hands them to the PTB Application — instead of long polling.
 
 Why a small aiohttp server of our own rather than PTB's built-in one: every request is checked
@@ -16,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import logging
-from typing import Optional
+from typing import Awaitable, Callable, Optional
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram.ext import Application
@@ -33,9 +39,13 @@ MAX_BODY = 1024 * 1024  # an update is a few KB; anything near this is not from 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def build_webhook_app(application: Application, moodtune: Moodtune, secret: str) -> web.Application:
-    """The aiohttp app: POST /telegram for updates, GET /healthz for the load balancer."""
-    expected = secret.encode()
+def build_webhook_app(application: Optional[Application], moodtune: Moodtune, secret: Optional[str], *,
+                      spotify_path: Optional[str] = None, signed_in: Optional[Callable[..., Awaitable[tuple[int, str]]]] = None
+                      ) -> web.Application:
+    """The aiohttp app: POST /telegram for updates (with an `application`), GET `spotify_path` for
+    Spotify's sign-in callback (`signed_in(state, code, error)` → status and page text), GET
+    /healthz for the load balancer."""
+    expected = (secret or "").encode()
 
     async def updates(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -60,20 +70,39 @@ def build_webhook_app(application: Application, moodtune: Moodtune, secret: str)
     async def health(request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
+    async def spotify(request: web.Request) -> web.Response:
+        q = request.query
+        status, text = await signed_in(q.get("state", "")[:200], q.get("code"), q.get("error"))
+        page = (f"<!doctype html><html><head><meta charset=utf-8><title>Moodtune</title></head>"
+                f"<body style='font-family:sans-serif;margin:3em'><p>{html.escape(text)}</p></body></html>")
+        return web.Response(status=status, text=page, content_type="text/html")
+
     app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post(PATH, updates)
+    if application is not None:
+        app.router.add_post(PATH, updates)
+    if spotify_path and signed_in is not None:
+        app.router.add_get(spotify_path, spotify)
     app.router.add_get("/healthz", health)
     return app
 
 
-async def serve_webhook(application: Application, moodtune: Moodtune, settings: Settings) -> web.AppRunner:
+def spotify_callback_path(settings: Settings) -> Optional[str]:
+    """The path of SPOTIFY_REDIRECT_URI, served here (the URI itself is what Spotify has registered)."""
+    return (urlsplit(settings.spotify_redirect_uri).path or "/") if settings.spotify_saving else None
+
+
+async def serve_webhook(application: Optional[Application], moodtune: Moodtune, settings: Settings, *,
+                        signed_in=None) -> web.AppRunner:
     """Start listening on MOODTUNE_LISTEN; returns the runner (`await runner.cleanup()` stops it)."""
-    runner = web.AppRunner(build_webhook_app(application, moodtune, settings.telegram_webhook_secret.get_secret_value()),
+    secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else None
+    runner = web.AppRunner(build_webhook_app(application if settings.webhook else None, moodtune, secret,
+                                             spotify_path=spotify_callback_path(settings), signed_in=signed_in),
                            access_log=None)
     await runner.setup()
     host, port = settings.listen_address
     await web.TCPSite(runner, host, port).start()
-    log.info("Telegram webhook server listening on %s:%d%s", host, port, PATH)
+    log.info("web server listening on %s:%d (%s)", host, port, ", ".join(
+        [PATH] * settings.webhook + [spotify_callback_path(settings) or ""] * settings.spotify_saving + ["/healthz"]))
     return runner
 
 

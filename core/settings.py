@@ -115,6 +115,18 @@ class Settings(BaseSettings):
     spotify_client_id: Optional[str] = Field(None, alias="SPOTIFY_CLIENT_ID")
     spotify_client_secret: Optional[SecretStr] = Field(None, alias="SPOTIFY_CLIENT_SECRET")
     spotify_api_url: str = Field("https://api.spotify.com", description="Spotify Web API base")
+    # "Save to Spotify" (a person's own account: PKCE sign-in; README says what to register)
+    spotify_redirect_uri: Optional[str] = Field(
+        None, alias="SPOTIFY_REDIRECT_URI",
+        description="public https URL Spotify sends a sign-in back to; its path is served on MOODTUNE_LISTEN, "
+                    "e.g. https://bot.example.org/spotify/callback")
+    token_key: Optional[SecretStr] = Field(
+        None, description="Fernet key that encrypts people's Spotify tokens at rest "
+                          "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')")
+    spotify_accounts_base_url: str = Field("https://accounts.spotify.com", alias="SPOTIFY_ACCOUNTS_BASE_URL",
+                                           description="Spotify accounts service: /authorize, /api/token")
+    spotify_api_base_url: str = Field("https://api.spotify.com/v1", alias="SPOTIFY_API_BASE_URL",
+                                      description="Spotify Web API for playlists: /me, /me/playlists, /playlists/{id}/items")
     previews: bool = Field(True, description="the ▶ button: 30-second previews from Deezer's keyless public API (off: no button)")
     deezer_api_base_url: str = Field("https://api.deezer.com", alias="DEEZER_API_BASE_URL",
                                      description="Deezer's public API (tests point it at a fake)")
@@ -142,9 +154,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _webhook_and_shards(self) -> "Settings":
-        given = [self.telegram_webhook_url is not None, self.telegram_webhook_secret is not None, self.listen is not None]
-        if any(given) and not all(given):
+        given = [self.telegram_webhook_url is not None, self.telegram_webhook_secret is not None]
+        if any(given) and not (all(given) and self.listen is not None):
             raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET and MOODTUNE_LISTEN together")
+        if self.spotify_redirect_uri is not None and self.listen is None:
+            raise ValueError("SPOTIFY_REDIRECT_URI needs MOODTUNE_LISTEN: the sign-in comes back to this bot's web server")
+        if self.token_key is not None:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(self.token_key.get_secret_value().encode())
+            except (ValueError, TypeError):
+                raise ValueError("MOODTUNE_TOKEN_KEY must be a Fernet key (32 url-safe base64 bytes; the README shows how to "
+                                 "make one)") from None
         if self.listen is not None:
             self.listen_address  # noqa: B018 — validates host:port
         if self.discord_shard_ids is not None:
@@ -153,6 +175,15 @@ class Settings(BaseSettings):
             if any(not 0 <= i < self.discord_shards for i in self.shard_ids):
                 raise ValueError(f"MOODTUNE_DISCORD_SHARD_IDS must be between 0 and {self.discord_shards - 1}")
         return self
+
+    @property
+    def webhook(self) -> bool:
+        return self.telegram_webhook_url is not None
+
+    @property
+    def spotify_saving(self) -> bool:
+        """Whether "Save to Spotify" is configured (client id, redirect URI and the encryption key)."""
+        return bool(self.spotify_client_id and self.spotify_redirect_uri and self.token_key)
 
     @property
     def listen_address(self) -> tuple[str, int]:

@@ -227,7 +227,7 @@ def make_clip(fmt: str = "mp4", frames: int = 30, size=(320, 240), fps: int = 10
 
 PERSON_ROWS = (  # every table that holds rows about a person: /forget must leave none
     ("ratings", "user"), ("recommendations", "user"), ("photo_readings", "user"), ("corrections", "user"),
-    ("muted_artists", "user"),
+    ("muted_artists", "user"), ("spotify_links", "user"), ("sign_ins", "user"),
 )
 
 

@@ -89,7 +89,7 @@ async def test_slash_command_defers_then_answers_with_embed_and_buttons(dc):
     embed = followup["embeds"][0]
     assert "Happy" in embed["title"] and embed["description"].count("open.spotify.com/track/") == 5
     custom_ids = [c["custom_id"] for row in followup["components"] for c in row["components"]]
-    assert sum(decode_action(c).kind == "rate" for c in custom_ids) == 10 and len(custom_ids) == 15  # + shift ×2, more, ▶, not this mood
+    assert sum(decode_action(c).kind == "rate" for c in custom_ids) == 10 and len(custom_ids) == 17  # + shift ×2, more, ▶, not this mood, save, export
     assert all(len(row["components"]) <= 5 for row in followup["components"])
     assert await app._store.db.execute_fetchall("SELECT * FROM messages WHERE platform='discord'")
 

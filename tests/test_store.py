@@ -136,11 +136,16 @@ async def test_forget_deletes_every_row_about_the_person_and_only_them(store):
     reading = await store.readings.add_photo_reading(chat="g", user="alice", label="sad", valence=-0.7, arousal=-0.4, confidence=0.5)
     await store.readings.add_correction(reading=reading, user="alice", chat="g", said="sad", chosen="calm")
     await store.people.mute_artist("alice", "abba", "ABBA")
+    await store.accounts.put_link("alice", b"encrypted refresh token")
+    await store.accounts.add_sign_in(state="s1", user="alice", chat="g", platform="telegram", recommendation=rec, verifier=b"v")
+    await store.accounts.put_link("bob", b"bob's")
     counts = await store.forget("alice")
-    assert counts == {"ratings": 1, "recommendations": 1, "settings": 1, "photos": 1, "corrections": 1, "muted": 1}
+    assert counts == {"ratings": 1, "recommendations": 1, "settings": 1, "photos": 1, "corrections": 1, "muted": 1, "spotify": 1,
+                      "sign_ins": 1}
     assert await user_row_count(store, "alice") == 0
     assert await store.lists.recommendation_tracks(rec) == []  # the list's rows went with it
     assert [r.user for r in await store.ratings.ratings_of("bob")] == ["bob"]
+    assert await store.accounts.get_link("bob") == b"bob's" and await store.accounts.take_sign_in("s1") is None
 
 
 async def test_a_correction_is_kept_and_shown_on_its_reading(store):

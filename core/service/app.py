@@ -8,6 +8,7 @@ the one composition root; tests may pass their own pieces.
     app.people    settings, muted artists, history, forgetting          (core.service.people)
     app.previews  the ▶ button                                          (core.service.previews)
     app.workers   what workers sharing a store coordinate               (core.service.workers)
+    app.saving    a list saved to Spotify or exported                    (core.service.saving)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from core.service.lists import Lists
 from core.service.people import People
 from core.service.photos import Photos
 from core.service.previews import Previews
+from core.service.saving import Saving
 from core.service.songs import Songs
 from core.service.workers import Workers
 from core.settings import Settings
@@ -56,6 +58,8 @@ class Moodtune:
         self.lists = Lists(store, catalog, self.songs)
         self.previews = Previews(store, catalog, self.lists, deezer, settings.preview_cooldown)
         self.workers = Workers(store, limits)
+        self.saving = Saving(store, catalog, self.lists, _spotify_accounts(settings),
+                             settings.token_key.get_secret_value() if settings.token_key else None)
 
     @classmethod
     async def open(cls, settings: Settings, *, with_pipeline: bool = True, store: Optional[Store] = None, pipeline=None,
@@ -111,3 +115,13 @@ class Moodtune:
             await asyncio.to_thread(self._pipeline.close)
         if "store" in self._owns:
             await self._store.close()
+
+
+def _spotify_accounts(settings: Settings):
+    """Spotify sign-ins for "Save to Spotify" when the settings configure them, else None."""
+    if not settings.spotify_saving:
+        return None
+    from core.music.spotify_playlists import SpotifyAccounts
+
+    return SpotifyAccounts(settings.spotify_client_id, settings.spotify_redirect_uri,
+                           accounts_url=settings.spotify_accounts_base_url, api_url=settings.spotify_api_base_url)

@@ -39,6 +39,10 @@ class Lists:
         """Raise UserError('list_gone') unless the list exists and was shown in `chat`."""
         await self.own_list(recommendation, chat)
 
+    async def last(self, *, user: str, chat: Optional[str]) -> Optional[int]:
+        """The person's last list in this chat (`/save`), or None."""
+        return await self._store.lists.latest(user=user, chat=chat)
+
     async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
         """A list was sent as this message: reactions on it now rate the list."""
         await self._store.lists.link_message(platform, chat, message_id, recommendation)

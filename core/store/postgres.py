@@ -24,8 +24,8 @@ from core.errors import RateLimited
 from core.limits import Ticket
 from core.store.base import StoreLifecycle, busy_when
 from core.store.votes import VOTES_DISLIKED, VOTES_LIKED, region_centre, region_of, region_sql, votes_from_rows
-from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, Votes,
-                                flag_column, reading_from_row, settings_from_row)
+from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, SignInRecord, StoredRecommendation,
+                                Votes, flag_column, reading_from_row, settings_from_row)
 
 PG_MIGRATIONS: dict[int, str] = {
     1: """
@@ -118,6 +118,15 @@ PG_MIGRATIONS: dict[int, str] = {
     6: """
     ALTER TABLE settings ADD COLUMN language TEXT;
     """,
+    # "Save to Spotify" (SQLite's 8)
+    7: """
+    CREATE TABLE spotify_links ("user" TEXT PRIMARY KEY, token BYTEA NOT NULL, created_at DOUBLE PRECISION NOT NULL);
+    CREATE TABLE sign_ins (
+        state TEXT PRIMARY KEY, "user" TEXT NOT NULL, chat TEXT, platform TEXT NOT NULL, recommendation BIGINT,
+        verifier BYTEA NOT NULL, created_at DOUBLE PRECISION NOT NULL, language TEXT
+    );
+    CREATE INDEX sign_ins_user ON sign_ins("user");
+    """,
 }
 PG_SCHEMA_VERSION = max(PG_MIGRATIONS)
 _MIGRATION_LOCK = 0x6D6F6F64  # 'mood': the advisory lock migrations run under
@@ -168,6 +177,7 @@ class PgStore(StoreLifecycle):
         self.ratings = PgRatings(self)
         self.readings = PgReadings(self)
         self.people = PgPeople(self)
+        self.accounts = PgAccounts(self)
 
     async def open(self) -> "PgStore":
         # a write waits at most LOCK_TIMEOUT_MS for a row or table lock, then gives up (StoreBusy);
@@ -253,6 +263,8 @@ class PgStore(StoreLifecycle):
                 ("photos", 'DELETE FROM photo_readings WHERE "user" = $1'),
                 ("corrections", 'DELETE FROM corrections WHERE "user" = $1'),
                 ("muted", 'DELETE FROM muted_artists WHERE "user" = $1'),
+                ("spotify", 'DELETE FROM spotify_links WHERE "user" = $1'),
+                ("sign_ins", 'DELETE FROM sign_ins WHERE "user" = $1'),
             ):
                 counts[table] = _rows_changed(await con.execute(sql, user))
             await con.execute('DELETE FROM admissions WHERE "user" = $1 AND released', user)
@@ -353,6 +365,13 @@ class PgLists(_PgPart):
             user, chat, limit,
         )
         return {r[0]: int(r[1]) for r in rows}
+
+    async def latest(self, *, user: str, chat: Optional[str]) -> Optional[int]:
+        """The person's last list in this chat (any chat: None)."""
+        value = await self.pool.fetchval(
+            """SELECT id FROM recommendations WHERE "user" = $1 AND ($2::text IS NULL OR chat = $2)
+               ORDER BY created_at DESC, id DESC LIMIT 1""", user, chat)
+        return int(value) if value is not None else None
 
     async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
         await self.pool.execute(
@@ -514,6 +533,39 @@ class PgPeople(_PgPart):
             flag_column(merged["cards"]), merged["language"],
         )
         return ChatSettings(**merged)
+
+
+@busy_when(_busy)
+class PgAccounts(_PgPart):
+    """Spotify sign-ins: a person's encrypted refresh token, and sign-ins waiting for their callback."""
+
+    async def put_link(self, user: str, token: bytes) -> None:
+        await self.pool.execute("""INSERT INTO spotify_links("user", token, created_at) VALUES ($1, $2, $3)
+                                   ON CONFLICT ("user") DO UPDATE SET token = EXCLUDED.token, created_at = EXCLUDED.created_at""",
+                                user, token, time.time())
+
+    async def get_link(self, user: str) -> Optional[bytes]:
+        row = await self.pool.fetchrow('SELECT token FROM spotify_links WHERE "user" = $1', user)
+        return bytes(row[0]) if row else None
+
+    async def drop_link(self, user: str) -> bool:
+        return _rows_changed(await self.pool.execute('DELETE FROM spotify_links WHERE "user" = $1', user)) > 0
+
+    async def add_sign_in(self, *, state: str, user: str, chat: Optional[str], platform: str, recommendation: Optional[int],
+                          verifier: bytes, language: Optional[str] = None, keep: int = 5) -> None:
+        async with self.pool.acquire() as con, con.transaction():
+            await con.execute("""INSERT INTO sign_ins(state, "user", chat, platform, recommendation, verifier, created_at, language)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""", state, user, chat, platform, recommendation, verifier,
+                              time.time(), language)
+            await con.execute("""DELETE FROM sign_ins WHERE "user" = $1 AND state NOT IN
+                                 (SELECT state FROM sign_ins WHERE "user" = $1 ORDER BY created_at DESC LIMIT $2)""", user, keep)
+
+    async def take_sign_in(self, state: str) -> Optional[SignInRecord]:
+        """The sign-in for `state`, removed as it is read (DELETE … RETURNING: once, whichever worker asks)."""
+        row = await self.pool.fetchrow("""DELETE FROM sign_ins WHERE state = $1
+                                          RETURNING "user", chat, platform, recommendation, verifier, created_at, language""",
+                                       state)
+        return SignInRecord(row[0], row[1], row[2], row[3], bytes(row[4]), row[5], row[6]) if row else None
 
 
 class PgLimits:

@@ -73,6 +73,20 @@ class ChatSettings:
     language: Optional[str] = None  # None: the person's client language (bot.i18n), English for others
 
 
+@dataclass(frozen=True)
+class SignInRecord:
+    """A Spotify sign-in waiting for its callback: whose, from where, for which list, its PKCE
+    verifier (encrypted) and when it began."""
+
+    user: str
+    chat: Optional[str]
+    platform: str
+    recommendation: Optional[int]
+    verifier: bytes
+    created_at: float
+    language: Optional[str] = None  # the person's language when they asked (the callback carries none)
+
+
 def flag_column(value: Optional[bool]) -> Optional[int]:
     return None if value is None else int(value)
 

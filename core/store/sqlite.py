@@ -27,8 +27,8 @@ import aiosqlite
 from core.limits import InProcessLimits, Limits
 from core.store.base import StoreLifecycle, busy_when
 from core.store.votes import VOTES_DISLIKED, VOTES_LIKED, region_centre, region_of, region_sql, votes_from_rows
-from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, StoredRecommendation, Votes,
-                                flag_column, reading_from_row, settings_from_row)
+from core.store.records import (TRACK_FIELDS, ChatSettings, MoodRating, PhotoReading, Rating, SignInRecord, StoredRecommendation,
+                                Votes, flag_column, reading_from_row, settings_from_row)
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -128,6 +128,15 @@ MIGRATIONS: dict[int, str] = {
     7: """
     ALTER TABLE settings ADD COLUMN language TEXT;
     """,
+    # "Save to Spotify": a person's Spotify sign-in (the refresh token, encrypted) and sign-ins under way
+    8: """
+    CREATE TABLE spotify_links (user TEXT PRIMARY KEY, token BLOB NOT NULL, created_at REAL NOT NULL);
+    CREATE TABLE sign_ins (
+        state TEXT PRIMARY KEY, user TEXT NOT NULL, chat TEXT, platform TEXT NOT NULL, recommendation INTEGER,
+        verifier BLOB NOT NULL, created_at REAL NOT NULL, language TEXT
+    );
+    CREATE INDEX sign_ins_user ON sign_ins(user);
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -157,6 +166,7 @@ class SqliteStore(StoreLifecycle):
         self.ratings = SqliteRatings(self)
         self.readings = SqliteReadings(self)
         self.people = SqlitePeople(self)
+        self.accounts = SqliteAccounts(self)
 
     async def open(self) -> "SqliteStore":
         on_disk = str(self.path) != ":memory:"
@@ -247,6 +257,8 @@ class SqliteStore(StoreLifecycle):
                 ("photos", "DELETE FROM photo_readings WHERE user = ?"),
                 ("corrections", "DELETE FROM corrections WHERE user = ?"),
                 ("muted", "DELETE FROM muted_artists WHERE user = ?"),
+                ("spotify", "DELETE FROM spotify_links WHERE user = ?"),
+                ("sign_ins", "DELETE FROM sign_ins WHERE user = ?"),
             ):
                 cur = await self.db.execute(sql, (user,))
                 counts[table] = cur.rowcount
@@ -361,6 +373,13 @@ class SqliteLists(_SqlitePart):
             (user, user, chat, chat, limit),
         )
         return {r[0]: int(r[1]) for r in await cur.fetchall()}
+
+    async def latest(self, *, user: str, chat: Optional[str]) -> Optional[int]:
+        """The person's last list in this chat (any chat: None)."""
+        row = await (await self.db.execute(
+            "SELECT id FROM recommendations WHERE user = ? AND (? IS NULL OR chat = ?) ORDER BY created_at DESC, id DESC LIMIT 1",
+            (user, chat, chat))).fetchone()
+        return int(row[0]) if row else None
 
     async def link_message(self, platform: str, chat: str, message_id: str, recommendation: int) -> None:
         async with self._transaction():
@@ -544,6 +563,45 @@ class SqlitePeople(_SqlitePart):
                  flag_column(merged["cards"]), merged["language"]),
             )
         return ChatSettings(**merged)
+
+
+@busy_when(_locked)
+class SqliteAccounts(_SqlitePart):
+    """Spotify sign-ins: a person's encrypted refresh token, and sign-ins waiting for their callback."""
+
+    async def put_link(self, user: str, token: bytes) -> None:
+        async with self._transaction():
+            await self.db.execute("INSERT OR REPLACE INTO spotify_links(user, token, created_at) VALUES (?, ?, ?)",
+                                  (user, token, time.time()))
+
+    async def get_link(self, user: str) -> Optional[bytes]:
+        row = await (await self.db.execute("SELECT token FROM spotify_links WHERE user = ?", (user,))).fetchone()
+        return bytes(row[0]) if row else None
+
+    async def drop_link(self, user: str) -> bool:
+        async with self._transaction():
+            cur = await self.db.execute("DELETE FROM spotify_links WHERE user = ?", (user,))
+        return cur.rowcount > 0
+
+    async def add_sign_in(self, *, state: str, user: str, chat: Optional[str], platform: str, recommendation: Optional[int],
+                          verifier: bytes, language: Optional[str] = None, keep: int = 5) -> None:
+        """A sign-in under way; a person's older ones beyond `keep` go (memory and rows stay bounded)."""
+        async with self._transaction():
+            await self.db.execute("INSERT INTO sign_ins(state, user, chat, platform, recommendation, verifier, created_at, language) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                  (state, user, chat, platform, recommendation, verifier, time.time(), language))
+            await self.db.execute("DELETE FROM sign_ins WHERE user = ? AND state NOT IN "
+                                  "(SELECT state FROM sign_ins WHERE user = ? ORDER BY created_at DESC LIMIT ?)", (user, user, keep))
+
+    async def take_sign_in(self, state: str) -> Optional[SignInRecord]:
+        """The sign-in for `state`, removed as it is read: a state works once."""
+        async with self._transaction():
+            row = await (await self.db.execute("SELECT user, chat, platform, recommendation, verifier, created_at, language "
+                                               "FROM sign_ins WHERE state = ?", (state,))).fetchone()
+            if row is None:
+                return None
+            await self.db.execute("DELETE FROM sign_ins WHERE state = ?", (state,))
+        return SignInRecord(row[0], row[1], row[2], row[3], bytes(row[4]), row[5], row[6])
 
 
 class _Transaction:

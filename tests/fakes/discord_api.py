@@ -86,6 +86,13 @@ class FakeDiscord:
                            "default_member_permissions": None, "type": c.get("type", 1)} for c in (body or [])])
         if route == "/users/@me":
             return _json(BOT_USER)
+        if route == "/users/@me/channels" and request.method == "POST":  # a direct-message channel with a person
+            recipient = str((body or {}).get("recipient_id"))
+            return _json({"id": f"9{recipient}", "type": 1, "last_message_id": None,
+                          "recipients": [{"id": recipient, "username": "ann", "discriminator": "0", "avatar": None, "global_name": "Ann"}]})
+        if route.startswith("/users/") and request.method == "GET":
+            user_id = route.split("/")[2]
+            return _json({"id": user_id, "username": "ann", "discriminator": "0", "avatar": None, "global_name": "Ann"})
         if route == "/oauth2/applications/@me":
             return _json({"id": BOT_USER["id"], "name": "Moodtune", "icon": None, "description": "", "rpc_origins": [],
                           "bot_public": True, "bot_require_code_grant": False, "owner": BOT_USER, "summary": "",

@@ -24,6 +24,7 @@ class FakeTelegram:
         self.updates: list[dict] = []  # handed out by getUpdates, for tests that poll for real
         self.fail_next: dict[str, int] = {}  # method -> how many calls answer 502 Bad Gateway first
         self.reject_next: dict[str, str] = {}  # method -> the next call answers 400 with this description
+        self.never_started: set[int] = set()  # users who never opened a private chat: messages to them are 403
         self._next_id = 1000
         self._lock = threading.Lock()
         fake = self
@@ -72,6 +73,13 @@ class FakeTelegram:
                     return
                 if failing:
                     self._json(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+                    return
+                if method in ("sendMessage", "sendDocument") and str(params.get("chat_id")).lstrip("-").isdigit() \
+                        and int(params["chat_id"]) in fake.never_started:
+                    with fake._lock:
+                        fake.calls.remove((method, params))
+                        fake.calls.append((method + ":forbidden", params))  # not said: Telegram refused it
+                    self._json(403, {"ok": False, "error_code": 403, "description": "Forbidden: bot can't initiate conversation with a user"})
                     return
                 ok, result = fake.answer(method, params)
                 self._json(200 if ok else 400, {"ok": ok, "result": result} if ok else {"ok": False, "error_code": 400, "description": result})
@@ -133,6 +141,11 @@ class FakeTelegram:
             return True, BOT
         if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
             return True, self._message(params)
+        if method == "sendDocument":
+            msg = self._message(params, text_key="caption")
+            msg["caption"] = msg.pop("text")
+            msg["document"] = {"file_id": f"doc{msg['message_id']}", "file_unique_id": "d", "file_name": "list.txt"}
+            return True, msg
         if method == "sendPhoto":
             msg = self._message(params, text_key="caption")
             msg["caption"] = msg.pop("text")
