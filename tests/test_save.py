@@ -5,6 +5,7 @@ on SQLite and PostgreSQL; the hostile cases; 📄 Export; what happens without S
 from __future__ import annotations
 
 import socket
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -253,3 +254,55 @@ async def test_on_discord_the_link_is_ephemeral_and_the_saved_list_comes_as_a_di
                 await client.http.close()
     finally:
         await discord_api.stop()
+
+
+# --- the real process, from outside ----------------------------------------------------------------
+
+async def test_python_m_bot_saves_to_a_fake_spotify_end_to_end(api, spotify, python, tmp_path, fresh_db):  # noqa: F811
+    """`python -m bot` with only environment variables pointing at fakes on 127.0.0.1 (Telegram's
+    Bot API, Spotify's accounts service and Web API): a photo, 💾, the sign-in in a browser, the
+    playlist — and no secret in its log, even with -v."""
+    import asyncio
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+
+    port, key = free_port(), Fernet.generate_key().decode()
+    db = fresh_db("process.sqlite3")
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": api.base_url, "MOODTUNE_DB": str(db),
+           "MOODTUNE_CLIP_ENABLED": "false", "MOODTUNE_DEEPFACE_EMOTION": "false", "MOODTUNE_PREVIEWS": "false",
+           "MOODTUNE_LISTEN": f"127.0.0.1:{port}", "SPOTIFY_CLIENT_ID": spotify.client_id,
+           "SPOTIFY_REDIRECT_URI": f"http://127.0.0.1:{port}/spotify/callback", "MOODTUNE_TOKEN_KEY": key,
+           "SPOTIFY_ACCOUNTS_BASE_URL": spotify.base, "SPOTIFY_API_BASE_URL": f"{spotify.base}/v1"}
+    api.updates.append(photo(api, DEMO / "astronaut.jpg", file_id="p1"))
+    proc = subprocess.Popen([python, "-m", "bot", "-v"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+
+    async def until(check, what: str, timeout: float = 120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = check()
+            if found:
+                return found
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"never saw {what}")
+
+    try:
+        reply = await until(lambda: next((m for m in api.said() if "open.spotify.com/track" in m.get("text", "")), None), "the list")
+        api.updates.append(_press(reply, "💾 Save to Spotify"))
+        sign_in = await until(lambda: next((m for m in api.said() if "/authorize?" in m.get("text", "")), None), "the sign-in link")
+        status, _, page = await browse(link_in(sign_in["text"]))
+        assert status == 200 and "close this page" in page
+        saved = await until(lambda: next((m for m in api.said() if "open.spotify.com/playlist/" in m.get("text", "")), None),
+                            "the playlist")
+        assert saved["chat_id"] == USER["id"] and len(spotify.playlists) == 1
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.to_thread(proc.communicate, timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    secrets_seen = [s for s in (key, "123:abc", *spotify.refresh_tokens, *spotify.access_tokens) if s in err]
+    assert secrets_seen == [] and "Traceback" not in err
+    (token,) = sqlite3.connect(db).execute("SELECT token FROM spotify_links").fetchone()
+    assert Fernet(key.encode()).decrypt(token).decode() in spotify.refresh_tokens  # stored encrypted, with this key
