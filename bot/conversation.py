@@ -24,7 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Optional
 
-from bot import i18n, replies
+from bot import i18n, metrics, replies
 from bot.cards import card_for_photo, render_history_card, render_mood_card
 from bot.buttons import NUMBER_REACTIONS, decode_action, mark_choice, reaction_score
 from bot.formatting import Button, Reply
@@ -154,6 +154,7 @@ def speaks(method):
 
 def refusal(exc: UserError) -> Outgoing:
     log.info("refused: %s", exc)
+    metrics.REFUSALS.labels(exc.kind).inc()
     return Outgoing(text=replies.error_text(exc), private=True, error=True)
 
 
@@ -164,6 +165,7 @@ class Conversation:
     def __init__(self, moodtune: Moodtune):
         self.moodtune = moodtune
         self._noted: "OrderedDict[str, float]" = OrderedDict()
+        metrics.watch_queue(lambda: moodtune.photos.waiting, lambda: moodtune.photos_in_flight)
 
     async def languages(self, origin: Origin) -> tuple[str, str]:
         """(the person's language, the language of what everyone in the chat sees): the person's
@@ -225,13 +227,25 @@ class Conversation:
             return Outgoing(text=replies.text("no_sender"), error=True)
         try:
             async with self.moodtune.photos.admit(user=origin.person, chat=origin.chat, group=origin.group) as admission:
+                metrics.QUEUE_WAIT.observe(admission.expected_wait)
                 if queued is not None and admission.expected_wait > self.moodtune.settings.queue_note_after \
                         and self._may_note(origin.chat):
                     queued(replies.text("queued", seconds=admission.expected_wait, ahead=admission.ahead))
                 await self._wait_turn(admission, admitted)
+                started = time.perf_counter()
                 result = await answer(admission)
+                answered_ms = (time.perf_counter() - started) * 1000
         except UserError as exc:
+            metrics.PHOTOS.labels("refused").inc()
             return refusal(exc)
+        except Exception:
+            metrics.PHOTOS.labels("failed").inc()
+            raise
+        metrics.PHOTOS.labels("answered").inc()
+        timings = dict(result.reading.timings_ms or {})
+        timings["ranking"] = max(0.0, answered_ms - timings.get("total", 0.0))  # the songs: the rest of the answer's time
+        metrics.record_reading(timings)
+        metrics.LISTS.labels("photo").inc()
         return await self._answered(origin, result)
 
     def _may_note(self, chat: str) -> bool:
@@ -280,6 +294,7 @@ class Conversation:
             reading, rec = await self.moodtune.songs.for_words(text, user=origin.person, chat=origin.chat, group=origin.group)
         except UserError as exc:
             return refusal(exc)
+        metrics.LISTS.labels("words").inc()
         with i18n.to_everyone():
             return Outgoing(reply=replies.words_reply(reading, rec, previews=self.previews_on), list_id=rec.id)
 
@@ -297,6 +312,7 @@ class Conversation:
             rec, count = await self.moodtune.songs.soundtrack(chat=origin.chat, user=origin.person, group=origin.group)
         except UserError as exc:
             return refusal(exc)
+        metrics.LISTS.labels("soundtrack").inc()
         with i18n.to_everyone():
             return Outgoing(reply=replies.list_reply(rec, replies.text("soundtrack_title", count=count), previews=self.previews_on),
                             list_id=rec.id)
@@ -320,6 +336,7 @@ class Conversation:
                     names = await app.lists.song_credits(action.recommendation, action.position, chat=origin.chat)
                     if names:
                         then = Outgoing(reply=replies.mute_offer(action.recommendation, action.position, names), private=True)
+                metrics.RATINGS.labels("button").inc()
                 return Press(toast=replies.text("rated", score=action.score, title=track.title),
                              buttons=mark_choice(buttons, data), then=then)
             if action.kind == "previews":
@@ -328,6 +345,7 @@ class Conversation:
                 audio = [AudioOut(i.track.id, i.track.title, i.track.artist, url=i.preview.url if i.preview else None,
                                   file_id=i.file_id, data=i.audio) for i in items if i.file_id or i.preview]
                 missing = [i.track for i in items if not (i.file_id or i.preview)]
+                metrics.PREVIEWS.labels("sent" if audio else "none").inc()
                 if not audio:
                     return Press(toast=replies.no_previews(missing), alert=True)
                 return Press(toast=replies.text("previews_coming", n=len(audio)),
@@ -362,7 +380,11 @@ class Conversation:
                                       target=action.target, group=origin.group)
         except UserError as exc:
             log.info("button %s refused: %s", data, exc)
+            metrics.REFUSALS.labels(exc.kind).inc()
+            if action.kind == "previews":
+                metrics.PREVIEWS.labels("refused").inc()
             return Press(toast=replies.error_text(exc), alert=True)
+        metrics.LISTS.labels(mode == "shift" and "shift" or "more").inc()
         with i18n.to_everyone():
             title = (replies.text("shift_title", mood=rec.mood, target=rec.target) if mode == "shift"
                      else replies.text("more_title", mood=rec.mood))
@@ -475,6 +497,8 @@ class Conversation:
                 log.info("reaction ignored: %s", exc)
         if len(scores) == 1:
             rated += await app.lists.rate_list(user=origin.person, recommendation=rec, score=scores.pop(), chat=origin.chat)
+        if rated:
+            metrics.RATINGS.labels("reaction").inc(rated)
         return rated
 
     async def sent(self, origin: Origin, message_id: str, out: Outgoing) -> None:

@@ -21,13 +21,13 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot import i18n, replies
+from bot import i18n, metrics, replies
 from bot.i18n import N_
 from bot.courtesy import courtesy
 from bot.conversation import Conversation, Origin, Outgoing
 from bot.buttons import decode_action
 from bot.formatting import Button, Reply, cut_to, to_markdown
-from core.errors import StoreBusy, UserError
+from core.errors import StoreBusy, StoreUnavailable, UserError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -249,13 +249,16 @@ def _unexpected_text(error: BaseException, language: Optional[str] = None) -> st
     """The error boundary's sentence, in the client's `language`: a busy database is a passing
     state, anything else a bug."""
     cause = getattr(error, "original", error)
-    busy = isinstance(cause, StoreBusy)
-    if busy:
+    kind = "database_away" if isinstance(cause, StoreUnavailable) else "database_busy" if isinstance(cause, StoreBusy) else "unexpected"
+    if kind == "database_busy":
         log.warning("database busy: %s", cause)
+    elif kind == "database_away":
+        log.info("interaction answered 'database away': %s", cause)  # core.store.outage logs the outage once
     else:
         log.error("error handling an interaction", exc_info=cause)
+    metrics.ERRORS.labels("database" if kind != "unexpected" else "bug", kind).inc()
     with i18n.speaking(i18n.parse_language(language)):
-        return replies.error_text("database_busy" if busy else "unexpected")
+        return replies.error_text(kind)
 
 
 class MoodtuneDiscord(discord.AutoShardedClient):

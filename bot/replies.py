@@ -429,6 +429,7 @@ ERRORS: dict[str, Any] = {
     "spotify_refused": N_("Spotify refused that — nothing was saved."),
     # the error boundaries
     "database_busy": N_("I'm saving a lot right now — please try that again in a moment."),
+    "database_away": N_("I can't reach my database right now — please try again in a minute."),
     "unexpected": N_("Something went wrong on my side — please try again in a moment."),
 }
 

@@ -124,6 +124,7 @@ async def _tell(signed, out, telegram_app, discord_client) -> None:
 async def _stop(services, grace: float, telegram_app, discord_client, webhook=None) -> None:
     """Steps 1–3 of the module docstring; bot.root does step 4."""
     log.info("shutting down: finishing photos in flight (up to %.0f s)", grace)
+    services.moodtune.stop_admitting()  # /healthz says 503 from now on: a load balancer sends no more
     if webhook is not None:  # no new updates; Telegram re-sends what it could not deliver to another worker
         await webhook.cleanup()
     if telegram_app is not None and telegram_app.updater is not None and telegram_app.updater.running:

@@ -44,13 +44,13 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from bot import i18n, replies
+from bot import i18n, metrics, replies
 from bot.i18n import N_
 from bot.albums import AlbumCollector
 from bot.courtesy import courtesy
 from bot.conversation import Conversation, Origin, Outgoing
 from bot.formatting import Button, cut_to, split_caption, to_html
-from core.errors import StoreBusy, UserError
+from core.errors import StoreBusy, StoreUnavailable, UserError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -526,26 +526,44 @@ async def on_reaction(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The error boundary: a database busy for longer than its timeout is a passing state (a
-    warning and a 'try again'); anything else is logged with its traceback. The person is told
-    either way — a pressed button by its answer, a message by a reply."""
-    busy = isinstance(context.error, StoreBusy)
-    if busy:
+    """The error boundary: a database away (core.store.outage logs the outage once) or busy for
+    longer than its timeout is a passing state (a 'try again'); anything else is logged with its
+    traceback. The person is told either way — a pressed button by its answer, an inline query by
+    its hint, a message by a reply. Nothing here needs the database."""
+    kind = error_kind(context.error)
+    if kind == "database_busy":
         log.warning("database busy: %s", context.error)
+    elif kind == "database_away":
+        log.info("update answered 'database away': %s", context.error)
     else:
         log.error("error handling an update", exc_info=context.error)
+    metrics.ERRORS.labels("database" if kind != "unexpected" else "bug", kind).inc()
     if not isinstance(update, Update):
         return
     user = update.effective_user  # the client's language: the store that keeps a choice may be what failed
     with i18n.speaking(i18n.parse_language(user.language_code if user is not None else None)):
-        text = replies.error_text("database_busy" if busy else "unexpected")
+        text = replies.error_text(kind)
     if update.callback_query is not None:
         await _answer(update.callback_query, text, show_alert=True)
+    elif update.inline_query is not None:
+        try:
+            await update.inline_query.answer([], cache_time=0, is_personal=True,
+                                             button=InlineQueryResultsButton(text=text[:64], start_parameter="help"))
+        except TelegramError as exc:
+            log.info("inline query %s not answered: %s", update.inline_query.id, exc)
     elif update.effective_message is not None:
         try:
             await _retry(update.effective_message.reply_text)(text)
         except TelegramError as exc:
             log.warning("could not tell chat %s: %s", update.effective_message.chat_id, exc)
+
+
+def error_kind(error: BaseException) -> str:
+    """What the error boundary tells the person: the database away, busy, or a bug of ours."""
+    cause = getattr(error, "original", error)
+    if isinstance(cause, StoreUnavailable):
+        return "database_away"
+    return "database_busy" if isinstance(cause, StoreBusy) else "unexpected"
 
 
 BOT_PER_SECOND = 30  # Telegram: about 30 messages a second per bot, all chats together
@@ -565,10 +583,13 @@ class SharedRateLimiter(AIORateLimiter):
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         app = self._convo.moodtune
         if endpoint.startswith(("send", "edit", "copy", "forward")) and endpoint != "sendChatAction":  # messages
-            await app.workers.take_turn("telegram", BOT_PER_SECOND, 1.0)
-            chat_id = data.get("chat_id")
-            if isinstance(chat_id, int) and chat_id < 0:
-                await app.workers.take_turn(f"telegram:{chat_id}", GROUP_PER_MINUTE, 60.0)
+            try:
+                await app.workers.take_turn("telegram", BOT_PER_SECOND, 1.0)
+                chat_id = data.get("chat_id")
+                if isinstance(chat_id, int) and chat_id < 0:
+                    await app.workers.take_turn(f"telegram:{chat_id}", GROUP_PER_MINUTE, 60.0)
+            except StoreBusy:  # the shared count is away with the database: this process's own limiter still holds
+                pass
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 

@@ -1,6 +1,7 @@
 """The bot's web server on MOODTUNE_LISTEN: Telegram's webhook (when webhook mode is on), Spotify's
-sign-in callback (when "Save to Spotify" is configured: the path of SPOTIFY_REDIRECT_URI), and
-`/healthz` for a load balancer.
+sign-in callback (when "Save to Spotify" is configured: the path of SPOTIFY_REDIRECT_URI), `/healthz`
+(503 while the database is unreachable or the worker is stopping), `/readyz` (the models loaded) and
+Prometheus' `/metrics` (bot.metrics) — in polling mode too, whenever MOODTUNE_LISTEN is set.
 
 Telegram webhook mode: an aiohttp server that takes updates from Telegram (or a load balancer in
 front of several such workers) and hands them to the PTB Application — instead of long polling.
@@ -68,7 +69,20 @@ def build_webhook_app(application: Optional[Application], moodtune: Moodtune, se
         return web.Response(text="ok")
 
     async def health(request: web.Request) -> web.Response:
-        return web.Response(text="ok")
+        """200 while this worker can answer; 503 while its database is unreachable or it is stopping."""
+        if await moodtune.healthy():
+            return web.Response(text="ok")
+        return web.Response(status=503, text="stopping" if moodtune.photos.closing else "database unreachable")
+
+    async def ready(request: web.Request) -> web.Response:
+        """200 once the models are loaded (a worker still starting, or stopping, is alive but not ready)."""
+        return web.Response(text="ready") if moodtune.ready else web.Response(status=503, text="not ready")
+
+    async def scrape(request: web.Request) -> web.Response:
+        from bot import metrics
+
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
 
     async def spotify(request: web.Request) -> web.Response:
         q = request.query
@@ -83,6 +97,8 @@ def build_webhook_app(application: Optional[Application], moodtune: Moodtune, se
     if spotify_path and signed_in is not None:
         app.router.add_get(spotify_path, spotify)
     app.router.add_get("/healthz", health)
+    app.router.add_get("/readyz", ready)
+    app.router.add_get("/metrics", scrape)
     return app
 
 
@@ -102,7 +118,8 @@ async def serve_webhook(application: Optional[Application], moodtune: Moodtune, 
     host, port = settings.listen_address
     await web.TCPSite(runner, host, port).start()
     log.info("web server listening on %s:%d (%s)", host, port, ", ".join(
-        [PATH] * settings.webhook + [spotify_callback_path(settings) or ""] * settings.spotify_saving + ["/healthz"]))
+        [PATH] * settings.webhook + [spotify_callback_path(settings) or ""] * settings.spotify_saving
+        + ["/healthz", "/readyz", "/metrics"]))
     return runner
 
 

@@ -36,3 +36,9 @@ class StoreBusy(RuntimeError):
     """The database could not take an operation in time (SQLite's file locked past its busy
     timeout, PostgreSQL's lock timeout, no connection free). Nothing was written; the chat adapters
     answer "try again in a moment" — the same on both backends (core.store raises it)."""
+
+
+class StoreUnavailable(StoreBusy):
+    """The database cannot be reached at all (PostgreSQL stopped or refusing connections; a SQLite
+    file that cannot be opened, read or written). Nothing was written; the person is told the bot
+    cannot reach its database and to try again in a minute (core.store.outage logs the outage once)."""

@@ -63,11 +63,30 @@ def temporary_postgres(max_connections: int = 200) -> Iterator[str]:
             started = True
         except subprocess.CalledProcessError as exc:
             raise PostgresUnavailable(f"PostgreSQL did not start: {exc.stderr.decode(errors='replace')[-300:]}") from None
-        yield f"postgresql://moodtune@127.0.0.1:{port}"
+        url = f"postgresql://moodtune@127.0.0.1:{port}"
+        _CONTROL[url] = [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-t", "60"], \
+            ["-l", str(root / "server.log"), "-o", f"-h 127.0.0.1 -p {port} -k {root} -c max_connections={max_connections}"]
+        yield url
     finally:
+        _CONTROL.pop(f"postgresql://moodtune@127.0.0.1:{port}", None)
         if started:
             subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+_CONTROL: dict[str, tuple[list[str], list[str]]] = {}  # a running server's pg_ctl command and its start options
+
+
+def stop_server(server: str) -> None:
+    """Stop a server `temporary_postgres` started (fast: connections are cut, as in a crash or restart)."""
+    ctl, _ = _CONTROL[server]
+    subprocess.run([*ctl, "-m", "fast", "stop"], check=True, capture_output=True)
+
+
+def start_server(server: str) -> None:
+    """Start it again on the same port and data."""
+    ctl, options = _CONTROL[server]
+    subprocess.run([*ctl, *options, "start"], check=True, capture_output=True)
 
 
 def create_database(server: str, name: str) -> str:

@@ -88,6 +88,23 @@ class Moodtune:
             deezer = DeezerPreviews(settings.deezer_api_base_url)
         return cls(settings, store, catalog, pipeline, recommender=recommender, spotify=spotify, owns=owns, deezer=deezer)
 
+    async def healthy(self, timeout: float = 2.0) -> bool:
+        """Whether this worker can answer now: not shutting down, and its database answers a
+        trivial query within `timeout` s (a load balancer's /healthz; core.store.outage logs an
+        outage once either way)."""
+        if self.photos.closing:
+            return False
+        try:
+            await asyncio.wait_for(self._store.schema_version(), timeout)
+            return True
+        except Exception:  # noqa: BLE001 — any failure means "not now"; the store logs what it was
+            return False
+
+    @property
+    def ready(self) -> bool:
+        """Whether the models are loaded (the reading pipeline is there): /readyz, apart from alive."""
+        return self._pipeline is not None and not self.photos.closing
+
     def stop_admitting(self) -> None:
         """From now on a new photo is answered 'restarting, send it again' at once."""
         self.photos.closing = True

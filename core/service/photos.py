@@ -39,6 +39,12 @@ class Photos:
         self.idle = asyncio.Event()
         self.idle.set()
 
+    @property
+    def waiting(self) -> int:
+        """Photos admitted and waiting for their turn (the operator's queue depth)."""
+        queue = getattr(self._pipeline, "queue", None)
+        return queue.waiting if queue is not None else 0
+
     @contextlib.asynccontextmanager
     async def admit(self, *, user: str, chat: str, group: bool = False) -> AsyncIterator["Admitted"]:
         """Take what a photo needs before anything is done for it — before the download and the

@@ -13,7 +13,7 @@ import functools
 import inspect
 from typing import Any, Callable, Iterable, Optional, Protocol, Sequence, runtime_checkable
 
-from core.errors import StoreBusy
+from core.errors import StoreBusy, StoreUnavailable
 from core.limits import Limits
 from core.store.records import ChatSettings, MoodRating, PhotoReading, Rating, SignInRecord, StoredRecommendation, Votes
 
@@ -122,21 +122,29 @@ class StoreLifecycle:
         await self.close()
 
 
-def busy_when(is_busy: Callable[[BaseException], bool]):
+def busy_when(is_busy: Callable[[BaseException], bool], is_away: Callable[[BaseException], bool] = lambda exc: False):
     """Class decorator: every public coroutine method re-raises what `is_busy` recognises as
-    StoreBusy (the backend's own error kept as its cause), so callers handle one exception."""
+    StoreBusy and what `is_away` recognises as StoreUnavailable (the backend's own error kept as its
+    cause), so callers handle one exception; each call tells core.store.outage whether the database
+    answered."""
+    from core.store.outage import OUTAGE
 
     def wrap(method):
         @functools.wraps(method)
         async def call(*args, **kwargs):
             try:
-                return await method(*args, **kwargs)
+                result = await method(*args, **kwargs)
             except StoreBusy:
                 raise
             except Exception as exc:
+                if is_away(exc):
+                    OUTAGE.failed(exc)
+                    raise StoreUnavailable(f"{type(exc).__name__}: {exc}"[:300]) from exc
                 if is_busy(exc):
                     raise StoreBusy(str(exc)) from exc
                 raise
+            OUTAGE.succeeded()
+            return result
 
         return call
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from typing import Any, AsyncIterator, Callable, Iterable, Optional, Sequence
 
@@ -163,7 +164,19 @@ def _busy(exc: BaseException) -> bool:
                             asyncpg.exceptions.QueryCanceledError, TimeoutError))
 
 
-@busy_when(_busy)
+CONNECT_TIMEOUT = 5.0  # seconds to open a connection: a server that is away is told within a few seconds
+# asyncpg's pool logs a WARNING with a traceback each time it fails to reconnect while the server is
+# away; core.store.outage says it once instead
+logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)
+
+
+def _away(exc: BaseException) -> bool:
+    """The server is not there: refused or dropped connections, a server shutting down or starting."""
+    return isinstance(exc, (OSError, ConnectionError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                            asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CannotConnectNowError))
+
+
+@busy_when(_busy, _away)
 class PgStore(StoreLifecycle):
     """The database on PostgreSQL. `await PgStore(url).open()`; core.store.base.Store's methods."""
 
@@ -182,7 +195,7 @@ class PgStore(StoreLifecycle):
     async def open(self) -> "PgStore":
         # a write waits at most LOCK_TIMEOUT_MS for a row or table lock, then gives up (StoreBusy);
         # the advisory locks of migrations and `exclusive` wait as long as they must (lock_timeout 0)
-        self._pool = await asyncpg.create_pool(self.url, min_size=self._sizes[0], max_size=self._sizes[1],
+        self._pool = await asyncpg.create_pool(self.url, min_size=self._sizes[0], max_size=self._sizes[1], timeout=CONNECT_TIMEOUT,
                                                server_settings={"lock_timeout": str(LOCK_TIMEOUT_MS)})
         try:
             await self._migrate()
@@ -297,7 +310,7 @@ class _PgPart:
         return self._store.pool
 
 
-@busy_when(_busy)
+@busy_when(_busy, _away)
 class PgTracks(_PgPart):
     """The catalog's rows."""
 
@@ -327,7 +340,7 @@ class PgTracks(_PgPart):
         return int(await self.pool.fetchval("SELECT COUNT(*) FROM tracks"))
 
 
-@busy_when(_busy)
+@busy_when(_busy, _away)
 class PgLists(_PgPart):
     """The lists shown, and the messages that show them."""
 
@@ -386,7 +399,7 @@ class PgLists(_PgPart):
         return int(value) if value is not None else None
 
 
-@busy_when(_busy)
+@busy_when(_busy, _away)
 class PgRatings(_PgPart):
     """Ratings, and their summary per track and mood region (core.store.votes) kept in the same transaction."""
 
@@ -456,7 +469,7 @@ class PgRatings(_PgPart):
         return [(r[0], int(r[1])) for r in rows]
 
 
-@busy_when(_busy)
+@busy_when(_busy, _away)
 class PgReadings(_PgPart):
     """Photo readings and the moods their senders corrected."""
 
@@ -498,7 +511,7 @@ class PgReadings(_PgPart):
         return [reading_from_row(r) for r in rows]
 
 
-@busy_when(_busy)
+@busy_when(_busy, _away)
 class PgPeople(_PgPart):
     """What a person or chat set, and the artists they muted."""
 
@@ -535,7 +548,7 @@ class PgPeople(_PgPart):
         return ChatSettings(**merged)
 
 
-@busy_when(_busy)
+@busy_when(_busy, _away)
 class PgAccounts(_PgPart):
     """Spotify sign-ins: a person's encrypted refresh token, and sign-ins waiting for their callback."""
 
@@ -568,6 +581,7 @@ class PgAccounts(_PgPart):
         return SignInRecord(row[0], row[1], row[2], row[3], bytes(row[4]), row[5], row[6]) if row else None
 
 
+@busy_when(_busy, _away)
 class PgLimits:
     """core.limits.Limits kept in PostgreSQL: N workers admit photos as one bot would.
 

@@ -149,7 +149,14 @@ def _locked(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
-@busy_when(_locked)
+def _away(exc: BaseException) -> bool:
+    """The file cannot be used: not openable, unreadable, or the disk full or read-only."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        s in text for s in ("unable to open", "disk i/o error", "readonly database", "disk is full"))
+
+
+@busy_when(_locked, _away)
 class SqliteStore(StoreLifecycle):
     """The database in one SQLite file. Use as `async with SqliteStore(path) as store:` or `await store.open()`."""
 
@@ -298,7 +305,7 @@ class _SqlitePart:
         return self._store._transaction()
 
 
-@busy_when(_locked)
+@busy_when(_locked, _away)
 class SqliteTracks(_SqlitePart):
     """The catalog's rows."""
 
@@ -331,7 +338,7 @@ class SqliteTracks(_SqlitePart):
         return int(n)
 
 
-@busy_when(_locked)
+@busy_when(_locked, _away)
 class SqliteLists(_SqlitePart):
     """The lists shown, and the messages that show them."""
 
@@ -395,7 +402,7 @@ class SqliteLists(_SqlitePart):
         return int(row[0]) if row else None
 
 
-@busy_when(_locked)
+@busy_when(_locked, _away)
 class SqliteRatings(_SqlitePart):
     """Ratings, and their summary per track and mood region (core.store.votes) kept in the same transaction."""
 
@@ -477,7 +484,7 @@ class SqliteRatings(_SqlitePart):
         return [(r[0], int(r[1])) for r in await cur.fetchall()]
 
 
-@busy_when(_locked)
+@busy_when(_locked, _away)
 class SqliteReadings(_SqlitePart):
     """Photo readings and the moods their senders corrected."""
 
@@ -526,7 +533,7 @@ class SqliteReadings(_SqlitePart):
         return [reading_from_row(r) for r in await cur.fetchall()]
 
 
-@busy_when(_locked)
+@busy_when(_locked, _away)
 class SqlitePeople(_SqlitePart):
     """What a person or chat set, and the artists they muted."""
 
@@ -565,7 +572,7 @@ class SqlitePeople(_SqlitePart):
         return ChatSettings(**merged)
 
 
-@busy_when(_locked)
+@busy_when(_locked, _away)
 class SqliteAccounts(_SqlitePart):
     """Spotify sign-ins: a person's encrypted refresh token, and sign-ins waiting for their callback."""
 

@@ -24,7 +24,8 @@ class FakeTelegram:
         self.updates: list[dict] = []  # handed out by getUpdates, for tests that poll for real
         self.fail_next: dict[str, int] = {}  # method -> how many calls answer 502 Bad Gateway first
         self.reject_next: dict[str, str] = {}  # method -> the next call answers 400 with this description
-        self.never_started: set[int] = set()  # users who never opened a private chat: messages to them are 403
+        self.never_started: set[int] = set()
+        self.flood_next: dict[str, int] = {}  # method -> the next call answers 429 with retry_after this many seconds  # users who never opened a private chat: messages to them are 403
         self._next_id = 1000
         self._lock = threading.Lock()
         fake = self
@@ -68,6 +69,15 @@ class FakeTelegram:
                     if failing:
                         fake.fail_next[method] = failing - 1
                     rejection = fake.reject_next.pop(method, None)
+                    flood = fake.flood_next.pop(method, None)
+                if flood or rejection or failing:  # refused: not said (kept in calls under the refusal's name)
+                    with fake._lock:
+                        fake.calls.remove((method, params))
+                        fake.calls.append((f"{method}:{429 if flood else 400 if rejection else 502}", params))
+                if flood:
+                    self._json(429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {flood}",
+                                     "parameters": {"retry_after": flood}})
+                    return
                 if rejection:
                     self._json(400, {"ok": False, "error_code": 400, "description": rejection})
                     return
