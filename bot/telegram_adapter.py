@@ -277,6 +277,12 @@ async def send(message: Optional[Message], origin: Origin, out: Outgoing, convo:
         sent = await _send_picture(message, out) if out.image else [await _send_to(message, out)]
     except (BadRequest, Forbidden) as exc:
         log.warning("could not answer in %s: %s", origin.chat, exc)
+        metrics.ERRORS.labels("platform", type(exc).__name__).inc()
+        return
+    except TelegramError as exc:  # still failing after the retries (5xx, timeouts): said once, with the chat and kind
+        what = "list" if out.list_id is not None else "error" if out.error else "document" if out.document else "message"
+        log.warning("could not send a %s to chat %s after retries: %s", what, origin.chat, type(exc).__name__)
+        metrics.ERRORS.labels("platform", type(exc).__name__).inc()
         return
     for m in sent:  # reactions on the picture or on the list rate the list
         await convo.sent(origin, str(m.message_id), out)

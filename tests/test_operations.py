@@ -82,6 +82,9 @@ async def test_the_database_away_gets_a_sentence_and_one_warning_each_way(runnin
     assert "can't reach my database" in press["text"] and press["show_alert"]  # never "👍 saved"
     await feed(application, command("/settings 7"))
     assert "can't reach my database" in tg.said()[-1]["text"]
+    await feed(application, {"update_id": 990_001, "inline_query": {"id": "q1", "from": USER, "query": "calm", "offset": ""}})
+    inline = tg.sent("answerInlineQuery")[-1]
+    assert "can't reach my database" in str(inline.get("button"))  # the inline hint says it too
     assert (await get(f"{base}/healthz")) == (503, "database unreachable")
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [r.getMessage()[:20] for r in warnings] == ["database unreachable"]  # one, not one per attempt
@@ -151,3 +154,23 @@ async def test_telegram_flood_control_is_waited_out_and_the_answer_arrives_once(
             assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
         finally:
             await application.shutdown()
+
+
+async def test_an_answer_that_cannot_be_sent_is_logged_once_with_chat_and_kind(api, settings, pipeline, fresh_db, bundled_ranker,  # noqa: F811
+                                                                              caplog):
+    s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url,
+                                    "db_path": fresh_db("down.sqlite3")})
+    async with open_services(s, pipeline=pipeline, recommender=bundled_ranker) as services:
+        application = services.telegram()
+        await application.initialize()
+        try:
+            api.fail_next["sendPhoto"] = 10  # Telegram keeps answering 502
+            caplog.set_level(logging.INFO)
+            await feed(application, photo(api, DEMO / "astronaut.jpg"))
+            assert [m for m, _ in api.calls if m.startswith("sendPhoto")] == ["sendPhoto:502"] * 3  # tried 3 times, then given up
+            lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+            assert lines == ["could not send a list to chat tg:42 after retries: NetworkError"]
+            assert not any(r.exc_info for r in caplog.records)  # no traceback (the -v log hides tokens: tests/test_save.py runs the process)
+        finally:
+            await application.shutdown()
+
