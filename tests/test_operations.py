@@ -5,6 +5,7 @@ started under a running bot — answered with a sentence, logged once each way, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import socket
@@ -23,6 +24,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def telegram_bot(fake_api, settings, pipeline, bundled_ranker, **update):
+    """The real Telegram application over the fake Bot API, with the web server when `listen` is given."""
+    s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": fake_api.base_url, **update})
+    async with open_services(s, pipeline=pipeline, recommender=bundled_ranker) as services:
+        application = services.telegram()
+        await application.initialize()
+        web = await serve_webhook(application, services.moodtune, s) if s.listen else None
+        try:
+            yield application, services
+        finally:
+            if web is not None:
+                await web.cleanup()
+            await application.shutdown()
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -50,15 +67,9 @@ def own_postgres():
 async def running(api, settings, pipeline, bundled_ranker, own_postgres):  # noqa: F811
     server, db = own_postgres
     port = free_port()
-    s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url, "db_path": db,
-                                    "photos_per_minute": 30, "listen": f"127.0.0.1:{port}"})
-    async with open_services(s, pipeline=pipeline, recommender=bundled_ranker) as services:
-        application = services.telegram()
-        await application.initialize()
-        web = await serve_webhook(application, services.moodtune, s)
+    async with telegram_bot(api, settings, pipeline, bundled_ranker, db_path=db, photos_per_minute=30,
+                            listen=f"127.0.0.1:{port}") as (application, services):
         yield application, services, api, server, f"http://127.0.0.1:{port}"
-        await web.cleanup()
-        await application.shutdown()
 
 
 async def test_the_database_away_gets_a_sentence_and_one_warning_each_way(running, caplog):
@@ -104,73 +115,51 @@ async def test_the_database_away_gets_a_sentence_and_one_warning_each_way(runnin
 
 async def test_metrics_count_photos_stages_lists_ratings_and_refusals(api, settings, pipeline, fresh_db, bundled_ranker):  # noqa: F811
     port = free_port()
-    s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url, "photos_per_minute": 2,
-                                    "db_path": fresh_db("metrics.sqlite3"), "listen": f"127.0.0.1:{port}"})
-    async with open_services(s, pipeline=pipeline, recommender=bundled_ranker) as services:
-        application = services.telegram()
-        await application.initialize()
-        web = await serve_webhook(application, services.moodtune, s)  # polling mode: the server for /metrics alone
-        try:
-            def value(text: str, name: str, **labels) -> float:
-                wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-                match = re.search(rf"^{name}{{{wanted}}} ([0-9.e+-]+)$" if labels else rf"^{name} ([0-9.e+-]+)$", text, re.M)
-                return float(match.group(1)) if match else 0.0
+    async with telegram_bot(api, settings, pipeline, bundled_ranker, photos_per_minute=2, db_path=fresh_db("metrics.sqlite3"),
+                            listen=f"127.0.0.1:{port}") as (application, _):  # polling mode: the server for /metrics alone
+        def value(text: str, name: str, **labels) -> float:
+            wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+            match = re.search(rf"^{name}{{{wanted}}} ([0-9.e+-]+)$" if labels else rf"^{name} ([0-9.e+-]+)$", text, re.M)
+            return float(match.group(1)) if match else 0.0
 
-            before = (await get(f"http://127.0.0.1:{port}/metrics"))[1]
-            for k in range(3):  # the third is over the limit of 2 a minute
-                await feed(application, photo(api, DEMO / "astronaut.jpg", file_id=f"m{k}"))
-            first_list = next(m for m in api.said() if "reply_markup" in m)
-            await feed(application, _press(first_list, "1 👍"))
-            status, after = await get(f"http://127.0.0.1:{port}/metrics")
-            assert status == 200
-            delta = lambda name, **labels: value(after, name, **labels) - value(before, name, **labels)  # noqa: E731
-            assert delta("moodtune_photos_total", outcome="answered") == 2 and delta("moodtune_photos_total", outcome="refused") == 1
-            assert delta("moodtune_refusals_total", reason="person_limit") == 1
-            assert delta("moodtune_lists_sent_total", kind="photo") == 2 and delta("moodtune_ratings_total", via="button") == 1
-            for stage in ("decode", "faces", "color", "fusion", "total", "ranking"):
-                assert delta("moodtune_stage_seconds_count", stage=stage) == 2, stage
-            assert value(after, "moodtune_queue_depth") == 0 and "moodtune_queue_wait_seconds_bucket" in after
-            assert "tg:42" not in after and "astronaut" not in after  # counts only: no ids, no words
-        finally:
-            await web.cleanup()
-            await application.shutdown()
+        before = (await get(f"http://127.0.0.1:{port}/metrics"))[1]
+        for k in range(3):  # the third is over the limit of 2 a minute
+            await feed(application, photo(api, DEMO / "astronaut.jpg", file_id=f"m{k}"))
+        first_list = next(m for m in api.said() if "reply_markup" in m)
+        await feed(application, _press(first_list, "1 👍"))
+        status, after = await get(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200
+        delta = lambda name, **labels: value(after, name, **labels) - value(before, name, **labels)  # noqa: E731
+        assert delta("moodtune_photos_total", outcome="answered") == 2 and delta("moodtune_photos_total", outcome="refused") == 1
+        assert delta("moodtune_refusals_total", reason="person_limit") == 1
+        assert delta("moodtune_lists_sent_total", kind="photo") == 2 and delta("moodtune_ratings_total", via="button") == 1
+        for stage in ("decode", "faces", "color", "fusion", "total", "ranking"):
+            assert delta("moodtune_stage_seconds_count", stage=stage) == 2, stage
+        assert value(after, "moodtune_queue_depth") == 0 and "moodtune_queue_wait_seconds_bucket" in after
+        assert "tg:42" not in after and "astronaut" not in after  # counts only: no ids, no words
 
 
 async def test_telegram_flood_control_is_waited_out_and_the_answer_arrives_once(api, settings, pipeline, fresh_db,  # noqa: F811
                                                                                            bundled_ranker, caplog):
-    s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url,
-                                    "db_path": fresh_db("flood.sqlite3")})
-    async with open_services(s, pipeline=pipeline, recommender=bundled_ranker) as services:
-        application = services.telegram()
-        await application.initialize()
-        try:
-            api.flood_next["sendPhoto"] = 1  # Telegram: "retry after 1 s" (a 502 is retried too: tests/test_telegram.py)
-            started = asyncio.get_running_loop().time()
-            await feed(application, photo(api, DEMO / "astronaut.jpg"))
-            answers = [m for m in api.said() if "open.spotify.com/track/" in m.get("text", "")]
-            assert len(answers) == 1  # delivered, exactly once
-            assert [m for m, _ in api.calls if m.startswith("sendPhoto")] == ["sendPhoto:429", "sendPhoto"]
-            assert asyncio.get_running_loop().time() - started >= 1.0  # Telegram's retry_after was waited out
-            assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-        finally:
-            await application.shutdown()
+    async with telegram_bot(api, settings, pipeline, bundled_ranker, db_path=fresh_db("flood.sqlite3")) as (application, _):
+        api.flood_next["sendPhoto"] = 1  # Telegram: "retry after 1 s" (a 502 is retried too: tests/test_telegram.py)
+        started = asyncio.get_running_loop().time()
+        await feed(application, photo(api, DEMO / "astronaut.jpg"))
+        answers = [m for m in api.said() if "open.spotify.com/track/" in m.get("text", "")]
+        assert len(answers) == 1  # delivered, exactly once
+        assert [m for m, _ in api.calls if m.startswith("sendPhoto")] == ["sendPhoto:429", "sendPhoto"]
+        assert asyncio.get_running_loop().time() - started >= 1.0  # Telegram's retry_after was waited out
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_an_answer_that_cannot_be_sent_is_logged_once_with_chat_and_kind(api, settings, pipeline, fresh_db, bundled_ranker,  # noqa: F811
                                                                               caplog):
-    s = settings.model_copy(update={"telegram_token": SecretStr("123:abc"), "telegram_api_base_url": api.base_url,
-                                    "db_path": fresh_db("down.sqlite3")})
-    async with open_services(s, pipeline=pipeline, recommender=bundled_ranker) as services:
-        application = services.telegram()
-        await application.initialize()
-        try:
-            api.fail_next["sendPhoto"] = 10  # Telegram keeps answering 502
-            caplog.set_level(logging.INFO)
-            await feed(application, photo(api, DEMO / "astronaut.jpg"))
-            assert [m for m, _ in api.calls if m.startswith("sendPhoto")] == ["sendPhoto:502"] * 3  # tried 3 times, then given up
-            lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-            assert lines == ["could not send a list to chat tg:42 after retries: NetworkError"]
-            assert not any(r.exc_info for r in caplog.records)  # no traceback (the -v log hides tokens: tests/test_save.py runs the process)
-        finally:
-            await application.shutdown()
+    async with telegram_bot(api, settings, pipeline, bundled_ranker, db_path=fresh_db("down.sqlite3")) as (application, _):
+        api.fail_next["sendPhoto"] = 10  # Telegram keeps answering 502
+        caplog.set_level(logging.INFO)
+        await feed(application, photo(api, DEMO / "astronaut.jpg"))
+        assert [m for m, _ in api.calls if m.startswith("sendPhoto")] == ["sendPhoto:502"] * 3  # tried 3 times, then given up
+        lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert lines == ["could not send a list to chat tg:42 after retries: NetworkError"]
+        assert not any(r.exc_info for r in caplog.records)  # no traceback (the -v log hides tokens: tests/test_save.py runs the process)
 
