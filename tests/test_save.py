@@ -155,6 +155,13 @@ async def test_a_revoked_sign_in_asks_again_and_spotify_busy_saves_nothing(savin
     await feed(application, _press(reply, "💾 Save to Spotify"))
     assert telegram.sent("answerCallbackQuery")[-1]["text"] == "💾 I sent you a sign-in link"
     assert link_in(telegram.said()[-1]["text"]).startswith(f"{spotify.base}/authorize") and len(spotify.playlists) == 1
+    await browse(link_in(telegram.said()[-1]["text"]))  # signed in again: a second playlist
+    assert len(spotify.playlists) == 2
+
+    services.moodtune.saving._fernet = Fernet(Fernet.generate_key())  # the operator changed MOODTUNE_TOKEN_KEY
+    await feed(application, _press(reply, "💾 Save to Spotify"))
+    assert telegram.sent("answerCallbackQuery")[-1]["text"] == "💾 I sent you a sign-in link"  # not an error forever
+    assert len(spotify.playlists) == 2
 
 
 async def test_in_a_group_the_link_goes_to_the_person_alone_and_is_bound_to_them(saving):

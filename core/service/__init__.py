@@ -8,6 +8,7 @@ each, over the store, the catalog, the reading pipeline and the recommender.
 - `people`: what a person or chat has set, what they muted, their history, forgetting them;
 - `previews`: the ▶ button's 30-second previews, their cooldown and the platforms' cached files;
 - `workers`: what several workers sharing one store coordinate (deliveries, registrations, rates);
+- `saving`: a list saved to the person's own Spotify (PKCE sign-in, encrypted token) or exported;
 - `catalog`: the catalog loaded from and imported into the store, and Spotify's cache over it;
 - `offline`: the command line's operations that need the store only (forget, catalog import, stats).
 """

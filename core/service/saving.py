@@ -85,6 +85,12 @@ class Saving:
                                                          language=language))
         try:
             url = await self._save_with(user, self._decrypt(token), stored)
+        except UserError as exc:
+            if exc.kind != "spotify_revoked":
+                raise
+            await self._store.accounts.drop_link(user)  # kept under another MOODTUNE_TOKEN_KEY: unreadable now
+            return Saved(sign_in_url=await self._sign_in(user=user, chat=chat, platform=platform, recommendation=recommendation,
+                                                         language=language))
         except _SignInAgain:
             return Saved(sign_in_url=await self._sign_in(user=user, chat=chat, platform=platform, recommendation=recommendation,
                                                          language=language))
