@@ -163,3 +163,25 @@ async def test_an_answer_that_cannot_be_sent_is_logged_once_with_chat_and_kind(a
         assert lines == ["could not send a list to chat tg:42 after retries: NetworkError"]
         assert not any(r.exc_info for r in caplog.records)  # no traceback (the -v log hides tokens: tests/test_save.py runs the process)
 
+
+
+async def test_a_read_only_sqlite_database_is_an_outage_too_and_it_ends_by_itself(api, settings, pipeline, fresh_db, bundled_ranker,  # noqa: F811
+                                                                                 caplog):
+    """SQLite refusing writes (here `PRAGMA query_only`, as a read-only disk or mount would) gets
+    the same sentence, nothing claimed, and one warning each way."""
+    async with telegram_bot(api, settings, pipeline, bundled_ranker, db_path=fresh_db("readonly.sqlite3"),
+                            photos_per_minute=30) as (application, services):
+        db = services.moodtune._store.db
+        await feed(application, photo(api, DEMO / "astronaut.jpg"))
+        reply, _ = await sent_list(application, api)
+        caplog.set_level(logging.INFO)
+        await db.execute("PRAGMA query_only = 1")
+        await feed(application, photo(api, DEMO / "cat.jpg", file_id="r1"))
+        assert api.said()[-1]["text"] == "I can't reach my database right now — please try again in a minute."
+        await feed(application, _press(reply, "1 👍"))
+        assert "can't reach my database" in api.sent("answerCallbackQuery")[-1]["text"]  # never "👍 saved"
+        await db.execute("PRAGMA query_only = 0")
+        await feed(application, photo(api, DEMO / "cat.jpg", file_id="r2"))
+        assert "open.spotify.com/track/" in api.said()[-1]["text"]
+        warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 2 and "readonly database" in warnings[0] and warnings[1].startswith("database reachable again"), warnings

@@ -138,12 +138,12 @@ def busy_when(is_busy: Callable[[BaseException], bool], is_away: Callable[[BaseE
                 raise
             except Exception as exc:
                 if is_away(exc):
-                    OUTAGE.failed(exc)
+                    OUTAGE.failed(exc, method.__qualname__)
                     raise StoreUnavailable(f"{type(exc).__name__}: {exc}"[:300]) from exc
                 if is_busy(exc):
                     raise StoreBusy(str(exc)) from exc
                 raise
-            OUTAGE.succeeded()
+            OUTAGE.succeeded(method.__qualname__)
             return result
 
         return call
