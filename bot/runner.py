@@ -14,6 +14,7 @@ So the process ends within about 2 × the grace plus one photo's analysis, whate
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -36,52 +37,67 @@ async def serve(settings: Settings) -> None:
         except (NotImplementedError, RuntimeError):  # not on the main thread / platform without signals
             pass
 
-    async with open_services(settings) as services:
-        telegram_app = discord_client = discord_task = webhook = None
+    async with contextlib.AsyncExitStack() as stack:
+        starting = None
+        if settings.listen is not None:  # alive, not ready, while the models load
+            from bot.webhook import serve_starting
+
+            starting = await serve_starting(settings)
         try:
-            if settings.telegram_token:
-                from telegram.error import InvalidToken
-
-                from bot.telegram_adapter import allowed_updates, register_commands
-
-                telegram_app = services.telegram()
-                try:
-                    await telegram_app.initialize()
-                except InvalidToken:
-                    raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN — copy it again from @BotFather.") from None
-                await register_commands(telegram_app.bot)
-                await telegram_app.start()
-                updates = allowed_updates(telegram_app.bot)  # inline queries only where inline mode is on
-                # only what the bot handles: reactions arrive only because message_reaction is asked for
-                if settings.telegram_webhook_url:
-                    from bot.webhook import register_webhook
-
-                    await register_webhook(telegram_app, services.moodtune, settings, updates)
-                else:
-                    await services.moodtune.workers.register_once("telegram_webhook", "", None)  # polling removes any webhook
-                    await telegram_app.updater.start_polling(allowed_updates=list(updates))
-                log.info("Telegram bot @%s is running (%s)", telegram_app.bot.username, "webhook" if settings.webhook else "polling")
-            if settings.discord_token:
-                import discord
-
-                discord_client = services.discord()
-                try:
-                    await discord_client.login(settings.discord_token.get_secret_value())
-                except discord.LoginFailure:
-                    raise StartupError("Discord rejected DISCORD_BOT_TOKEN — reset it in the developer portal (Bot → Reset Token).") from None
-                discord_task = asyncio.create_task(discord_client.connect())
-                discord_task.add_done_callback(lambda t: stop.set())
-                log.info("Discord bot is connecting")
-            if settings.listen is not None:  # the webhook and/or Spotify's sign-in callback, and /healthz
-                from bot.webhook import serve_webhook
-
-                webhook = await serve_webhook(telegram_app, services.moodtune, settings,
-                                              signed_in=_sign_in_handler(services, telegram_app, discord_client))
-            await stop.wait()
-            if discord_task is not None and discord_task.done() and discord_task.exception():
-                raise StartupError(f"The Discord connection ended: {discord_task.exception()}")
+            services = await stack.enter_async_context(open_services(settings))
         finally:
-            await _stop(services, settings.shutdown_grace, telegram_app, discord_client, webhook)
+            if starting is not None:
+                await starting.cleanup()
+        await _serve(settings, services, stop)
+
+
+async def _serve(settings: Settings, services, stop: asyncio.Event) -> None:
+    """The bots and the web server over opened services, until `stop`."""
+    telegram_app = discord_client = discord_task = webhook = None
+    try:
+        if settings.telegram_token:
+            from telegram.error import InvalidToken
+
+            from bot.telegram_adapter import allowed_updates, register_commands
+
+            telegram_app = services.telegram()
+            try:
+                await telegram_app.initialize()
+            except InvalidToken:
+                raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN — copy it again from @BotFather.") from None
+            await register_commands(telegram_app.bot)
+            await telegram_app.start()
+            updates = allowed_updates(telegram_app.bot)  # inline queries only where inline mode is on
+            # only what the bot handles: reactions arrive only because message_reaction is asked for
+            if settings.telegram_webhook_url:
+                from bot.webhook import register_webhook
+
+                await register_webhook(telegram_app, services.moodtune, settings, updates)
+            else:
+                await services.moodtune.workers.register_once("telegram_webhook", "", None)  # polling removes any webhook
+                await telegram_app.updater.start_polling(allowed_updates=list(updates))
+            log.info("Telegram bot @%s is running (%s)", telegram_app.bot.username, "webhook" if settings.webhook else "polling")
+        if settings.discord_token:
+            import discord
+
+            discord_client = services.discord()
+            try:
+                await discord_client.login(settings.discord_token.get_secret_value())
+            except discord.LoginFailure:
+                raise StartupError("Discord rejected DISCORD_BOT_TOKEN — reset it in the developer portal (Bot → Reset Token).") from None
+            discord_task = asyncio.create_task(discord_client.connect())
+            discord_task.add_done_callback(lambda t: stop.set())
+            log.info("Discord bot is connecting")
+        if settings.listen is not None:  # the webhook and/or Spotify's sign-in callback, and /healthz
+            from bot.webhook import serve_webhook
+
+            webhook = await serve_webhook(telegram_app, services.moodtune, settings,
+                                          signed_in=_sign_in_handler(services, telegram_app, discord_client))
+        await stop.wait()
+        if discord_task is not None and discord_task.done() and discord_task.exception():
+            raise StartupError(f"The Discord connection ended: {discord_task.exception()}")
+    finally:
+        await _stop(services, settings.shutdown_grace, telegram_app, discord_client, webhook)
 
 
 def _sign_in_handler(services, telegram_app, discord_client):

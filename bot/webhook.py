@@ -102,6 +102,32 @@ def build_webhook_app(application: Optional[Application], moodtune: Moodtune, se
     return app
 
 
+async def serve_starting(settings: Settings) -> web.AppRunner:
+    """While the models load (the first start prepares the scene model: minutes): `/healthz` 200
+    (alive), `/readyz` 503 (not ready), `/metrics`; replaced by the full server once they are loaded."""
+    async def alive(request: web.Request) -> web.Response:
+        return web.Response(text="starting")
+
+    async def not_ready(request: web.Request) -> web.Response:
+        return web.Response(status=503, text="loading the models")
+
+    async def scrape(request: web.Request) -> web.Response:
+        from bot import metrics
+
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    app = web.Application()
+    app.router.add_get("/healthz", alive)
+    app.router.add_get("/readyz", not_ready)
+    app.router.add_get("/metrics", scrape)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    host, port = settings.listen_address
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
 def spotify_callback_path(settings: Settings) -> Optional[str]:
     """The path of SPOTIFY_REDIRECT_URI, served here (the URI itself is what Spotify has registered)."""
     return (urlsplit(settings.spotify_redirect_uri).path or "/") if settings.spotify_saving else None

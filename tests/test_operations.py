@@ -185,3 +185,16 @@ async def test_a_read_only_sqlite_database_is_an_outage_too_and_it_ends_by_itsel
         assert "open.spotify.com/track/" in api.said()[-1]["text"]
         warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
         assert len(warnings) == 2 and "readonly database" in warnings[0] and warnings[1].startswith("database reachable again"), warnings
+
+
+async def test_while_the_models_load_the_worker_is_alive_but_not_ready(settings):
+    from bot.webhook import serve_starting
+
+    port = free_port()
+    starting = await serve_starting(settings.model_copy(update={"listen": f"127.0.0.1:{port}"}))
+    try:
+        assert await get(f"http://127.0.0.1:{port}/healthz") == (200, "starting")
+        assert await get(f"http://127.0.0.1:{port}/readyz") == (503, "loading the models")
+        assert (await get(f"http://127.0.0.1:{port}/metrics"))[0] == 200
+    finally:
+        await starting.cleanup()
