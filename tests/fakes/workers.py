@@ -67,7 +67,8 @@ def wait_until(check, timeout: float, what: str) -> None:
 @contextlib.contextmanager
 def start_workers(n: int, api, db: str, logs: Path, secret: str, env: dict[str, str]) -> Iterator[tuple[list[int], list]]:
     """`n` x `python -m bot` in webhook mode on one database, started together; yields their ports
-    and processes once all answer /healthz; SIGTERM (then SIGKILL) at the end."""
+    and processes once all are ready (/readyz: models loaded, webhook registered, taking updates);
+    SIGTERM (then SIGKILL) at the end."""
     ports = [free_port() for _ in range(n)]
     base = {**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": api.base_url,
             "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram", "TELEGRAM_WEBHOOK_SECRET": secret,
@@ -78,15 +79,15 @@ def start_workers(n: int, api, db: str, logs: Path, secret: str, env: dict[str, 
         procs.append(subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                       env={**base, "MOODTUNE_LISTEN": f"127.0.0.1:{port}"}))
 
-    def healthy(port: int) -> bool:
+    def ready(port: int) -> bool:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
                 return r.status == 200
-        except OSError:
+        except OSError:  # not listening yet, or 503 while the models load
             return False
 
     try:
-        wait_until(lambda: all(healthy(p) for p in ports), 300, f"{n} workers to start")
+        wait_until(lambda: all(ready(p) for p in ports), 300, f"{n} workers to start")
         yield ports, procs
     finally:
         for p in procs:
