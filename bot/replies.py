@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 # --- readings and songs as sentences ----------------------------------------------------------
 
 def _mood_names() -> dict[str, str]:
-    """Each mood's name in the language of the moment (written out so the catalogs hold them all)."""
+    """Each mood's name in the language of the moment, written out so the extraction puts every one
+    in the catalogs (tests/test_i18n.py checks each language names all eleven)."""
     return {
         "angry": pgettext("mood", "angry"), "disgust": pgettext("mood", "disgust"), "fear": pgettext("mood", "fear"),
         "happy": pgettext("mood", "happy"), "sad": pgettext("mood", "sad"), "surprise": pgettext("mood", "surprise"),
@@ -32,8 +33,8 @@ def _mood_names() -> dict[str, str]:
 
 
 def mood_name(label: str) -> str:
-    """A mood as the person's language names it ('happy'; Russian 'радость')."""
-    return _mood_names().get(label, label)
+    """A mood as the person's language names it ('happy'; Russian 'радость'): one catalog lookup."""
+    return pgettext("mood", label)
 
 
 def colour_words(detail: dict) -> str:
@@ -50,7 +51,8 @@ def colour_words(detail: dict) -> str:
 
 
 def _scene_names() -> dict[str, str]:
-    """The scene model's scenes (models.clip_prompts.SCENES) as the language of the moment names them."""
+    """The scene model's scenes (models.clip_prompts.SCENES) as the language of the moment names them,
+    written out for the extraction like `_mood_names`."""
     return {
         "beach": pgettext("scene", "beach"), "sunset": pgettext("scene", "sunset"), "party": pgettext("scene", "party"),
         "concert": pgettext("scene", "concert"), "sports": pgettext("scene", "sports"), "wedding": pgettext("scene", "wedding"),
@@ -63,7 +65,7 @@ def _scene_names() -> dict[str, str]:
 
 
 def scene_name(name: str) -> str:
-    return _scene_names().get(name, name)
+    return pgettext("scene", name)
 
 
 def signal_words(s: SignalReading) -> str:

@@ -95,6 +95,8 @@ def test_every_mood_and_scene_has_a_name_in_every_language():
             if language != "en":
                 assert not names & set(LABELS) - {"neutral"}  # translated (German and Spanish write "neutral" too)
             assert all(replies.scene_name(s) for s in SCENES)
+            assert replies._mood_names() == {label: replies.mood_name(label) for label in LABELS}  # the extraction's list is whole
+            assert set(replies._scene_names()) == set(SCENES)
 
 
 @pytest.mark.parametrize("text, label", [
