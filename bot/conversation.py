@@ -8,7 +8,7 @@ Telegram or Discord; bot.replies words everything.
 
 Scope is one rule for both platforms: settings and mode belong to the group in a group and to the
 person in a private chat; ratings and /forget always to the person; lists can be acted on only in
-the chat they were shown in (core.app checks it).
+the chat they were shown in (core.service.lists checks it).
 
 Expected outcomes (a bad file, a limit, a list that is gone: core.errors.UserError) become a reply
 here; anything else is a bug and goes to the platform's error boundary, which says sorry once.
