@@ -131,14 +131,15 @@ def fingerprint(model) -> str:
     return hashlib.sha256(head.numpy().tobytes()).hexdigest()[:16]
 
 
-def image_session(model, cache_dir: Optional[Path], threads: int, int8: bool = False):
+def image_session(model, cache_dir: Optional[Path], threads: int, int8: bool = False, *, session: bool = True):
     """The image tower as an onnxruntime session (about 1.8x faster than eager PyTorch on 2 cores;
     with `int8`, its weights quantized to 8 bits — about 2.7x faster again, 88 MB instead of 350 MB;
     docs/PERFORMANCE.md reports how closely its embeddings follow the float ones).
 
     The graph is exported once per weights and cached as `<cache>/visual-<fingerprint>.onnx` (and
     `…-int8.onnx`). Returns (session, cached file), or (None, None) — eager PyTorch is used — if the
-    export fails: slower, never wrong.
+    export fails: slower, never wrong. `session=False` (the preparing child, which only writes the
+    files): no session is built, (None, cached file).
     """
     import torch
 
@@ -167,7 +168,7 @@ def image_session(model, cache_dir: Optional[Path], threads: int, int8: bool = F
             graph = path.read_bytes()
         if int8:
             path, graph = quantized(path, graph)
-        return onnx_session(graph, threads), path
+        return (onnx_session(graph, threads) if session else None), path
     except Exception as exc:  # exporter and runtime raise many types; all mean "use torch"
         log.warning("running the OpenCLIP image tower on PyTorch (ONNX export failed: %s)", exc)
         return None, None
@@ -278,14 +279,15 @@ def load_clip(
     int8: bool = False,
     prepare_in_child: bool = True,
     progress: Callable[[str], None] = lambda message: None,
-) -> ClipScorer:
+    files_only: bool = False,
+) -> Optional[ClipScorer]:
     """Build a ClipScorer. `pretrained=None` gives random weights: for tests and timing only.
 
     With `onnx`, images go through an onnxruntime copy of the image tower (text stays on torch:
-    it runs once per prompt set), with `int8` its 8-bit copy (see `image_session`). The prepared pieces are cached; when they are
-    missing and
-    `prepare_in_child`, a child process prepares them (see the module's docstring) and this
-    process loads only what it wrote.
+    it runs once per prompt set), with `int8` its 8-bit copy (see `image_session`). The prepared
+    pieces are cached; when they are missing and `prepare_in_child`, a child process prepares them
+    (see the module's docstring) and this process loads only what it wrote. `files_only` (that
+    child): write the pieces and return None, without a session nobody would use.
     """
     if pretrained is not None and onnx and cache_dir is not None:
         manifest = manifest_path(cache_dir, model_name, pretrained, int8)
@@ -321,9 +323,10 @@ def load_clip(
     scale = float(model.logit_scale.exp().item())  # CLIP's learned temperature (≤ 100 by training)
     if onnx:
         progress("exporting the image tower to ONNX" + (" and quantizing it to int8" if int8 else ""))
-    session, onnx_file = image_session(model, cache_dir, threads or torch.get_num_threads(), int8) if onnx else (None, None)
+    session, onnx_file = (image_session(model, cache_dir, threads or torch.get_num_threads(), int8, session=not files_only)
+                          if onnx else (None, None))
     transform = _transform_settings(model, cfg)
-    if session is not None:
+    if session is not None or (files_only and onnx_file is not None):
         # images go through onnxruntime from now on: the same transform, without PyTorch tensors
         preprocess = numpy_preprocess(**transform)
     progress(f"embedding {len(prompt_set())} classes of prompts")
@@ -332,7 +335,7 @@ def load_clip(
     if pretrained is not None and onnx_file is not None and text_file is not None:
         # next start: straight from these files (models.clip.load_prepared)
         _write_prepared(manifest_path(cache_dir, model_name, pretrained, int8), scorer, onnx_file, text_file, transform)
-    return scorer
+    return None if files_only else scorer
 
 
 def _prepare_in_child(model_name: str, pretrained: str, cache_dir: Path, *, allow_download: bool, connect_timeout: float,
@@ -392,7 +395,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     try:
         load_clip(args.model, args.pretrained, args.cache_dir, allow_download=not args.no_downloads,
-                  connect_timeout=args.connect_timeout, int8=args.int8, prepare_in_child=False, progress=say)
+                  connect_timeout=args.connect_timeout, int8=args.int8, prepare_in_child=False, progress=say, files_only=True)
     except WeightsUnavailable as exc:
         print(json.dumps({"unavailable": str(exc), "short": exc.short}))
         return 3
