@@ -158,8 +158,11 @@ def load_prepared(manifest: Path, threads: int) -> Optional["ClipScorer"]:
     try:
         info = json.loads(manifest.read_text())
         text = np.load(manifest.parent / info["text"])
-        session = onnx_session((manifest.parent / info["onnx"]).read_bytes(), threads)
-    except (OSError, ValueError, KeyError) as exc:
+        tower = manifest.parent / info["onnx"]
+        if not tower.is_file():
+            raise FileNotFoundError(tower)
+        session = onnx_session(tower, threads)  # from its path: a float tower's weights are in a file beside it
+    except Exception as exc:  # unreadable JSON or arrays, onnxruntime's own errors (not OSError): rebuild
         log.info("scene model cache %s not usable (%s); building from the weights", manifest, exc)
         return None
     preprocess = numpy_preprocess(info["image_size"], info["mean"], info["std"], info["interpolation"])  # as written by models.clip_prepare

@@ -7,21 +7,23 @@ OpenCLIP's own download code) or a local file. When neither works, `load_clip` r
 WeightsUnavailable with one sentence saying what to do, after one quick connection attempt rather
 than the hub client's minute of retries.
 
-First start: preparing takes PyTorch, the full weights and the exporter's copies (2.5 GB at its peak
-for ViT-B-32). It runs in a child process (`python -m models.clip_prepare`, which prints its
+First start: preparing takes PyTorch and the full weights (1.3 GB at its peak for ViT-B-32, once the
+weights are memory-mapped and the export streams them: `create_model`, `export_tower`). It runs in a child process (`python -m models.clip_prepare`, which prints its
 progress on stderr), so the bot's own process only ever loads the prepared files (≈ 1 GB less).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import gc
 import hashlib
-import io
 import json
 import logging
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -111,11 +113,17 @@ def _transform_settings(model, cfg: Mapping) -> dict:
             "interpolation": cfg.get("interpolation", "bicubic")}
 
 
-def _write_prepared(manifest: Path, scorer: "ClipScorer", onnx_file: Path, text_file: Path, transform: Mapping) -> None:
-    info = {"onnx": onnx_file.name, "text": text_file.name, "logit_scale": scorer.logit_scale, **transform}
-    tmp = manifest.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(info))
-    os.replace(tmp, manifest)
+def quantize_prepared(float_manifest: Path, manifest: Path) -> None:
+    """The int8 scene model's files from the float one's (the same prompts and transform, the tower
+    quantized): needs onnxruntime only, never PyTorch."""
+    info = json.loads(float_manifest.read_text())
+    info["onnx"] = quantized(float_manifest.parent / info["onnx"]).name
+    _write_atomically(manifest, json.dumps(info).encode())
+
+
+def _write_prepared(manifest: Path, logit_scale: float, onnx_file: Path, text_file: Path, transform: Mapping) -> None:
+    info = {"onnx": onnx_file.name, "text": text_file.name, "logit_scale": logit_scale, **transform}
+    _write_atomically(manifest, json.dumps(info).encode())
 
 
 def fingerprint(model) -> str:
@@ -131,75 +139,120 @@ def fingerprint(model) -> str:
     return hashlib.sha256(head.numpy().tobytes()).hexdigest()[:16]
 
 
-def image_session(model, cache_dir: Optional[Path], threads: int, int8: bool = False, *, session: bool = True):
+def image_session(model, cache_dir: Optional[Path], threads: int, int8: bool = False):
     """The image tower as an onnxruntime session (about 1.8x faster than eager PyTorch on 2 cores;
     with `int8`, its weights quantized to 8 bits — about 2.7x faster again, 88 MB instead of 350 MB;
     docs/PERFORMANCE.md reports how closely its embeddings follow the float ones).
 
     The graph is exported once per weights and cached as `<cache>/visual-<fingerprint>.onnx` (and
     `…-int8.onnx`). Returns (session, cached file), or (None, None) — eager PyTorch is used — if the
-    export fails: slower, never wrong. `session=False` (the preparing child, which only writes the
-    files): no session is built, (None, cached file).
+    export fails: slower, never wrong.
     """
-    import torch
-
-    size = model.visual.image_size
-    size = size if isinstance(size, (tuple, list)) else (size, size)
-    path = cache_dir / f"visual-{fingerprint(model)}-{torch.__version__}.onnx" if cache_dir else None
     try:
-        if path is None or not path.is_file():
-            buf = io.BytesIO()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices
-                torch.onnx.export(
-                    model.visual.eval(),
-                    (torch.zeros(1, 3, *size),),
-                    buf,
-                    input_names=["image"],
-                    output_names=["embedding"],
-                    dynamic_axes={"image": {0: "n"}, "embedding": {0: "n"}},
-                    opset_version=17,
-                    dynamo=False,
-                )
-            graph = buf.getvalue()
-            if path is not None:
-                _write_atomically(path, graph)
-        else:
-            graph = path.read_bytes()
-        if int8:
-            path, graph = quantized(path, graph)
-        return (onnx_session(graph, threads) if session else None), path
+        with tempfile.TemporaryDirectory() as tmp:
+            path = exported_tower(model, cache_dir or Path(tmp))
+            if int8:
+                path = quantized(path)
+            return onnx_session(path, threads), (path if cache_dir else None)
     except Exception as exc:  # exporter and runtime raise many types; all mean "use torch"
         log.warning("running the OpenCLIP image tower on PyTorch (ONNX export failed: %s)", exc)
         return None, None
 
 
-def quantized(path: Optional[Path], graph: bytes) -> tuple[Optional[Path], bytes]:
-    """The int8 copy of an exported tower (onnxruntime's dynamic quantization: weights stored as
-    8-bit integers, activations quantized per call), cached beside the float file."""
-    import tempfile
+def exported_tower(model, cache_dir: Path) -> Path:
+    """`<cache>/visual-<fingerprint>-<torch version>.onnx`, exported by `export_tower` unless there."""
+    import torch
 
+    path = cache_dir / f"visual-{fingerprint(model)}-{torch.__version__}.onnx"
+    if not path.is_file():
+        size = model.visual.image_size
+        export_tower(model.visual.eval(), size if isinstance(size, (tuple, list)) else (size, size), path)
+    return path
+
+
+def export_tower(visual, size: Sequence[int], path: Path) -> None:
+    """Write the image tower as ONNX: the graph from PyTorch's exporter *without* its weights, and the
+    weights streamed one tensor at a time into `<file>.data` beside it (ONNX's external-data format).
+
+    Why not `torch.onnx.export(..., export_params=True)`: it holds the weights' folded copies, the
+    model proto and its serialized bytes at once — 1.1 GB over the model for ViT-B-32's 351 MB tower,
+    most of the first start's 2.9 GB peak. Here the exporter traces the graph only (the weights are
+    its inputs), the weights' transposes (and identities), which its constant folding used to bake
+    in, are folded while writing — so the quantizer still sees every MatMul's weight as a constant —
+    and no second copy of the weights is ever whole in memory. Graph first, data under a temporary
+    name: a concurrent reader sees the old pair or the new one."""
+    import onnx
+    import torch
+    from onnx import helper
+
+    with tempfile.TemporaryDirectory() as tmp:
+        graph_file = Path(tmp) / "graph.onnx"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices
+            torch.onnx.export(visual, (torch.zeros(1, 3, *size),), str(graph_file), input_names=["image"],
+                              output_names=["embedding"], dynamic_axes={"image": {0: "n"}, "embedding": {0: "n"}},
+                              opset_version=17, dynamo=False, export_params=False, do_constant_folding=False)
+        proto = onnx.load(str(graph_file))
+    tensors = {**dict(visual.named_parameters()), **dict(visual.named_buffers())}
+    graph = proto.graph
+    # a weight, or (source, perm) for a weight seen through Identity / Transpose
+    sources: dict[str, tuple[str, Optional[list[int]]]] = {i.name: (i.name, None) for i in graph.input if i.name in tensors}
+    kept = []
+    for node in graph.node:
+        if node.op_type in ("Identity", "Transpose") and node.input[0] in sources and sources[node.input[0]][1] is None:
+            perm = next((list(a.ints) for a in node.attribute if a.name == "perm"), None)
+            if node.op_type == "Transpose" and perm is None:  # ONNX's default: the axes reversed
+                perm = list(range(tensors[node.input[0]].dim() - 1, -1, -1))
+            sources[node.output[0]] = (node.input[0], perm)
+        else:
+            kept.append(node)
+    used = {name for node in kept for name in node.input} | {o.name for o in graph.output}
+    del graph.node[:]
+    graph.node.extend(kept)
+    inputs = [i for i in graph.input if i.name not in sources]
+    del graph.input[:]
+    graph.input.extend(inputs)
+    data = path.with_name(path.name + ".data")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_data = data.with_name(f"{data.name}.{os.getpid()}.tmp")
+    offset = 0
+    with open(tmp_data, "wb") as fh, torch.no_grad():
+        for name, (source, perm) in sources.items():
+            if name not in used:
+                continue
+            array = tensors[source].detach().cpu().numpy()
+            array = np.ascontiguousarray(array.transpose(perm) if perm is not None else array)
+            raw = array.tobytes()
+            fh.write(raw)
+            tensor = onnx.TensorProto(name=name, data_type=helper.np_dtype_to_tensor_dtype(array.dtype), dims=array.shape)
+            tensor.data_location = onnx.TensorProto.EXTERNAL
+            for key, value in (("location", data.name), ("offset", str(offset)), ("length", str(len(raw)))):
+                tensor.external_data.add(key=key, value=value)
+            graph.initializer.append(tensor)
+            offset += len(raw)
+            del raw, array
+    os.replace(tmp_data, data)
+    _write_atomically(path, proto.SerializeToString())
+
+
+def quantized(path: Path) -> Path:
+    """The int8 copy of an exported tower (onnxruntime's dynamic quantization: weights stored as
+    8-bit integers, activations quantized per call), cached beside the float file, in one file."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    target = path.with_name(path.stem + "-int8.onnx") if path is not None else None
-    if target is not None and target.is_file():
-        return target, target.read_bytes()
-    with tempfile.TemporaryDirectory() as tmp:
-        source = path if path is not None else Path(tmp) / "float.onnx"
-        if path is None:
-            source.write_bytes(graph)
-        out = Path(tmp) / "int8.onnx"
-        root = logging.getLogger()
-        level = root.level
-        root.setLevel(max(level, logging.ERROR))  # the quantizer's "consider pre-processing" notice, on the root logger
-        try:
-            quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8)
-        finally:
-            root.setLevel(level)
-        data = out.read_bytes()
-    if target is not None:
-        _write_atomically(target, data)
-    return target, data
+    target = path.with_name(path.stem + "-int8.onnx")
+    if target.is_file():
+        return target
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))  # the quantizer's "consider pre-processing" notice, on the root logger
+    try:
+        quantize_dynamic(str(path), str(tmp), weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
+    os.replace(tmp, target)
+    return target
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -294,6 +347,12 @@ def load_clip(
         if not manifest.is_file() and prepare_in_child:
             _prepare_in_child(model_name, pretrained, cache_dir, allow_download=allow_download,
                               connect_timeout=connect_timeout, int8=int8)
+        float_manifest = manifest_path(cache_dir, model_name, pretrained, False)
+        if not manifest.is_file() and int8 and float_manifest.is_file():
+            progress("quantizing the image tower to int8")  # from the float files: no PyTorch
+            quantize_prepared(float_manifest, manifest)
+        if manifest.is_file() and files_only:
+            return None
         if manifest.is_file():  # prepared by an earlier start: no PyTorch, no weights in memory
             prepared = load_prepared(manifest, threads or os.cpu_count() or 1)
             if prepared is not None:
@@ -316,55 +375,104 @@ def load_clip(
         if cfg.get("mean"):
             kwargs.update(image_mean=cfg["mean"], image_std=cfg["std"])
     try:
-        model, _, preprocess = open_clip.create_model_and_transforms(model_name, cache_dir=str(cache_dir), **kwargs)
+        model, _, preprocess = create_model(model_name, cache_dir, kwargs)
     except RuntimeError as exc:
         raise WeightsUnavailable(f"OpenCLIP could not load {model_name} from {kwargs.get('pretrained')}: {exc}") from exc
     tokenizer = open_clip.get_tokenizer(model_name)
-    scale = float(model.logit_scale.exp().item())  # CLIP's learned temperature (≤ 100 by training)
-    if onnx:
-        progress("exporting the image tower to ONNX" + (" and quantizing it to int8" if int8 else ""))
-    session, onnx_file = (image_session(model, cache_dir, threads or torch.get_num_threads(), int8, session=not files_only)
-                          if onnx else (None, None))
+    scale = min(float(model.logit_scale.exp().item()), 100.0)  # CLIP's learned temperature (≤ 100 by training)
     transform = _transform_settings(model, cfg)
-    if session is not None or (files_only and onnx_file is not None):
-        # images go through onnxruntime from now on: the same transform, without PyTorch tensors
-        preprocess = numpy_preprocess(**transform)
+    manifest = manifest_path(cache_dir, model_name, pretrained, int8) if pretrained is not None else None
+    if files_only:  # the preparing child: the float files (then the int8 tower), nothing loaded for use
+        if not onnx or manifest is None:
+            return None
+        # the tower first: the weights are memory-mapped, and each page read stays resident until the
+        # model is gone, so the text tower's pages must not be in yet while the exporter's trace is
+        progress("exporting the image tower to ONNX")
+        tower = exported_tower(model, cache_dir)
+        progress(f"embedding {len(prompt_set())} classes of prompts")
+        _, text_file = class_embeddings(model, tokenizer, cache_dir)
+        del model, preprocess, tokenizer
+        gc.collect()
+        float_manifest = manifest_path(cache_dir, model_name, pretrained, False)
+        if text_file is not None:
+            _write_prepared(float_manifest, scale, tower, text_file, transform)
+        if int8 and text_file is not None:
+            progress("quantizing the image tower to int8")
+            quantize_prepared(float_manifest, manifest)
+        return None
     progress(f"embedding {len(prompt_set())} classes of prompts")
     text, text_file = class_embeddings(model, tokenizer, cache_dir)
-    scorer = ClipScorer(model, preprocess, tokenizer, text_embeddings=text, logit_scale=min(scale, 100.0), image_session=session)
-    if pretrained is not None and onnx_file is not None and text_file is not None:
+    if onnx:
+        progress("exporting the image tower to ONNX" + (" and quantizing it to int8" if int8 else ""))
+    session, onnx_file = image_session(model, cache_dir, threads or torch.get_num_threads(), int8) if onnx else (None, None)
+    if session is not None:  # images go through onnxruntime from now on: the same transform, without PyTorch tensors
+        preprocess = numpy_preprocess(**transform)
+    scorer = ClipScorer(model, preprocess, tokenizer, text_embeddings=text, logit_scale=scale, image_session=session)
+    if manifest is not None and onnx_file is not None and text_file is not None:
         # next start: straight from these files (models.clip.load_prepared)
-        _write_prepared(manifest_path(cache_dir, model_name, pretrained, int8), scorer, onnx_file, text_file, transform)
-    return None if files_only else scorer
+        _write_prepared(manifest, scale, onnx_file, text_file, transform)
+    return scorer
+
+
+def create_model(model_name: str, cache_dir: Path, kwargs: Mapping):
+    """OpenCLIP's `create_model_and_transforms`, with a weights file memory-mapped and its tensors
+    taken as they are (`load_state_dict(assign=True)`) instead of copied into the model's own:
+    loading ViT-B-32 peaks at 1.3 GB instead of 1.9 GB (the random initial weights and the file's
+    tensors were side by side). OpenCLIP's own checkpoint handling (format conversions, resized
+    position embeddings) still does the loading."""
+    import open_clip
+    from torch.utils.serialization import config as serialization
+
+    checkpoint = kwargs.get("pretrained")
+    if checkpoint is None or not os.path.isfile(checkpoint) or Path(checkpoint).suffix in (".npz", ".npy"):
+        return open_clip.create_model_and_transforms(model_name, cache_dir=str(cache_dir), **kwargs)
+    model, train, preprocess = open_clip.create_model_and_transforms(model_name, cache_dir=str(cache_dir), load_weights=False, **kwargs)
+    model.load_state_dict = functools.partial(type(model).load_state_dict, model, assign=True)
+    mmap = serialization.load.mmap
+    serialization.load.mmap = True  # torch.load's default, for OpenCLIP's call (safetensors maps by itself)
+    try:
+        open_clip.load_checkpoint(model, checkpoint)
+    finally:
+        serialization.load.mmap = mmap
+        del model.load_state_dict
+    gc.collect()
+    return model.eval(), train, preprocess
 
 
 def _prepare_in_child(model_name: str, pretrained: str, cache_dir: Path, *, allow_download: bool, connect_timeout: float,
                       int8: bool) -> None:
-    """Prepare the scene model's cached pieces in a child process, its progress on this stderr.
+    """Prepare the scene model's cached pieces in child processes, their progress on this stderr: one
+    with PyTorch for the text embeddings and the float tower, then (for `int8`) one without it that
+    quantizes the tower — quantizing beside PyTorch's own 0.9 GB would make it the first start's peak.
     Raises WeightsUnavailable with the child's sentence when the weights are missing; any other
     failure is logged, and the caller prepares in this process instead (slower to start, same answers)."""
-    cmd = [sys.executable, "-m", "models.clip_prepare", "--model", model_name, "--pretrained", pretrained, "--cache-dir", str(cache_dir),
-           "--connect-timeout", str(connect_timeout)] + ([] if allow_download else ["--no-downloads"]) + (["--int8"] if int8 else [])
+    config = None
     if "open_clip" in sys.modules:  # a model config registered in this process (open_clip.add_model_config) goes along
         config = sys.modules["open_clip"].get_model_config(model_name)
-        if config:
-            cmd += ["--model-config", json.dumps({model_name: config})]
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     log.info("preparing the scene model %s in a child process (first start only)", model_name)
-    try:
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, env=env, timeout=1800, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        log.warning("could not prepare the scene model in a child process (%s); preparing it here", exc)
-        return
-    try:
-        result = json.loads(done.stdout.decode().strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        result = {}
-    if "unavailable" in result:
-        raise WeightsUnavailable(result["unavailable"], short=result.get("short", ""))
-    if done.returncode != 0:
-        log.warning("preparing the scene model in a child process failed (exit %s); preparing it here", done.returncode)
+    for step_int8 in (False, True) if int8 else (False,):
+        if manifest_path(cache_dir, model_name, pretrained, step_int8).is_file():
+            continue
+        cmd = [sys.executable, "-m", "models.clip_prepare", "--model", model_name, "--pretrained", pretrained,
+               "--cache-dir", str(cache_dir), "--connect-timeout", str(connect_timeout)]
+        cmd += ([] if allow_download else ["--no-downloads"]) + (["--int8"] if step_int8 else [])
+        cmd += ["--model-config", json.dumps({model_name: config})] if config else []
+        try:
+            done = subprocess.run(cmd, stdout=subprocess.PIPE, env=env, timeout=1800, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.warning("could not prepare the scene model in a child process (%s); preparing it here", exc)
+            return
+        try:
+            result = json.loads(done.stdout.decode().strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            result = {}
+        if "unavailable" in result:
+            raise WeightsUnavailable(result["unavailable"], short=result.get("short", ""))
+        if done.returncode != 0:
+            log.warning("preparing the scene model in a child process failed (exit %s); preparing it here", done.returncode)
+            return
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -392,6 +500,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     def say(message: str) -> None:
         print(f"scene model, first start: {message}… ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
+        print(open('/proc/self/status').read().split('VmHWM:')[1].split('\n')[0], open('/proc/self/status').read().split('VmRSS:')[1].split('\n')[0], file=sys.stderr)
 
     try:
         load_clip(args.model, args.pretrained, args.cache_dir, allow_download=not args.no_downloads,
