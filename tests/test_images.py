@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from bot.replies import ERRORS, error_text
 from core.reading import images as I
@@ -83,6 +84,28 @@ def test_large_photo_is_downscaled_and_scale_reported():
     out = I.decode_image(image_bytes(gradient(3000, 1500), "JPEG"), working_side=1000)
     assert out.rgb.shape[:2] == (500, 1000) and out.scale == pytest.approx(3.0)
     assert out.original_size == (3000, 1500)
+
+
+def test_a_12_megapixel_phone_photo_is_never_decoded_whole_and_stays_upright(monkeypatch):
+    """A phone's 4032 × 3024 JPEG, turned by its EXIF as phones write them: libjpeg decodes it at a
+    quarter of each side (DCT scaling), never its 12 million pixels; the picture is the same as a
+    whole decode shrunk, upright, and its size and scale are the sender's."""
+    from PIL import JpegImagePlugin
+
+    upright = Image.open(DEMO / "astronaut.jpg").convert("RGB").resize((3024, 4032))  # as the phone shows it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways (4032 wide), shown turned a quarter clockwise
+    data = image_bytes(upright.transpose(Image.Transpose.ROTATE_90), "JPEG", exif=exif.tobytes(), quality=90)
+    decoded_sizes = []
+    load = JpegImagePlugin.JpegImageFile.load
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", lambda self: (decoded_sizes.append(self.size), load(self))[1])
+    out = I.decode_image(data)
+    assert decoded_sizes and max(w * h for w, h in decoded_sizes) <= 4032 * 3024 / 16
+    assert out.original_size == (3024, 4032) and out.scale == pytest.approx(4.0)
+    assert out.rgb.shape[:2] == (1008, 756)  # upright: taller than wide, as the phone showed it
+    whole = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).resize((756, 1008), Image.Resampling.BOX))
+    assert np.abs(out.rgb.astype(int) - whole.astype(int)).mean() < 4
+    assert np.abs(out.rgb.astype(int) - np.asarray(upright.resize((756, 1008))).astype(int)).mean() < 6
 
 
 def test_real_photo_decodes():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ except ImportError:  # pragma: no cover - depends on the platform wheel
 # Formats we decode. MPO is what many phones write for JPEGs; Pillow names it separately.
 FORMATS: tuple[str, ...] = ("JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF") + _HEIF
 MIN_SIDE = 16
+ORIENTATION = 0x0112  # the EXIF tag
+DRAFT_FLOOR = 0.9  # a JPEG may be decoded this much under the working size (see decode_image)
 
 # Magic numbers of files people send by mistake, so the refusal can name what they sent.
 _KNOWN_NON_IMAGES: tuple[tuple[bytes, int, str], ...] = (
@@ -161,12 +164,22 @@ def decode_image(
         raise ImageTooSmall(width=width, height=height)
 
     fmt = img.format
+    scale = max(1.0, max(width, height) / working_side)
     try:
         with warnings.catch_warnings():
             # we enforce our own pixel limit above; Pillow's own warning would only add noise
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            turned = img.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8)  # EXIF says: turn a quarter
+            original_size = (height, width) if turned else (width, height)
             if getattr(img, "is_animated", False):
                 img.seek(0)  # GIF / animated WebP: the first frame
+            if scale > 1 and fmt in ("JPEG", "MPO"):
+                # libjpeg decodes straight at 1/2, 1/4 or 1/8 of the size (DCT scaling), down to
+                # DRAFT_FLOOR of the working size: a 12-megapixel phone photo (4032 px) is decoded at
+                # 1008 px — a sixteenth of its pixels — instead of whole and then shrunk
+                floor = DRAFT_FLOOR / scale
+                img.draft(img.mode, (math.ceil(width * floor), math.ceil(height * floor)))
+                scale = max(1.0, max(width, height) / min(working_side, max(img.size)))
             img.load()
             img = ImageOps.exif_transpose(img) or img
             img = _to_rgb(img)
@@ -174,14 +187,10 @@ def decode_image(
         log.info("damaged image (%s): %s", fmt, exc)
         raise DamagedImage(detail=str(exc)) from None
 
-    original_size = img.size
-    scale = max(img.size) / working_side
     if scale > 1:
         img = img.resize(
-            (max(1, round(img.width / scale)), max(1, round(img.height / scale))),
+            (max(1, round(original_size[0] / scale)), max(1, round(original_size[1] / scale))),
             Image.Resampling.BILINEAR,
             reducing_gap=2.0,
         )
-    else:
-        scale = 1.0
     return DecodedImage(rgb=np.asarray(img, dtype=np.uint8), format=fmt, original_size=original_size, scale=scale)
