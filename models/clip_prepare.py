@@ -7,9 +7,11 @@ OpenCLIP's own download code) or a local file. When neither works, `load_clip` r
 WeightsUnavailable with one sentence saying what to do, after one quick connection attempt rather
 than the hub client's minute of retries.
 
-First start: preparing takes PyTorch and the full weights (1.3 GB at its peak for ViT-B-32, once the
-weights are memory-mapped and the export streams them: `create_model`, `export_tower`). It runs in a child process (`python -m models.clip_prepare`, which prints its
-progress on stderr), so the bot's own process only ever loads the prepared files (≈ 1 GB less).
+First start: preparing takes PyTorch and the full weights — 1.45–1.5 GB at its peak for ViT-B-32 (2.9 GB
+before the weights were memory-mapped and the export streamed them: `create_model`, `export_tower`;
+the int8 copy is made by a second child without PyTorch, 1.2 GB). It runs in child processes
+(`python -m models.clip_prepare`, which prints its progress on stderr), so the bot's own process only
+ever loads the prepared files (≈ 1 GB less).
 """
 
 from __future__ import annotations
@@ -179,8 +181,8 @@ def export_tower(visual, size: Sequence[int], path: Path) -> None:
     most of the first start's 2.9 GB peak. Here the exporter traces the graph only (the weights are
     its inputs), the weights' transposes (and identities), which its constant folding used to bake
     in, are folded while writing — so the quantizer still sees every MatMul's weight as a constant —
-    and no second copy of the weights is ever whole in memory. Graph first, data under a temporary
-    name: a concurrent reader sees the old pair or the new one."""
+    and no second copy of the weights is ever whole in memory. The data is written first, then the
+    graph, each under a temporary name until whole: whoever finds the graph finds its data complete."""
     import onnx
     import torch
     from onnx import helper
@@ -200,10 +202,11 @@ def export_tower(visual, size: Sequence[int], path: Path) -> None:
     kept = []
     for node in graph.node:
         if node.op_type in ("Identity", "Transpose") and node.input[0] in sources and sources[node.input[0]][1] is None:
+            root = sources[node.input[0]][0]  # the weight itself, through any identities
             perm = next((list(a.ints) for a in node.attribute if a.name == "perm"), None)
             if node.op_type == "Transpose" and perm is None:  # ONNX's default: the axes reversed
-                perm = list(range(tensors[node.input[0]].dim() - 1, -1, -1))
-            sources[node.output[0]] = (node.input[0], perm)
+                perm = list(range(tensors[root].dim() - 1, -1, -1))
+            sources[node.output[0]] = (root, perm)
         else:
             kept.append(node)
     used = {name for node in kept for name in node.input} | {o.name for o in graph.output}
@@ -500,7 +503,6 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     def say(message: str) -> None:
         print(f"scene model, first start: {message}… ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
-        print(open('/proc/self/status').read().split('VmHWM:')[1].split('\n')[0], open('/proc/self/status').read().split('VmRSS:')[1].split('\n')[0], file=sys.stderr)
 
     try:
         load_clip(args.model, args.pretrained, args.cache_dir, allow_download=not args.no_downloads,
