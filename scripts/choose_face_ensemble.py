@@ -35,16 +35,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.emotions import FACE_LABELS  # noqa: E402
 from evaluation.eval import ece, fit_platt, read_labels, score  # noqa: E402
 from core.reading.images import ImageError, decode_image  # noqa: E402
-from models.faces import BUNDLED_MODELS, ENSEMBLE_PATH, WEIGHTS, BlazeFaceDetector, bundled_model  # noqa: E402
+from models.faces import BUNDLED_MODELS, ENSEMBLE_PATH, WEIGHTS, BlazeFaceDetector, FerCnnEmotion, bundled_model  # noqa: E402
 
 # every bundled model whose weights are there (the trained one appears once the training script has run)
 MODELS = {stem: (lambda tta, stem=stem: bundled_model(stem, tta)) for stem in BUNDLED_MODELS if (WEIGHTS / f"{stem}.onnx").is_file()}
 
 
-def load_set(folder: Path, detect: bool) -> tuple[list[np.ndarray], np.ndarray, int]:
-    """Face crops (made by the detector when `detect`), their labels, and how many the detector made."""
+def load_set(folder: Path, detect: bool, half: str | None = None) -> tuple[list[np.ndarray], np.ndarray, int]:
+    """Face crops (made by the detector when `detect`), their labels, and how many the detector made;
+    with `half`, only that half of the photos (evaluation.eval.person_half)."""
     detector = BlazeFaceDetector() if detect else None
-    rows, _ = read_labels(folder)
+    rows, _ = read_labels(folder, half)
     crops, labels, detected = [], [], 0
     for path, label in rows:
         try:
@@ -131,12 +132,20 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"store the choice in {ENSEMBLE_PATH}")
     parser.add_argument("--max-nets", type=int, default=MAX_NETS,
                         help="at most this many nets vote (1: the one fastest-good net, as shipped since issue 24)")
+    parser.add_argument("--candidate", type=Path, action="append", default=[],
+                        help="a 48-px grey net of one's own (train_face_model.py's output) to score beside the bundled ones")
+    parser.add_argument("--half", choices=("train", "report"),
+                        help="only this half of faces-dev (split by person): a net trained on one half is scored on the other")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.write and (args.candidate or args.half):
+        parser.error("--write chooses the shipped ensemble: on both whole sets, from the bundled nets only")
+    for path in args.candidate:  # scored (and eligible) like a bundled net; --write would name a file outside weights/
+        MODELS[path.stem] = lambda tta, path=path: FerCnnEmotion(path, tta=tta)
     names = {"faces-dev": args.faces_dev, "fer2013-public": args.fer_public}
     data = {}
     for key, folder in names.items():
-        crops, truth, detected = load_set(folder, detect=key == "faces-dev")
+        crops, truth, detected = load_set(folder, detect=key == "faces-dev", half=args.half if key == "faces-dev" else None)
         data[key] = (predictions(crops), truth)
         print(f"{key}: {len(crops)} faces, {detected} found by the detector", file=sys.stderr)
     table = {}
@@ -166,7 +175,7 @@ def main() -> None:
         print(f"calibration: a={calib['a']} b={calib['b']} " + ", ".join(
             f"{k}: ECE raw {v['ece_raw']:.3f} → {v['ece_calibrated_cv']:.3f} (5-fold CV)" for k, v in calib["per_set"].items()))
     if args.write:
-        kept = {k: v for k, v in json.loads(ENSEMBLE_PATH.read_text()).items() if k == "crowd"}  # chosen by hand
+        kept = {k: v for k, v in json.loads(ENSEMBLE_PATH.read_text()).items() if k in ("crowd", "teacher")}  # chosen by hand
         ENSEMBLE_PATH.write_text(json.dumps({
             "weights": weights, "tta": tta, "calibration": {"a": calib["a"], "b": calib["b"]},
             "chosen_by": "scripts/choose_face_ensemble.py on faces-dev and FER2013 PublicTest together", **kept,

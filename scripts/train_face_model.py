@@ -35,6 +35,13 @@ face_ensemble.json`, every net mirrored) reads each training face once, and the 
 cross-entropy on FER2013's labels. One small net then carries what three nets and their mirrors
 knew — face-api.js's view of faces included — at a fraction of the cost per face (the bot's
 `fer2013_student`: `--teacher --width 16`). The teacher's readings are cached (`--teacher-cache`).
+
+`--photos DIR` (a labelled photo folder such as faces-dev) adds faces the way the bot meets them: each
+photo of the folder's *training half* (`evaluation.eval.person_half`, split by person) goes through the
+detector, its upright crop is read by the teacher in colour (face-api.js sees 112 px, not FER2013's 48)
+and enters training as the 48-px grey face the net is fed, `--photos-repeat` times an epoch. The other
+half is never read here: it is what `python -m evaluation faces DIR --half report` scores. FER2013's
+held-out tenth still chooses the epoch.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 import torch.nn as nn
@@ -186,45 +194,86 @@ def teacher_probs(images: np.ndarray, cache: Path | None) -> np.ndarray:
         probs = np.load(cache)
         if len(probs) == len(images):
             return probs
-    from models.faces import bundled_model, load_ensemble
-
-    chosen = load_ensemble()
-    total = sum(chosen["weights"].values())
-    nets = [(w / total, bundled_model(stem, chosen["tta"])) for stem, w in chosen["weights"].items()]
-    out = []
-    for i in range(0, len(images), 256):
-        crops = [np.repeat(img[:, :, None], 3, axis=2) for img in images[i : i + 256]]
-        out.append(sum(w * net.predict(crops) for w, net in nets))
-        print(f"teacher {min(i + 256, len(images))}/{len(images)}", file=sys.stderr, end="\r", flush=True)
-    probs = np.concatenate(out).astype(np.float32)
+    probs = ensemble_probs([np.repeat(img[:, :, None], 3, axis=2) for img in images])
     if cache is not None:
         np.save(cache, probs)
     return probs
 
 
+def photo_faces(folder: Path, teacher: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The training half of a labelled photo folder as the bot crops it: (n, 48, 48) grey faces, their
+    labels, and the teacher's readings of the colour crops (None without `teacher`). Photos where the
+    detector finds no face are left out (the bot would not read a face there either)."""
+    from core.reading.images import ImageError, decode_image
+    from evaluation.eval import read_labels
+    from models.faces import BlazeFaceDetector
+
+    detector = BlazeFaceDetector()
+    rows, _ = read_labels(folder, half="train")
+    crops, labels = [], []
+    for path, label in rows:
+        try:
+            rgb = decode_image(path.read_bytes()).rgb
+        except (ImageError, OSError):
+            continue
+        faces = detector.detect(rgb)
+        if faces:
+            crops.append(max(faces, key=lambda f: f.box[2] * f.box[3]).crop)
+            labels.append(FACE_LABELS.index(label))
+    grey = np.stack([cv2.resize(cv2.cvtColor(c, cv2.COLOR_RGB2GRAY), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+                     for c in crops])
+    print(f"{folder}: {len(crops)} faces of {len(rows)} training-half photos", file=sys.stderr)
+    return grey, np.array(labels, dtype=np.int64), ensemble_probs(crops) if teacher else None
+
+
+def ensemble_probs(crops: list[np.ndarray]) -> np.ndarray:
+    """(n, 7) probabilities of the teacher — the three-net ensemble (`face_ensemble.json`'s "teacher", or
+    its voting nets where there is none), every net mirrored, as the bot read a face with it."""
+    from models.faces import bundled_model, load_ensemble
+
+    shipped = load_ensemble()
+    chosen = shipped.get("teacher") or shipped
+    total = sum(chosen["weights"].values())
+    nets = [(w / total, bundled_model(stem, chosen["tta"])) for stem, w in chosen["weights"].items()]
+    out = []
+    for i in range(0, len(crops), 256):
+        out.append(sum(w * net.predict(crops[i : i + 256]) for w, net in nets))
+        print(f"teacher {min(i + 256, len(crops))}/{len(crops)}", file=sys.stderr, end="\r", flush=True)
+    return np.concatenate(out).astype(np.float32)
+
+
 def train(images: np.ndarray, labels: np.ndarray, args: argparse.Namespace,
-          soft: np.ndarray | None = None) -> tuple[FerCnn, dict]:
+          soft: np.ndarray | None = None,
+          extra: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None) -> tuple[FerCnn, dict]:
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     tr, va = stratified_split(labels, args.val_fraction, args.seed)
-    x_tr, y_tr = to_tensor(images[tr]), torch.from_numpy(labels[tr])
     x_va, y_va = to_tensor(images[va]), labels[va]
-    soft_tr = torch.from_numpy(soft[tr]) if soft is not None else None
-    counts = np.bincount(labels[tr], minlength=len(FACE_LABELS)).astype(float)
+    x_tr, y_tr = images[tr], labels[tr]
+    soft_tr = soft[tr] if soft is not None else None
+    if extra is not None:  # the photos' faces, repeated: ~900 faces beside FER2013's 26k would barely count
+        e_x, e_y, e_soft = extra
+        x_tr = np.concatenate([x_tr] + [e_x] * args.photos_repeat)
+        y_tr = np.concatenate([y_tr] + [e_y] * args.photos_repeat)
+        if soft_tr is not None:
+            soft_tr = np.concatenate([soft_tr] + [e_soft] * args.photos_repeat)
+    counts = np.bincount(y_tr, minlength=len(FACE_LABELS)).astype(float)
+    x_tr, y_tr = to_tensor(x_tr), torch.from_numpy(y_tr)
+    soft_tr = torch.from_numpy(soft_tr) if soft_tr is not None else None
     weights = (counts.sum() / np.maximum(counts, 1) / len(counts)) ** args.class_weight_power
     weights = torch.tensor(weights / weights.mean(), dtype=torch.float32)
     net = FerCnn(args.width).to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
-    steps = math.ceil(len(tr) / args.batch)
+    steps = math.ceil(len(y_tr) / args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps,
                                                 pct_start=max(0.2, 2.5 / (args.epochs * steps)))  # ≥ 2 warm-up steps
     history, best, best_state = [], -1.0, None
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         net.train()
-        order = torch.randperm(len(tr), generator=gen)
+        order = torch.randperm(len(y_tr), generator=gen)
         total = 0.0
-        for i in range(0, len(tr), args.batch):
+        for i in range(0, len(y_tr), args.batch):
             pick = order[i : i + args.batch]
             xb = augment(x_tr[pick], gen, args.quality_aug).contiguous(memory_format=torch.channels_last)
             logits = net(xb)
@@ -241,18 +290,19 @@ def train(images: np.ndarray, labels: np.ndarray, args: argparse.Namespace,
             total += loss.item() * len(pick)
         m = metrics(predict(net, x_va).argmax(1), y_va)
         objective = (m["accuracy"] + m["macro_f1"]) / 2
-        history.append({"epoch": epoch, "loss": round(total / len(tr), 4), **m, "seconds": round(time.perf_counter() - start, 1)})
-        print(f"epoch {epoch:2d}  loss {total / len(tr):.3f}  held-out acc {m['accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}"
+        history.append({"epoch": epoch, "loss": round(total / len(y_tr), 4), **m, "seconds": round(time.perf_counter() - start, 1)})
+        print(f"epoch {epoch:2d}  loss {total / len(y_tr):.3f}  held-out acc {m['accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}"
               f"  ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
         if objective > best:
             best, best_state = objective, {k: v.detach().clone() for k, v in net.state_dict().items()}
             chosen = history[-1]
     net.load_state_dict(best_state)
     report = {
-        "faces": {"train": int(len(tr)), "held_out": int(len(va))},
-        "settings": {k: getattr(args, k) for k in ("epochs", "batch", "lr", "weight_decay", "width", "seed", "val_fraction",
+        "faces": {"train": int(len(tr)), "held_out": int(len(va)),
+                  "photos": int(len(extra[1])) if extra is not None else 0},
+        "settings": {k: str(v) if isinstance(v := getattr(args, k), Path) else v for k in ("epochs", "batch", "lr", "weight_decay", "width", "seed", "val_fraction",
                                                    "class_weight_power", "quality_aug", "threads", "limit", "teacher",
-                                                   "alpha", "temperature")},
+                                                   "alpha", "temperature", "photos", "photos_repeat")},
         "class_weights": dict(zip(FACE_LABELS, [round(float(w), 3) for w in weights])),
         "chosen_epoch": chosen,
         "history": history,
@@ -297,13 +347,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teacher-cache", type=Path, help="keep the teacher's readings here (.npy)")
     parser.add_argument("--alpha", type=float, default=0.7, help="share of the teacher's term in the loss")
     parser.add_argument("--temperature", type=float, default=2.0, help="softening of both distributions")
+    parser.add_argument("--photos", type=Path, help="a labelled photo folder (faces-dev): its training half joins training")
+    parser.add_argument("--photos-repeat", type=int, default=4, help="times each photo's face is met per epoch")
     args = parser.parse_args(argv)
     if not (args.data / "train.npz").is_file():
         raise SystemExit(f"no train.npz in {args.data}")
     torch.set_num_threads(args.threads)
     images, labels = load_faces(args.data, args.limit or None, args.seed)
     soft = teacher_probs(images, args.teacher_cache) if args.teacher else None
-    net, report = train(images, labels, args, soft)
+    extra = photo_faces(args.photos, args.teacher) if args.photos else None
+    net, report = train(images, labels, args, soft, extra)
     _, held = stratified_split(labels, args.val_fraction, args.seed)
     report["onnx_max_abs_diff"] = export(net, args.out, to_tensor(images[held[:256]]))
     report["onnx_bytes"] = args.out.stat().st_size

@@ -78,3 +78,20 @@ def test_the_distilled_net_reads_faces_it_never_saw_almost_as_the_ensemble_does(
     student = F.bundled_model("fer2013_student", tta=False).predict(crops).argmax(1)
     assert (student == truth).mean() > 0.6
     assert set(student) == set(range(len(FACE_LABELS)))
+
+
+def test_faces_dev_is_split_by_person_so_no_face_trained_on_is_scored():
+    """A net that learns from faces-dev's training half is scored on its report half; the same person
+    on both sides would score the net on a face it has learned. Names carry the person before a number
+    ("George_W_Bush_0012.jpg", "Dwarakish_7.jpg")."""
+    from evaluation.eval import person_half, read_labels
+
+    folder = shared_data("faces-dev", "labels.csv", "faces-dev's labelled photos")
+    halves: dict[str, set[str]] = {}
+    for path, _ in read_labels(folder)[0]:
+        person = path.name.rsplit("_", 1)[0]
+        halves.setdefault(person, set()).add(person_half(path.name))
+    assert all(len(h) == 1 for h in halves.values())  # every person's photos on one side
+    train = sum(person_half(p.name) == "train" for p, _ in read_labels(folder)[0])
+    assert 0.3 < train / sum(1 for _ in read_labels(folder)[0]) < 0.7
+    assert len(read_labels(folder, "train")[0]) == train
