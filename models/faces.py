@@ -51,6 +51,10 @@ MIN_FACE_PX = 8  # smaller boxes cannot be read (a person counts faces from abou
 BORDER = 0.25  # a photo with no proposal is searched again inside a black border this share of its long side
 COUNT_SCORE = 0.5  # unchecked proposals past the faces read count as faces from this detector score
 CROWD_CONFIRMED = 3  # faces confirmed at every framing before one framing confirms the rest
+# the one face of a portrait: this share of the photo's short side or more, BlazeFace sure of it, no other
+# face it is sure of. The tiles (a third to a half of the faces stage on a large photo) look for faces a
+# fifth its size and less — a background a person does not count when they look at a portrait
+SUBJECT_SHARE, SUBJECT_SCORE = 0.2, 0.75
 
 
 @dataclass(frozen=True)
@@ -279,13 +283,14 @@ class BlazeFaceDetector:
         return found
 
     def proposals(self, rgb: np.ndarray) -> list:
-        """Every box either net proposes (whole photo, tiles, then a bordered copy if none), merged,
-        most prominent first; boxes under MIN_FACE_PX are dropped."""
+        """Every box either net proposes (whole photo, tiles — unless the whole photo is a portrait,
+        `_a_portrait` — then a bordered copy if none), merged, most prominent first; boxes under
+        MIN_FACE_PX are dropped."""
         from models.blazeface import merge
 
         h, w = rgb.shape[:2]
         found = [d for net in self._nets for d in net.detect(rgb)]
-        if self.tile:
+        if self.tile and not _a_portrait(merge(found), h, w):
             found += self._on_tiles(rgb)
         if not found and self.border:
             pad = int(BORDER * max(h, w))
@@ -325,6 +330,15 @@ class BlazeFaceDetector:
         box = (max(0, int(round(x))), max(0, int(round(y))), int(round(min(bw, w - x))), int(round(min(bh, h - y))))
         crop = aligned_crop(rgb, d, self.margin) if self.align else rgb[box[1] : box[1] + box[3], box[0] : box[0] + box[2]]
         return DetectedFace(box=box, confidence=round(float(d.score), 4), crop=np.ascontiguousarray(crop))
+
+
+def _a_portrait(whole: Sequence, h: int, w: int) -> bool:
+    """One face on the whole photo that BlazeFace is sure of (COUNT_SCORE), and it is the photo's subject
+    (SUBJECT_SHARE, SUBJECT_SCORE): a portrait, whose background a person does not count. Two such faces
+    or more make a group, whose smaller faces the tiles still look for."""
+    sure = [d for d in whole if d.score >= COUNT_SCORE]
+    return (len(sure) == 1 and sure[0].score >= SUBJECT_SCORE
+            and min(sure[0].box[2], sure[0].box[3]) >= SUBJECT_SHARE * min(h, w))
 
 
 def _moved(d, dx: float, dy: float, zoom: float = 1.0):

@@ -84,6 +84,23 @@ def test_people_are_still_found_in_face_photos(faces_dev, checked):
     assert found / len(paths) >= 0.98
 
 
+def test_a_portrait_is_read_from_its_subject_without_searching_tiles_for_a_background(checked, monkeypatch):
+    """A large photo whose face is a fifth of its short side or more (the demo astronaut as a phone's
+    12-megapixel shot is decoded at 1008 px) is read from that face; the tiles that look for a crowd's
+    small faces — half the faces stage here — are not searched. A photo without such a face still is."""
+    from PIL import Image
+
+    portrait = np.asarray(Image.open(DEMO / "astronaut.jpg").convert("RGB").resize((1008, 756)))
+    tiled = []
+    search = BlazeFaceDetector._on_tiles
+    monkeypatch.setattr(BlazeFaceDetector, "_on_tiles", lambda self, rgb: (tiled.append(rgb.shape), search(self, rgb))[1])
+    read = checked.find(portrait, 8)
+    assert len(read.faces) == 1 and read.faces[0].box[3] > 0.2 * 756
+    assert tiled == []
+    checked.find(np.asarray(Image.open(DEMO / "coffee.jpg").convert("RGB").resize((1008, 672))), 8)
+    assert tiled == [(672, 1008, 3)]
+
+
 def test_a_class_photo_is_read_from_its_most_prominent_faces(no_faces, checked):
     """A 70-person class photo: the coarse search found 36 faces and none of the front row."""
     photo = rgb(no_faces / "ulfd_imgs_26.jpg")
