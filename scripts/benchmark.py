@@ -20,7 +20,8 @@ would do (the seed projects' way): `DeepFace.analyze(actions=["emotion"])` with 
 detector, and OpenCLIP in PyTorch encoding the mood prompts on every call. DeepFace's emotion
 weights cannot be downloaded here, so the baseline uses its architecture with random weights (the
 time is the same; the answers are not used). `--json` prints one JSON object:
-{"moodtune": {"total_p50_ms", "total_p95_ms", "stages": {...}}, "baseline": {...}, "ratio_p50",
+{"moodtune": {"total_p50_ms", "total_p95_ms", "stages": {...}}, "full_size": {... the same for two
+12-megapixel phone-size photos, timed apart}, "baseline": {...}, "ratio_p50",
 "first_start_s", "first_start_peak_rss_mb", "first_start_child_peak_rss_mb", "cold_start_s", "peak_rss_mb"}.
 """
 
@@ -50,6 +51,24 @@ def photos(faces_dir: Path | None, n_faces: int) -> list[bytes]:
     if faces_dir and faces_dir.is_dir():
         faces = sorted(faces_dir.glob("*.jpg"))
         paths += faces[:: max(1, len(faces) // n_faces)][:n_faces]
+    return [p.read_bytes() for p in paths]
+
+
+def full_size_photos(cache_dir: Path) -> list[bytes]:
+    """Two 12-megapixel phone-style JPEGs (4032 × 3024, quality 92, 2–3 MB — what Discord attachments
+    and Telegram files sent as files keep): the astronaut and the coffee demo photos enlarged, with
+    sensor-like noise so they cost what a real photo of that size costs to decode. Made once by a
+    child process (their 12-megapixel arrays never count in this process's memory)."""
+    paths = [cache_dir / f"full-size-{name}" for name in ("astronaut.jpg", "coffee.jpg")]
+    if not all(p.is_file() for p in paths):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        code = ("import sys, numpy as np; from PIL import Image; rng = np.random.default_rng(0)\n"
+                "for src, out in zip(sys.argv[1::2], sys.argv[2::2]):\n"
+                "    big = Image.open(src).convert('RGB').resize((4032, 3024), Image.Resampling.LANCZOS)\n"
+                "    noisy = np.asarray(big, dtype=np.int16) + rng.normal(0, 4, (3024, 4032, 3)).astype(np.int16)\n"
+                "    Image.fromarray(noisy.clip(0, 255).astype(np.uint8)).save(out, 'JPEG', quality=92)\n")
+        args = [str(a) for p in paths for a in (ROOT / "bot" / "demo" / p.name.removeprefix("full-size-"), p)]
+        subprocess.run([sys.executable, "-c", code, *args], check=True)
     return [p.read_bytes() for p in paths]
 
 
@@ -214,6 +233,7 @@ def main() -> None:
     pipeline = Pipeline(models, settings)
     pipeline.warm()
     data = photos(args.faces, args.n_faces)
+    full_size_photos_data = full_size_photos(settings.clip_cache_dir.parent / "benchmark")
     pipeline.analyze(data[0])
     in_process = time.perf_counter() - t0
 
@@ -223,13 +243,23 @@ def main() -> None:
             reading = pipeline.analyze(blob)
             for stage, ms in reading.timings_ms.items():
                 timings.setdefault(stage, []).append(ms)
+    big: dict[str, list[float]] = {}
+    for _ in range(args.rounds):
+        for blob in full_size_photos_data:
+            reading = pipeline.analyze(blob)
+            for stage, ms in reading.timings_ms.items():
+                big.setdefault(stage, []).append(ms)
     pipeline.close()
-    stages = {s: pct(timings.get(s, [0.0])) for s in ("decode", "faces", "scene", "faces_and_scene", "color", "fusion", "total")}
+    names = ("decode", "faces", "scene", "faces_and_scene", "color", "fusion", "total")
+    stages = {s: pct(timings.get(s, [0.0])) for s in names}
+    full_size = {s: pct(big.get(s, [0.0])) for s in names}
     report = {
         "photos": len(data), "rounds": args.rounds, "scene_model": settings.clip_model if models.scene else None,
         "face_detector": settings.face_detector,
         "face_models": [m.name for m in models.faces.models] if models.faces else [],
         "moodtune": {"total_p50_ms": stages["total"]["p50_ms"], "total_p95_ms": stages["total"]["p95_ms"], "stages": stages},
+        "full_size": {"photos": len(full_size_photos_data), "total_p50_ms": full_size["total"]["p50_ms"],
+                      "total_p95_ms": full_size["total"]["p95_ms"], "stages": full_size},
         "first_start_s": first["seconds"], "first_start_peak_rss_mb": first["peak_rss_mb"],
         "first_start_child_peak_rss_mb": first["child_peak_rss_mb"],
         "cold_start_s": later["seconds"], "cold_start_peak_rss_mb": later["peak_rss_mb"],
@@ -246,6 +276,8 @@ def main() -> None:
     print(f"{'stage':<8}{'p50 ms':>9}{'p95 ms':>9}")
     for stage, v in stages.items():
         print(f"{stage:<8}{v['p50_ms']:>9.1f}{v['p95_ms']:>9.1f}")
+    print(f"12-megapixel photos ({len(full_size_photos_data)}): total p50 {full_size['total']['p50_ms']:.1f} ms, "
+          f"p95 {full_size['total']['p95_ms']:.1f} ms (decoding p50 {full_size['decode']['p50_ms']:.1f} ms)")
     print(f"first start to first answer (empty cache): {first['seconds']:.1f} s, peak RSS {first['peak_rss_mb']} MB "
           f"(the preparing child: {first['child_peak_rss_mb']} MB)")
     print(f"later start to first answer: {later['seconds']:.1f} s, peak RSS {later['peak_rss_mb']} MB")
