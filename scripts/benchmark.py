@@ -237,22 +237,17 @@ def main() -> None:
     pipeline.analyze(data[0])
     in_process = time.perf_counter() - t0
 
-    timings: dict[str, list[float]] = {}
-    for _ in range(args.rounds):
-        for blob in data:
-            reading = pipeline.analyze(blob)
-            for stage, ms in reading.timings_ms.items():
-                timings.setdefault(stage, []).append(ms)
-    big: dict[str, list[float]] = {}
-    for _ in range(args.rounds):
-        for blob in full_size_photos_data:
-            reading = pipeline.analyze(blob)
-            for stage, ms in reading.timings_ms.items():
-                big.setdefault(stage, []).append(ms)
+    def timed(blobs: list[bytes]) -> dict[str, dict[str, float]]:
+        """p50/p95 of every stage over `args.rounds` passes over `blobs`."""
+        timings: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            for blob in blobs:
+                for stage, ms in pipeline.analyze(blob).timings_ms.items():
+                    timings.setdefault(stage, []).append(ms)
+        return {s: pct(timings.get(s, [0.0])) for s in ("decode", "faces", "scene", "faces_and_scene", "color", "fusion", "total")}
+
+    stages, full_size = timed(data), timed(full_size_photos_data)
     pipeline.close()
-    names = ("decode", "faces", "scene", "faces_and_scene", "color", "fusion", "total")
-    stages = {s: pct(timings.get(s, [0.0])) for s in names}
-    full_size = {s: pct(big.get(s, [0.0])) for s in names}
     report = {
         "photos": len(data), "rounds": args.rounds, "scene_model": settings.clip_model if models.scene else None,
         "face_detector": settings.face_detector,
