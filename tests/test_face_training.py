@@ -40,7 +40,7 @@ def test_the_training_script_runs_end_to_end_and_its_onnx_matches_pytorch(fer, t
                            "--checkpoint", str(tmp_path / "fer.pt")], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout.splitlines()[-1])
-    assert summary["faces"] == {"train": 270, "held_out": 30} and summary["onnx_max_abs_diff"] < 1e-5
+    assert summary["faces"] == {"train": 270, "held_out": 30, "photos": 0} and summary["onnx_max_abs_diff"] < 1e-5
     card = json.loads(out.with_suffix(".train.json").read_text())
     assert len(card["history"]) == 1 and card["settings"]["limit"] == 300
 
