@@ -175,7 +175,7 @@ def main() -> None:
         print(f"calibration: a={calib['a']} b={calib['b']} " + ", ".join(
             f"{k}: ECE raw {v['ece_raw']:.3f} → {v['ece_calibrated_cv']:.3f} (5-fold CV)" for k, v in calib["per_set"].items()))
     if args.write:
-        kept = {k: v for k, v in json.loads(ENSEMBLE_PATH.read_text()).items() if k in ("crowd", "teacher")}  # chosen by hand
+        kept = {k: v for k, v in json.loads(ENSEMBLE_PATH.read_text()).items() if k in ("crowd", "teacher", "int8", "int8_why")}  # chosen by hand
         ENSEMBLE_PATH.write_text(json.dumps({
             "weights": weights, "tta": tta, "calibration": {"a": calib["a"], "b": calib["b"]},
             "chosen_by": "scripts/choose_face_ensemble.py on faces-dev and FER2013 PublicTest together", **kept,

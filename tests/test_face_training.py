@@ -95,3 +95,20 @@ def test_faces_dev_is_split_by_person_so_no_face_trained_on_is_scored():
     train = sum(person_half(p.name) == "train" for p, _ in read_labels(folder)[0])
     assert 0.3 < train / sum(1 for _ in read_labels(folder)[0]) < 0.7
     assert len(read_labels(folder, "train")[0]) == train
+
+
+def test_the_bot_reads_faces_with_int8_copies_that_say_what_the_float_nets_say(fer, settings):
+    """The CNNs face_ensemble.json lists run as int8 copies (scripts/quantize_face_nets.py; three times
+    as fast): on faces none of them was calibrated on, the int8 ensemble and the crowd net name the float
+    one's class for nearly every face and are as accurate; MOODTUNE_FACE_INT8=false runs the originals."""
+    crops, truth = public_faces(fer, 400, every=8)
+    quick, _ = F.build_face_analyzer(settings.model_copy(update={"deepface_emotion": False}))
+    exact, _ = F.build_face_analyzer(settings.model_copy(update={"deepface_emotion": False, "face_int8": False}))
+    assert [m.name for m in quick.models] == ["faceapi_expression+flip", "fer2013_cnn-int8+flip", "fer2013_cnn_b-int8+flip"]
+    assert quick.crowd.name == "fer2013_student-int8" and exact.crowd.name == "fer2013_student"
+    assert [m.name for m in exact.models] == ["faceapi_expression+flip", "fer2013_cnn+flip", "fer2013_cnn_b+flip"]
+    for fast, slow in ((quick.models, exact.models), ([quick.crowd], [exact.crowd])):
+        said = sum(w * m.predict(crops) for w, m in zip(quick.weights or [1.0], fast)).argmax(1)
+        meant = sum(w * m.predict(crops) for w, m in zip(exact.weights or [1.0], slow)).argmax(1)
+        assert (said == meant).mean() >= 0.97
+        assert abs((said == truth).mean() - (meant == truth).mean()) <= 0.015
