@@ -422,7 +422,8 @@ def load_clip(
 def _give_back_freed_memory() -> None:
     """Hand what the exporter freed back to the system before the text tower's pages come in. glibc
     keeps freed heap for reuse, so the tracer's ~300 MB stayed counted while the prompts were embedded,
-    and that step, not the export, made the child's peak in some runs (1.5-1.65 GB against ~1.42)."""
+    and that step, not the export, made the child's peak in the outlier run sampled (1.51 GB against ~1.42;
+    runs at 1.54 and 1.65 GB were not sampled)."""
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)

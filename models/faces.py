@@ -497,7 +497,7 @@ def int8_path(stem: str) -> Path:
 
 def bundled_model(stem: str, tta: bool, int8: bool = False) -> EmotionModel:
     """One of BUNDLED_MODELS by its stem, with or without mirror test-time augmentation; `int8`: its
-    int8 copy (about three times as fast, readings within a fraction of a point: models/weights/README.md)."""
+    int8 copy (the CNNs about 2.5 times as fast, readings within a fraction of a point: models/weights/README.md)."""
     return BUNDLED_MODELS[stem](int8_path(stem) if int8 else WEIGHTS / f"{stem}.onnx", tta=tta)
 
 

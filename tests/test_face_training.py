@@ -98,8 +98,8 @@ def test_faces_dev_is_split_by_person_so_no_face_trained_on_is_scored():
 
 
 def test_the_bot_reads_faces_with_int8_copies_that_say_what_the_float_nets_say(fer, settings):
-    """The CNNs face_ensemble.json lists run as int8 copies (scripts/quantize_face_nets.py; three times
-    as fast): on faces none of them was calibrated on, the int8 ensemble and the crowd net name the float
+    """The CNNs face_ensemble.json lists run as int8 copies (scripts/quantize_face_nets.py; about
+    2.5 times as fast): on faces none of them was calibrated on, the int8 ensemble and the crowd net name the float
     one's class for nearly every face and are as accurate; MOODTUNE_FACE_INT8=false runs the originals."""
     crops, truth = public_faces(fer, 400, every=8)
     quick, _ = F.build_face_analyzer(settings.model_copy(update={"deepface_emotion": False}))
