@@ -7,7 +7,7 @@ OpenCLIP's own download code) or a local file. When neither works, `load_clip` r
 WeightsUnavailable with one sentence saying what to do, after one quick connection attempt rather
 than the hub client's minute of retries.
 
-First start: preparing takes PyTorch and the full weights — 1.45–1.5 GB at its peak for ViT-B-32 (2.9 GB
+First start: preparing takes PyTorch and the full weights — 1.33–1.44 GB at its peak for ViT-B-32 (2.9 GB
 before the weights were memory-mapped and the export streamed them: `create_model`, `export_tower`;
 the int8 copy is made by a second child without PyTorch, 1.2 GB). It runs in child processes
 (`python -m models.clip_prepare`, which prints its progress on stderr), so the bot's own process only

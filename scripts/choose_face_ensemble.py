@@ -131,7 +131,7 @@ def main() -> None:
     parser.add_argument("fer_public", type=Path)
     parser.add_argument("--write", action="store_true", help=f"store the choice in {ENSEMBLE_PATH}")
     parser.add_argument("--max-nets", type=int, default=MAX_NETS,
-                        help="at most this many nets vote (1: the one fastest-good net, as shipped since issue 24)")
+                        help="at most this many nets vote (1: the best single net, to compare one net with the shipped three)")
     parser.add_argument("--candidate", type=Path, action="append", default=[],
                         help="a 48-px grey net of one's own (train_face_model.py's output) to score beside the bundled ones")
     parser.add_argument("--half", choices=("train", "report"),
