@@ -12,7 +12,9 @@ Why this shape of learning: no pretrained image net is reachable from a package 
 two bundled nets were trained elsewhere (the mini-Xception on all of FER2013 with its own split, the
 face-api.js net on unknown data). A VGG-style net of four stages (two 3×3 convolutions each, batch norm,
 widths 32-64-128-256, global average pooling; 1.2 M parameters, 4.7 MB) trains from scratch on two CPU
-cores in about 75 s per epoch. What makes it work on FER2013's small grey crops:
+cores in about 75 s per epoch (`--bf16`: bfloat16 autocast, 2.3-2.8 times as fast on CPUs with AMX such as
+these machines' Xeons; weights, batch norm and the loss stay float32). What makes it work on FER2013's
+small grey crops:
 - augmentation on whole batches in torch (random rotation ±12°, scale 0.9-1.1, shifts ±10 %, mirror,
   brightness/contrast, one erased patch) — one affine warp per batch, no per-image Python;
 - class weights ∝ (1 / frequency)^0.5: disgust is 1.5 % of the faces and fear is confused with sad;
@@ -276,7 +278,8 @@ def train(images: np.ndarray, labels: np.ndarray, args: argparse.Namespace,
         for i in range(0, len(y_tr), args.batch):
             pick = order[i : i + args.batch]
             xb = augment(x_tr[pick], gen, args.quality_aug).contiguous(memory_format=torch.channels_last)
-            logits = net(xb)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                logits = net(xb).float()
             loss = F.cross_entropy(logits, y_tr[pick], weight=weights)
             if soft_tr is not None:
                 t = args.temperature
@@ -302,7 +305,7 @@ def train(images: np.ndarray, labels: np.ndarray, args: argparse.Namespace,
                   "photos": int(len(extra[1])) if extra is not None else 0},
         "settings": {k: str(v) if isinstance(v := getattr(args, k), Path) else v for k in ("epochs", "batch", "lr", "weight_decay", "width", "seed", "val_fraction",
                                                    "class_weight_power", "quality_aug", "threads", "limit", "teacher",
-                                                   "alpha", "temperature", "photos", "photos_repeat")},
+                                                   "alpha", "temperature", "photos", "photos_repeat", "bf16")},
         "class_weights": dict(zip(FACE_LABELS, [round(float(w), 3) for w in weights])),
         "chosen_epoch": chosen,
         "history": history,
@@ -341,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quality-aug", action="store_true", help="also blur, sharpen and noise faces in training")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--bf16", action="store_true",
+                        help="train in bfloat16 autocast (weights stay float32): 2-3x faster where the CPU has AMX or "
+                             "AVX-512 bf16, slower where it has not; the exported net is float32 either way")
     parser.add_argument("--limit", type=int, default=0, help="train on this many faces only (tests)")
     parser.add_argument("--checkpoint", type=Path, help="also save the PyTorch state dict here")
     parser.add_argument("--teacher", action="store_true", help="distil the shipped ensemble into this net")
