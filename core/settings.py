@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     )
     face_tta: bool = Field(True, description="average the face model over a mirrored copy")
     face_int8: bool = Field(True, description="run the int8 copies of the bundled face nets face_ensemble.json names "
-                            "(about 2.5 times as fast, same readings within a fraction of a point); false: the float originals")
+                            "(about 3 times as fast, same readings within a fraction of a point); false: the float originals")
     deepface_emotion: bool = Field(True, description="ensemble DeepFace's emotion model when available")
     max_faces: int = Field(8, ge=1, description="most prominent faces read per photo (the answer says 'of N faces')")
     face_check: bool = Field(True, description="confirm every BlazeFace face with MTCNN's O-Net (pets are not people)")

@@ -5,10 +5,11 @@ The emotion models:
 - the bundled nets on onnxruntime (`weights/*.onnx`, `BUNDLED_MODELS`) — always there, work
   offline: the mini-Xception (FER2013, MIT, converted by `scripts/convert_face_model.py`),
   face-api.js's expression net (MIT, `scripts/convert_faceapi_expression.py`), the project's two
-  nets trained on FER2013's training faces (`fer2013_cnn`, `fer2013_cnn_b`) and the one distilled from
-  their ensemble for groups (`fer2013_student`; all by `scripts/train_face_model.py`); which of them
-  vote, with what weights, and which reads a group is `weights/face_ensemble.json` (today three
-  nets, each mirrored, for one or two faces; the distilled net, once, for three or more);
+  nets trained on FER2013's training faces (`fer2013_cnn`, `fer2013_cnn_b`) and the one net distilled
+  from the ensemble of those two and face-api.js's (`fer2013_student48`; all by
+  `scripts/train_face_model.py`); which of them vote, with what weights, and which reads a group is
+  `weights/face_ensemble.json` (today the distilled net alone — its int8 copy, mirrored for one or two
+  faces, once for three or more; the ensemble it learned from is only its teacher);
 - DeepFace's own emotion model, ensembled in when its weights are on disk or can be downloaded.
 
 DeepFace runs on onnxruntime too: torch is installed for OpenCLIP, and without a choice DeepFace would
@@ -406,10 +407,10 @@ def make_detector(name: str, *, detect_side: int = 480, align: bool = True, chec
 
 
 class FaceAnalyzer:
-    """Detect faces and read each one: a photo of a few faces by the ensemble (where one face decides
-    the answer, every point of accuracy counts), a group of `crowd_from` or more by the one fast
-    `crowd` net distilled from that ensemble (8 faces × 3 nets × 2 views took 160-220 ms; one net
-    reads them in a few ms, and the group's mood is averaged over its faces anyway)."""
+    """Detect faces and read each one: a photo of a few faces by `models` (their weighted mean; where
+    one face decides the answer, every point of accuracy counts: mirrored), a group of `crowd_from` or
+    more by the `crowd` reader (shipped: the same one net, unmirrored — 8 faces × 3 nets × 2 views took
+    160-220 ms, and the group's mood is averaged over its faces anyway)."""
 
     def __init__(
         self,
@@ -486,7 +487,7 @@ BUNDLED_MODELS: dict[str, type[OnnxEmotionModel]] = {
     "faceapi_expression": FaceApiExpression,
     "fer2013_cnn": FerCnnEmotion,
     "fer2013_cnn_b": FerCnnEmotion,
-    "fer2013_student": FerCnnEmotion,
+    "fer2013_student48": FerCnnEmotion,
 }
 
 

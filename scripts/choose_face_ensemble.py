@@ -17,7 +17,11 @@ on one set, scored on the other (the honest number; the joint choice is in-sampl
 Then it fits the confidence calibration (Platt scaling of the ensemble's top probability, on both
 sets pooled) and reports its 5-fold cross-validated ECE per set.
 
---write stores the choice in models/weights/face_ensemble.json, which models.faces reads.
+--write stores the choice in models/weights/face_ensemble.json, which models.faces reads. Once a
+bundled net has learned from faces-dev's training half (train_face_model.py --photos), the honest
+choice is `--write --half report`: chosen and calibrated on the other half and PublicTest. The
+shipped one net: `--write --half report --max-nets 1`. The hand-set keys ("crowd", "teacher" — the
+ensemble train_face_model.py --teacher distils —, "int8") are kept as they are.
 """
 
 from __future__ import annotations
@@ -138,8 +142,9 @@ def main() -> None:
                         help="only this half of faces-dev (split by person): a net trained on one half is scored on the other")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if args.write and (args.candidate or args.half):
-        parser.error("--write chooses the shipped ensemble: on both whole sets, from the bundled nets only")
+    if args.write and (args.candidate or args.half == "train"):
+        parser.error("--write chooses the shipped ensemble from the bundled nets only, on both whole sets or, "
+                     "with --half report, on the half of faces-dev no bundled net was trained on")
     for path in args.candidate:  # scored (and eligible) like a bundled net; --write would name a file outside weights/
         MODELS[path.stem] = lambda tta, path=path: FerCnnEmotion(path, tta=tta)
     names = {"faces-dev": args.faces_dev, "fer2013-public": args.fer_public}
@@ -178,7 +183,9 @@ def main() -> None:
         kept = {k: v for k, v in json.loads(ENSEMBLE_PATH.read_text()).items() if k in ("crowd", "teacher", "int8", "int8_why")}  # chosen by hand
         ENSEMBLE_PATH.write_text(json.dumps({
             "weights": weights, "tta": tta, "calibration": {"a": calib["a"], "b": calib["b"]},
-            "chosen_by": "scripts/choose_face_ensemble.py on faces-dev and FER2013 PublicTest together", **kept,
+            "chosen_by": f"scripts/choose_face_ensemble.py on {'faces-dev' if not args.half else 'the report half of faces-dev'}"
+                         f" and FER2013 PublicTest together{f', at most {args.max_nets} net' if args.max_nets == 1 else ''}",
+            **kept,
         }, indent=1) + "\n")
         print(f"wrote {ENSEMBLE_PATH}", file=sys.stderr)
 

@@ -31,12 +31,13 @@ ONNX file on onnxruntime against the PyTorch model on the held-out faces and rep
 difference. `--limit N` trains on N faces (the test runs a few hundred for one epoch).
 Writes `<out>.train.json` (settings, per-epoch history, the chosen epoch, timing) beside the weights.
 
-`--teacher` distils instead (Hinton et al., 2015): the shipped ensemble (`models/weights/
-face_ensemble.json`, every net mirrored) reads each training face once, and the loss becomes
+`--teacher` distils instead (Hinton et al., 2015): the three-net ensemble (`models/weights/
+face_ensemble.json`'s "teacher", every net mirrored) reads each training face once, and the loss becomes
 `alpha` × KL(teacher ‖ student) at temperature `--temperature` (× T²) + (1 − alpha) × the weighted
-cross-entropy on FER2013's labels. One small net then carries what three nets and their mirrors
-knew — face-api.js's view of faces included — at a fraction of the cost per face (the bot's
-`fer2013_student`: `--teacher --width 16`). The teacher's readings are cached (`--teacher-cache`).
+cross-entropy on FER2013's labels. One net then carries what three nets and their mirrors knew —
+face-api.js's view of faces included — at a fraction of the cost per face (the bot's only face net,
+`fer2013_student48`: `--teacher --width 48 --epochs 40 --bf16 --photos …`, its card in
+models/weights/README.md). The teacher's readings are cached (`--teacher-cache`).
 
 `--photos DIR` (a labelled photo folder such as faces-dev) adds faces the way the bot meets them: each
 photo of the folder's *training half* (`evaluation.eval.person_half`, split by person) goes through the

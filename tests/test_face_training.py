@@ -71,14 +71,19 @@ def test_the_shipped_trained_net_reads_faces_it_never_saw(fer):
     assert set(said) == set(range(len(FACE_LABELS)))
 
 
-def test_the_distilled_net_reads_faces_it_never_saw_almost_as_the_ensemble_does(fer):
-    """The one net a group photo is read by (`--teacher --width 16`): a quarter of the trained net's
-    cost, unmirrored, and close to the three-net ensemble it learned from (0.663 on these faces,
-    docs/EVALUATION.md) on faces none of them saw; every class said."""
+def test_the_one_net_reads_faces_it_never_saw_as_well_as_the_three_it_learned_from(fer):
+    """The net the bot reads every face with (`--teacher --width 48`, face_ensemble.json's only voter),
+    as shipped (int8, mirrored), against its teacher — the three-net ensemble, float, each net mirrored —
+    on PublicTest faces none of them trained on: within a point of it (0.656 against 0.663 on these
+    faces; 0.665 against 0.665 on all of PublicTest, docs/EVALUATION.md), and every class said."""
     crops, truth = public_faces(fer, 718, every=5)  # the first 700 alone are harder than the rest (ensemble 0.53)
-    student = F.bundled_model("fer2013_student", tta=False).predict(crops).argmax(1)
-    assert (student == truth).mean() > 0.6
-    assert set(student) == set(range(len(FACE_LABELS)))
+    teacher = F.load_ensemble()["teacher"]
+    total = sum(teacher["weights"].values())
+    three = sum(w / total * F.bundled_model(stem, teacher["tta"]).predict(crops) for stem, w in teacher["weights"].items())
+    one = F.bundled_model("fer2013_student48", tta=True, int8=True).predict(crops).argmax(1)
+    assert (one == truth).mean() >= (three.argmax(1) == truth).mean() - 0.01
+    assert (one == truth).mean() > 0.64
+    assert set(one) == set(range(len(FACE_LABELS)))
 
 
 def test_faces_dev_is_split_by_person_so_no_face_trained_on_is_scored():
@@ -99,16 +104,17 @@ def test_faces_dev_is_split_by_person_so_no_face_trained_on_is_scored():
 
 
 def test_the_bot_reads_faces_with_int8_copies_that_say_what_the_float_nets_say(fer, settings):
-    """The CNNs face_ensemble.json lists run as int8 copies (scripts/quantize_face_nets.py; about
-    2.5 times as fast): on faces none of them was calibrated on, the int8 ensemble and the crowd net name the float
-    one's class for nearly every face and are as accurate; MOODTUNE_FACE_INT8=false runs the originals."""
+    """The net face_ensemble.json lists runs as its int8 copy (scripts/quantize_face_nets.py; about
+    3 times as fast): on faces it was never calibrated on, mirrored for a portrait and once for a group,
+    it names the float net's class for nearly every face and is as accurate; MOODTUNE_FACE_INT8=false runs
+    the original."""
     crops, truth = public_faces(fer, 400, every=8)
     quick, _ = F.build_face_analyzer(settings.model_copy(update={"deepface_emotion": False}))
     exact, _ = F.build_face_analyzer(settings.model_copy(update={"deepface_emotion": False, "face_int8": False}))
-    assert [m.name for m in quick.models] == ["faceapi_expression+flip", "fer2013_cnn-int8+flip", "fer2013_cnn_b-int8+flip"]
-    assert quick.crowd.name == "fer2013_student-int8" and exact.crowd.name == "fer2013_student"
-    assert [m.name for m in exact.models] == ["faceapi_expression+flip", "fer2013_cnn+flip", "fer2013_cnn_b+flip"]
-    def ensemble(analyzer):  # the weighted mean a photo of one or two faces gets (classify() would pick the crowd net here)
+    assert [m.name for m in quick.models] == ["fer2013_student48-int8+flip"]
+    assert quick.crowd.name == "fer2013_student48-int8" and exact.crowd.name == "fer2013_student48"
+    assert [m.name for m in exact.models] == ["fer2013_student48+flip"]
+    def ensemble(analyzer):  # what a photo of one or two faces gets (classify() would pick the crowd reader here)
         return sum(w * m.predict(crops) for w, m in zip(analyzer.weights, analyzer.models))
 
     for fast, slow in ((ensemble(quick), ensemble(exact)), (quick.crowd.predict(crops), exact.crowd.predict(crops))):

@@ -34,7 +34,7 @@ def test_faces_are_detected_in_a_wider_photo_with_boxes(face_analyzer, face_file
     x, y, w, h = results[0].box
     assert abs(x + w / 2 - 190) < 60 and abs(y + h / 2 - 270) < 60  # centre of the pasted face
     assert results[0].label == "happy"
-    assert results[0].models == ("faceapi_expression+flip", "fer2013_cnn-int8+flip", "fer2013_cnn_b-int8+flip")  # face_ensemble.json
+    assert results[0].models == ("fer2013_student48-int8+flip",)  # face_ensemble.json: one net, mirrored
 
 
 def test_several_faces_are_each_read_largest_first(face_analyzer, face_files):
@@ -44,15 +44,16 @@ def test_several_faces_are_each_read_largest_first(face_analyzer, face_files):
     assert results[0].box[2] > results[1].box[2]
 
 
-def test_a_group_is_read_by_the_one_fast_net_and_a_portrait_by_the_ensemble(face_analyzer, face_files):
-    """Three faces or more: the distilled net alone (face_ensemble.json's "crowd"); fewer: the ensemble."""
+def test_a_group_is_read_once_a_face_and_a_portrait_mirrored(face_analyzer, face_files):
+    """Three faces or more: the one net once a face (face_ensemble.json's "crowd"); fewer: the same net
+    and its mirror image."""
     group = _scene_with_faces([(face_files[k], 240) for k in ("happy", "sad", "surprise")], size=(1400, 600))
     read = face_analyzer.analyze(group)
     assert len(read.faces) == 3 and read.found == 3
-    assert all(r.models == ("fer2013_student-int8",) for r in read.faces)
+    assert all(r.models == ("fer2013_student48-int8",) for r in read.faces)
     assert [r.label for r in sorted(read.faces, key=lambda r: r.box[0])] == ["happy", "sad", "surprise"]
     two = face_analyzer.analyze(_scene_with_faces([(face_files["happy"], 240), (face_files["sad"], 240)], size=(1000, 600)))
-    assert len(two.faces) == 2 and len(two.faces[0].models) == 3
+    assert len(two.faces) == 2 and two.faces[0].models == ("fer2013_student48-int8+flip",)
 
 
 def test_no_face_gives_no_results(face_analyzer):
@@ -119,7 +120,7 @@ def test_unreachable_weights_fail_once_fast_with_a_clear_reason(fresh_deepface, 
     with caplog.at_level("WARNING"):
         analyzer, notes = F.build_face_analyzer(Settings(allow_downloads=True, download_connect_timeout=2))
     assert len(calls) == 1  # one attempt, no retry loop
-    assert [m.name for m in analyzer.models] == ["faceapi_expression+flip", "fer2013_cnn-int8+flip", "fer2013_cnn_b-int8+flip"]
+    assert [m.name for m in analyzer.models] == ["fer2013_student48-int8+flip"]
     assert "cannot connect to weights.invalid" in notes[0] and str(fresh_deepface) in notes[0]
     assert sum("DeepFace emotion model unavailable" in r.message for r in caplog.records) == 1
 
