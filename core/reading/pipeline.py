@@ -196,6 +196,15 @@ class Pipeline:
         faces_sig = face_signal(faces, image_area=float(w * h) * scale * scale, found=found)
         timings["faces"] = (time.perf_counter() - t) * 1000
 
+        t = time.perf_counter()  # colour too, while the scene model may still be reading the photo
+        cf = m.color(rgb)
+        color_sig = color_signal(
+            cf.valence,
+            cf.arousal,
+            {k: getattr(cf, k) for k in ("brightness", "contrast", "saturation", "colorfulness", "warmth", "dominant")},
+        )
+        timings["color"] = (time.perf_counter() - t) * 1000
+
         if m.scene is not None:
             res, scene_ms = scene_future.result() if scene_future is not None else self._timed(m.scene.score, rgb)
             scene_sig = scene_signal(res.moods, res.margin, res.scenes)
@@ -204,15 +213,6 @@ class Pipeline:
         else:
             scene_sig = scene_signal(None, reason=m.scene_reason)
             timings["scene"] = 0.0
-
-        t = time.perf_counter()
-        cf = m.color(rgb)
-        color_sig = color_signal(
-            cf.valence,
-            cf.arousal,
-            {k: getattr(cf, k) for k in ("brightness", "contrast", "saturation", "colorfulness", "warmth", "dominant")},
-        )
-        timings["color"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
         reading = fuse([faces_sig, scene_sig, color_sig], faces)
