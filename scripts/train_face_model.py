@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
                              "AVX-512 bf16, slower where it has not; the exported net is float32 either way")
     parser.add_argument("--limit", type=int, default=0, help="train on this many faces only (tests)")
     parser.add_argument("--checkpoint", type=Path, help="also save the PyTorch state dict here")
-    parser.add_argument("--teacher", action="store_true", help="distil the shipped ensemble into this net")
+    parser.add_argument("--teacher", action="store_true", help="distil face_ensemble.json's \"teacher\" ensemble into this net")
     parser.add_argument("--teacher-cache", type=Path, help="keep the teacher's readings here (.npy)")
     parser.add_argument("--alpha", type=float, default=0.7, help="share of the teacher's term in the loss")
     parser.add_argument("--temperature", type=float, default=2.0, help="softening of both distributions")

@@ -7,7 +7,8 @@ reliability; a missing signal is dropped, never faked. The fused distribution an
 point are weight-averaged, and the reading says how much each signal contributed.
 
 Confidence is the chance the top label is right. For faces it is calibrated on labelled photos
-(Platt scaling of the ensemble's top probability, fitted on faces-dev; see docs/EVALUATION.md).
+(Platt scaling of the face net's top probability, fitted on faces-dev's report half and PublicTest;
+see docs/EVALUATION.md).
 Scene and colour have no labelled data here, so their share of the confidence is their raw
 probability for the fused label — stated as such, not claimed calibrated.
 """
@@ -27,7 +28,7 @@ BASE_WEIGHTS: Mapping[str, float] = {"faces": 1.0, "scene": 0.8, "color": 0.2}
 # colour-only reading is honestly unsure (about 20 % confident) instead of naming one label loudly.
 COLOR_KERNEL_WIDTH = 0.9
 
-# Platt scaling of the face ensemble's top probability: P(correct) = sigmoid(A * logit(p) + B).
+# Platt scaling of the face net's top probability: P(correct) = sigmoid(A * logit(p) + B).
 # Fitted by log-loss on faces-dev's report half and FER2013 PublicTest pooled (4,724 labelled faces) by
 # scripts/choose_face_ensemble.py --half report, which stores them in models/weights/face_ensemble.json
 # beside the net they belong to (a test checks the two agree); 5-fold CV ECE per set in docs/EVALUATION.md.
