@@ -529,8 +529,8 @@ def build_face_analyzer(settings) -> tuple[FaceAnalyzer, list[str]]:
             notes.append(f"DeepFace emotion model unavailable: {reason}")
         else:
             models.append(extra)
-            if weights:  # unmeasured here (no weights offline): it gets the mean weight of the others
-                weights.append(sum(weights) / len(weights))
+            if weights:  # unmeasured here (no weights offline): a quarter of the vote, the share it had beside
+                weights.append(sum(weights) / 3)  # three nets — beside the one net, an equal weight would be half
     analyzer = FaceAnalyzer(
         detector=settings.face_detector,
         detect_side=settings.face_detect_side,

@@ -100,6 +100,8 @@ def test_deepface_emotion_weights_on_disk_join_the_ensemble(fresh_deepface, sett
     analyzer, notes = F.build_face_analyzer(settings.model_copy(update={"deepface_emotion": True}))
     assert notes == []
     assert [m.name for m in analyzer.models][-1] == "deepface_emotion"
+    # unmeasured here, so it never outvotes the measured net: a quarter of the vote, not half of it
+    assert analyzer.weights[-1] / sum(analyzer.weights) == pytest.approx(0.25)
     rgb = decode_image(face_files["neutral"].read_bytes()).rgb
     alone = analyzer.models[-1].predict([rgb])[0]
     assert alone.shape == (7,) and FACE_LABELS[int(np.argmax(alone))] == "fear"
