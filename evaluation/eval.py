@@ -347,7 +347,7 @@ def _cv_score(train, va_train, catalog, use_genre: bool, folds: int = 5) -> floa
     return float(np.mean(aucs))
 
 
-def evaluate_mapping(folder: Path, catalog) -> dict:
+def evaluate_mapping(folder: Path, catalog, learner: str = "logistic") -> dict:
     """Fit the mood models on 4 artists in 5 (evaluation.mood_fit.is_held_out), report on the fifth.
 
     Per dataset and label: precision@10 and ROC-AUC of ranking that dataset's held-out songs by
@@ -355,6 +355,7 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
     that exist for them (playmood); listener valence/arousal agreement on held-out deezer_mood
     songs; and where the seed paper's examples rank in the shipped ranking of the whole catalog.
     Whether genre features are used is chosen by cross-validation on the training artists only.
+    `learner` "trees" or "blend" swaps the learned labels for evaluation.mood_trees' (an experiment).
     """
     from core.emotions import LABELS
     from evaluation.mood_fit import fit, load_examples, load_va_examples, split
@@ -370,6 +371,10 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
           "audio_only": round(_cv_score(train, va_train, catalog, False), 4)}
     use_genre = cv["with_genre"] >= cv["audio_only"]
     model = fit(train, va_train, catalog, use_genre=use_genre)
+    if learner != "logistic":
+        from evaluation.mood_trees import with_learner
+
+        model = with_learner(model, train, learner)
     x = features([e.track for e in test])
     decades = np.array([e.track.era or 0 for e in test], dtype=np.int32)
     scores = model.label_scores(x, decades)
@@ -378,7 +383,7 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
         "rows": {"train": len(train), "test": len(test), "unknown_artist_train_only": sum(e.artist is None for e in examples)},
         "artists": {"train": len({e.artist for e in train if e.artist}), "test": len({e.artist for e in test})},
         "shared_artists": len({e.artist for e in train if e.artist} & {e.artist for e in test}),
-        "cv_mean_auc": cv, "use_genre": use_genre, "datasets": {},
+        "cv_mean_auc": cv, "use_genre": use_genre, "learner": learner, "datasets": {},
     }
     groups = sorted({e.dataset for e in test}) + ["all"]
     for ds in groups:
@@ -429,7 +434,7 @@ def evaluate_mapping(folder: Path, catalog) -> dict:
 def format_mapping(report: dict) -> str:
     lines = [f"held-out by artist: {report['rows']['test']} rows of {report['artists']['test']} artists "
              f"(train {report['rows']['train']} rows, {report['artists']['train']} artists, shared {report['shared_artists']}); "
-             f"genre features: {'on' if report['use_genre'] else 'off'} (train-artist CV AUC {report['cv_mean_auc']})", ""]
+             f"learner: {report.get('learner', 'logistic')}; genre features: {'on' if report['use_genre'] else 'off'} (train-artist CV AUC {report['cv_mean_auc']})", ""]
     lines.append(f"{'dataset':<24}{'label':<11}{'n':>6}{'pos':>6}{'base':>6}  {'AUC learned':>11}{'listed':>7}{'hand':>7}  "
                  f"{'P@10 learned':>12}{'listed':>7}{'hand':>7}")
     fmt = lambda v: "  -" if v is None else f"{v:.2f}"  # noqa: E731
@@ -485,6 +490,8 @@ def format_corrections(report: dict) -> str:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    from evaluation.mood_trees import LEARNERS
+
     parser = argparse.ArgumentParser(prog="python -m evaluation", description="Evaluate Moodtune's models on labelled data.")
     sub = parser.add_subparsers(dest="task", required=True)
     faces = sub.add_parser("faces", help="face-emotion accuracy on DIR with labels.csv (file,label)")
@@ -499,6 +506,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     mapping = sub.add_parser("mapping", help="learned mood models vs the hand-written mapping, held out by artist")
     mapping.add_argument("dir", type=Path, help="the music data folder (mood_mapper/, playmood/, deezer_mood/, ...)")
     mapping.add_argument("--json", action="store_true", help="print one JSON object")
+    mapping.add_argument("--learner", choices=LEARNERS, default="logistic",
+                         help="the learned labels' model: the shipped logistic regressions, or (an experiment, needs "
+                              "scikit-learn) boosted trees or the two averaged")
     corr = sub.add_parser("corrections", help="how often people corrected each mood, and into what ('Not this mood?')")
     corr.add_argument("--db", help="the database (default: MOODTUNE_DB, as the bot uses it)")
     corr.add_argument("--json", action="store_true", help="print one JSON object")
@@ -507,6 +517,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     top.add_argument("--catalog", type=Path, help="a catalog CSV (the import format) instead of the bundled one")
     top.add_argument("--n", type=int, default=50, help="songs per label (default 50; the first 10 are reported too)")
     top.add_argument("--json", action="store_true", help="print one JSON object")
+    top.add_argument("--learner", choices=LEARNERS, default="logistic",
+                     help="with --data and not logistic: rank by a model fitted here on all labelled songs, with "
+                          "boosted trees (or the two averaged) for the learned labels (an experiment, needs scikit-learn)")
     args = parser.parse_args(argv)
 
     if args.task == "corrections":
@@ -530,7 +543,15 @@ def main(argv: Optional[list[str]] = None) -> int:
             from evaluation.mood_fit import load_examples
 
             examples = load_examples(args.data, Catalog.bundled() if args.catalog else catalog)
-        report = evaluate_top(catalog, Recommender(catalog), examples, n=max(10, min(args.n, 500)))
+        model = None
+        if args.learner != "logistic":
+            if not args.data:
+                parser.error("--learner trees/blend fits on the labelled songs: give --data")
+            from evaluation.mood_fit import fit, load_va_examples
+            from evaluation.mood_trees import with_learner
+
+            model = with_learner(fit(examples, load_va_examples(args.data, catalog), catalog), examples, args.learner)
+        report = evaluate_top(catalog, Recommender(catalog, model=model), examples, n=max(10, min(args.n, 500)))
         print(json.dumps(report) if args.json else format_top(report))
         return 0
 
@@ -539,7 +560,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
         if not (args.dir / "mood_mapper").is_dir() and not (args.dir / "playmood").is_dir():
             parser.error(f"{args.dir} holds none of the labelled music datasets (mood_mapper/, playmood/, ...)")
-        report = evaluate_mapping(args.dir, Catalog.bundled())
+        report = evaluate_mapping(args.dir, Catalog.bundled(), args.learner)
         print(json.dumps(report) if args.json else format_mapping(report))
         return 0
 

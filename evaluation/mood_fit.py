@@ -271,17 +271,9 @@ def is_held_out(artist: Optional[str]) -> bool:
     return artist is not None and zlib.crc32(artist.encode()) % TEST_SHARE == 0
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 30,
-                 groups: Optional[np.ndarray] = None, weights: Optional[np.ndarray] = None,
-                 penalty_scale: Optional[np.ndarray] = None) -> np.ndarray:
-    """Weights (last = intercept) of an L2 logistic regression with balanced classes (Newton steps).
-
-    x is standardised already; the intercept is not penalised. With `groups` (a dataset name per
-    row) every group weighs the same in total, and classes are balanced within each group: one
-    large dataset (gracie_4mood has half the rows) must not decide what 'happy' sounds like alone.
-    `weights` scale single rows (softer negatives); `penalty_scale` scales the L2 penalty per column.
-    """
-    xb = np.concatenate([x, np.ones((len(x), 1))], axis=1).astype(np.float64)
+def balanced_weights(y: np.ndarray, groups: Optional[np.ndarray] = None, weights: Optional[np.ndarray] = None) -> np.ndarray:
+    """A weight per row (mean 1): every group (dataset) weighs the same in total, and within each
+    group positives and negatives weigh half each; `weights` scale single rows first."""
     groups = np.zeros(len(y), int) if groups is None else groups
     rw = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     sample_w = np.zeros(len(y))
@@ -293,7 +285,21 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int =
             sample_w[rows] = 0.5 * rw[rows] / rw[rows].sum()
             continue
         sample_w[rows] = rw[rows] * np.where(y[rows] > 0, 0.5 / n_pos, 0.5 / n_neg)
-    sample_w *= len(y) / len(names)
+    return sample_w * len(y) / len(names)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 30,
+                 groups: Optional[np.ndarray] = None, weights: Optional[np.ndarray] = None,
+                 penalty_scale: Optional[np.ndarray] = None) -> np.ndarray:
+    """Weights (last = intercept) of an L2 logistic regression with balanced classes (Newton steps).
+
+    x is standardised already; the intercept is not penalised. With `groups` (a dataset name per
+    row) every group weighs the same in total, and classes are balanced within each group: one
+    large dataset (gracie_4mood has half the rows) must not decide what 'happy' sounds like alone.
+    `weights` scale single rows (softer negatives); `penalty_scale` scales the L2 penalty per column.
+    """
+    xb = np.concatenate([x, np.ones((len(x), 1))], axis=1).astype(np.float64)
+    sample_w = balanced_weights(y, groups, weights)
     w = np.zeros(xb.shape[1])
     penalty = np.full(xb.shape[1], l2)
     if penalty_scale is not None:

@@ -70,3 +70,31 @@ def test_mapping_eval_holds_out_whole_artists_and_reports_both_mappings(music_da
     assert overall["calm"]["learned"]["p_at_10"] >= 0.8
     assert report["valence_arousal"]["learned"]["valence_r"] > report["valence_arousal"]["raw_features"]["valence_r"]
     assert {s["mood"] for s in report["seed_examples"]} == {"happy", "romantic", "sad"}
+
+
+
+def test_the_trees_experiment_learns_what_the_labels_say_and_keeps_the_rest_of_the_model(catalog):
+    """`python -m evaluation mapping --learner trees` (evaluation.mood_trees): the learned labels come
+    from trees fitted on the labelled rows; rules, VA and typicality stay the shipped model's."""
+    pytest.importorskip("sklearn", reason="the trees experiment needs scikit-learn (pip install -e '.[experiments]')")
+    from core.music.mood_model import era_factor, features
+    from evaluation.mood_fit import Example, roc_auc
+    from evaluation.mood_trees import with_learner
+
+    # labels the shipped model does not hold (acoustic songs "happy"), so only a fitted learner ranks them
+    def labels(t):
+        return frozenset({"happy" if t.acousticness > 0.6 else "sad" if t.valence < 0.3 else "calm" if t.energy < 0.3
+                          else "energetic" if t.energy > 0.8 else "angry" if t.loudness > -5 else "romantic"})
+    examples = [Example(t, labels(t), f"set{i % 2}", frozenset(LEARNED), f"a{i}") for i, t in enumerate(catalog.tracks[:2000])]
+    held = catalog.tracks[2000:3000]
+    x, truth = features(held), np.array(["happy" in labels(t) for t in held])
+    shipped = shipped_model()
+    assert roc_auc(shipped.learned(x)["happy"], truth) < 0.6
+    for learner, least in (("trees", 0.95), ("blend", 0.8)):
+        model = with_learner(shipped, examples, learner)
+        learned = model.learned(x)
+        assert roc_auc(learned["happy"], truth) > least, learner
+        assert np.allclose(model.va(x), shipped.va(x)) and model.typical is shipped.typical
+        nostalgic = (0.4 * learned["sad"] + 0.3 * learned["calm"] + 0.3 * learned["romantic"]) * era_factor(np.zeros(len(x), np.int32))
+        assert np.allclose(model.label_scores(x)[:, LABELS.index("nostalgic")], nostalgic, atol=1e-5)
+    assert with_learner(shipped, examples, "logistic") is shipped
