@@ -139,16 +139,21 @@ def numpy_preprocess(image_size: int, mean: Sequence[float], std: Sequence[float
 
 
 
+# How the int8 image tower is made (models.clip_prepare.quantized); part of its file name and of the
+# prepared model's key, so a cache made by an older recipe is made again, not reused.
+INT8_RECIPE = "int8-matmuls"
+
+
 def manifest_path(cache_dir: Path, model_name: str, pretrained: str, int8: bool) -> Path:
     """Where a prepared scene model is described. Keyed by the model, the prompts, the weights (a
     local file by its path, size and mtime, never reading its 600 MB; a pretrained tag by name) and
-    whether its image tower is the int8 one."""
+    whether its image tower is the int8 one (by INT8_RECIPE)."""
     if os.path.isfile(pretrained):
         st = os.stat(pretrained)
         source = f"file|{os.path.realpath(pretrained)}|{st.st_size}|{st.st_mtime_ns}"
     else:
         source = f"tag|{pretrained}"
-    ident = f"{model_name}|{source}|{json.dumps(prompt_set(), sort_keys=True)}" + ("|int8" if int8 else "")
+    ident = f"{model_name}|{source}|{json.dumps(prompt_set(), sort_keys=True)}" + (f"|{INT8_RECIPE}" if int8 else "")
     return cache_dir / f"scene-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.json"
 
 
