@@ -72,7 +72,6 @@ def test_mapping_eval_holds_out_whole_artists_and_reports_both_mappings(music_da
     assert {s["mood"] for s in report["seed_examples"]} == {"happy", "romantic", "sad"}
 
 
-
 def test_the_trees_experiment_learns_what_the_labels_say_and_keeps_the_rest_of_the_model(catalog):
     """`python -m evaluation mapping --learner trees` (evaluation.mood_trees): the learned labels come
     from trees fitted on the labelled rows; rules, VA and typicality stay the shipped model's."""
