@@ -261,6 +261,9 @@ def quantized(path: Path) -> Path:
     finally:
         root.setLevel(level)
     os.replace(tmp, target)
+    for older in path.parent.glob(f"{path.stem}-int8*.onnx"):  # an earlier recipe's copy (~90 MB) nobody reads now
+        if older != target:
+            older.unlink(missing_ok=True)
     return target
 
 

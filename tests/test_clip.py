@@ -242,8 +242,12 @@ def test_prompts_are_embedded_on_the_positions_they_use_with_the_same_result(sco
 def test_the_int8_image_tower_follows_the_float_one_and_is_cached_beside_it(tmp_path):
     torch.manual_seed(2)
     exact = P.load_clip(TINY, None, tmp_path, onnx=True)
+    (exported,) = tmp_path.glob("visual-*.onnx")
+    earlier_recipe = exported.with_name(exported.stem + "-int8.onnx")  # what the first recipe left in caches
+    earlier_recipe.write_bytes(b"an int8 tower of the earlier recipe")
     torch.manual_seed(2)
     small = P.load_clip(TINY, None, tmp_path, onnx=True, int8=True)
+    assert not earlier_recipe.exists()  # made again by this recipe, the old copy deleted
     (float_file,) = [p for p in tmp_path.glob("visual-*.onnx") if not p.stem.endswith("-int8-matmuls")]
     (int8_file,) = tmp_path.glob("visual-*-int8-matmuls.onnx")
     weights = float_file.with_name(float_file.name + ".data")  # the float tower's weights, beside its graph
